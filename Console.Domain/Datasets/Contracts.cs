@@ -1,0 +1,44 @@
+namespace VisionConsole.Domain.Datasets;
+
+/// <summary>What a dataset is labeled for.</summary>
+public enum DatasetKind { SingleLabel, MultiLabel, ObjectDetection }
+
+/// <summary>Which part of training an image serves. UNASSIGNED images get 80/10/10 by hash when training.</summary>
+public enum DataSplit { Unassigned, Train, Validation, Test }
+
+/// <summary>A dataset as lists and headers show it.</summary>
+public sealed record DatasetSummary(long Id, string DisplayName, DatasetKind Kind, int ImageCount, int LabelCount, DateTimeOffset CreatedAt, string CreatedBy);
+
+/// <summary>A label with how many images carry it (boxes count their image once).</summary>
+public sealed record LabelSummary(long Id, string Name, int ImageCount);
+
+/// <summary>A page request over a dataset's images; all filters combine with AND.</summary>
+public sealed record ImageQuery(DataSplit? Split = null, long? LabelId = null, bool UnlabeledOnly = false, string? Search = null, int Skip = 0, int Take = 100);
+
+/// <summary>One image as the grid shows it. Thumbnails are served at <c>/api/blobs/{Sha256}/thumbnail</c>, originals at <c>/api/blobs/{Sha256}</c>.</summary>
+public sealed record ImageSummary(long Id, string Sha256, string FileName, string Format, int Width, int Height, long ByteSize, DataSplit Split, IReadOnlyList<string> Labels, DateTimeOffset AddedAt, string AddedBy);
+
+/// <summary>One page of images and the total that match the query.</summary>
+public sealed record ImagePage(IReadOnlyList<ImageSummary> Items, int Total);
+
+/// <summary>The outcome for one uploaded file: accepted (maybe as a duplicate of an image already in the dataset) or refused with the reason.</summary>
+public sealed record IntakeResult(string FileName, bool Accepted, long? ImageId, string? Sha256, bool Duplicate, string? Error);
+
+/// <summary>Datasets, labels and their images. Implementations open one DbContext per call.</summary>
+public interface IDatasetService
+{
+    Task<IReadOnlyList<DatasetSummary>> ListAsync(CancellationToken cancellationToken = default);
+    Task<DatasetSummary> GetAsync(long datasetId, CancellationToken cancellationToken = default);
+    Task<DatasetSummary> CreateAsync(string displayName, DatasetKind kind, string user, CancellationToken cancellationToken = default);
+    Task DeleteAsync(long datasetId, string user, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<LabelSummary>> ListLabelsAsync(long datasetId, CancellationToken cancellationToken = default);
+    Task<LabelSummary> AddLabelAsync(long datasetId, string name, string user, CancellationToken cancellationToken = default);
+    Task<ImagePage> QueryImagesAsync(long datasetId, ImageQuery query, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Checks, stores and registers uploaded image files, one at a time, streaming.</summary>
+public interface IImageIntake
+{
+    /// <summary>Never throws for a bad file: the refusal is in the result, naming the file and the reason.</summary>
+    Task<IntakeResult> AddAsync(long datasetId, string fileName, Stream content, string user, CancellationToken cancellationToken = default);
+}

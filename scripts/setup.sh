@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Idempotent set-up on a fresh Debian machine that has the .NET SDK, node and npm:
+# Debian packages (libvips, Debian's onnx.proto, chromium), npm packages (front-end assets, the
+# ONNX Runtime native library inside onnxruntime-node, the TF.js reference runtimes) and a build.
+# Safe to run any number of times; it only does what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+configuration="${1:-Release}"
+
+apt_packages=(libvips42 libonnx-dev chromium fonts-dejavu-core)
+missing=()
+for package in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  sudo_cmd=(); [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  echo "setup: installing Debian packages: ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# npm: --ignore-scripts because onnxruntime-node's install script downloads from outside the registry;
+# the CPU library we need is inside its tarball already.
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+stamp=node_modules/.vision-console-lock
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
+  echo "setup: installing npm packages"
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > "$stamp"
+fi
+
+# Front-end assets are copied from node_modules into the web root at build time, never committed.
+mkdir -p wwwroot/lib/bootstrap wwwroot/lib/bootstrap-icons
+cp -ru node_modules/bootstrap/dist/css node_modules/bootstrap/dist/js wwwroot/lib/bootstrap/
+cp -ru node_modules/bootstrap-icons/font wwwroot/lib/bootstrap-icons/
+
+echo "setup: building ($configuration)"
+dotnet build Console.sln -c "$configuration" -nologo -v quiet -clp:ErrorsOnly
