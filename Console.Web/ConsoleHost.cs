@@ -13,6 +13,7 @@ public static class ConsoleHost
             WebRootPath = LocateWebRoot(),
         });
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddScoped<Components.Ui.Toaster>();
         return builder;
     }
 
