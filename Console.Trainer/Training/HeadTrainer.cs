@@ -10,7 +10,7 @@ namespace VisionConsole.Trainer.Training;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Optimizer: mini-batch Adam with decoupled weight decay (AdamW). L-BFGS would converge in fewer passes
+/// Optimizer: mini-batch Adam with an L2 penalty on the weights. L-BFGS would converge in fewer passes
 /// on the convex logistic head, but one optimizer has to serve the non-convex MLP as well, and mini-batches
 /// give what the console needs around it: a loss and a validation check per epoch for early stopping and
 /// progress, and a deadline or cancellation honoured within one batch (an L-BFGS line search over the full
@@ -126,6 +126,9 @@ public static class HeadTrainer
                 throw new ArgumentException($"A softmax head needs exactly one label per example; {name} example {i} has {count}.", parameter);
         }
     }
+
+    /// <summary>The step size used when <see cref="HeadTrainingOptions.LearningRate"/> is null.</summary>
+    public static double DefaultLearningRate(int featureDimension) => Math.Clamp(0.3 / featureDimension, 1e-4, 1e-2);
 
     /// <summary>Holds out about <paramref name="fraction"/> of the groups of each first-label stratum; null when nothing can be held out.</summary>
     internal static (FeatureSet Fit, FeatureSet Holdout)? SplitHoldout(FeatureSet set, double fraction, int seed)
@@ -256,7 +259,7 @@ public static class HeadTrainer
             _adamM = new float[size];
             _adamV = new float[size];
             _scratch = new float[size];
-            _learningRate = (float)(options.LearningRate ?? (options.Kind == HeadKind.Mlp ? 1e-3 : 1e-2));
+            _learningRate = (float)(options.LearningRate ?? DefaultLearningRate(_dimension));
             Initialize(new Random(options.Seed));
 
             var batchSize = Math.Min(options.BatchSize, _fitCount);
@@ -615,6 +618,21 @@ public static class HeadTrainer
 
         private void AdamStep(int step)
         {
+            // L2 penalty (lambda / 2) |W|^2 on weights, not biases, added to the gradient: Adam then converges to
+            // the regularized optimum, which for the convex logistic head is the same solution as an L2 logistic
+            // regression solved exactly (scikit-learn's C = 1 / (lambda * N)).
+            if (_options.WeightDecay > 0)
+            {
+                var lambda = (float)_options.WeightDecay;
+                for (var l = 0; l < LayerCount; l++)
+                {
+                    var size = _widths[l] * _widths[l + 1];
+                    var weights = _parameters.AsSpan(_weightOffset[l], size);
+                    var gradient = _gradient.AsSpan(_weightOffset[l], size);
+                    TensorPrimitives.MultiplyAdd(weights, lambda, gradient, gradient);
+                }
+            }
+
             var b1 = (float)AdamBeta1;
             var b2 = (float)AdamBeta2;
             TensorPrimitives.Multiply(_adamM, b1, _adamM);
@@ -622,17 +640,6 @@ public static class HeadTrainer
             TensorPrimitives.Multiply(_gradient, _gradient, _scratch);
             TensorPrimitives.Multiply(_adamV, b2, _adamV);
             TensorPrimitives.MultiplyAdd(_scratch, 1f - b2, _adamV, _adamV);
-
-            // Decoupled weight decay on weights only.
-            if (_options.WeightDecay > 0)
-            {
-                var keep = (float)(1 - _learningRate * _options.WeightDecay);
-                for (var l = 0; l < LayerCount; l++)
-                {
-                    var weights = _parameters.AsSpan(_weightOffset[l], _widths[l] * _widths[l + 1]);
-                    TensorPrimitives.Multiply(weights, keep, weights);
-                }
-            }
 
             var correction1 = 1 - Math.Pow(AdamBeta1, step);
             var correction2 = 1 - Math.Pow(AdamBeta2, step);

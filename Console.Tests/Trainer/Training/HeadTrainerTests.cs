@@ -220,6 +220,21 @@ public class HeadTrainerTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void TrainedHead_JsonRoundTrip_PredictsTheSame(string kind)
+    {
+        var train = SyntheticFeatures.Clusters([20, 20], dimension: 6, separation: 3, noise: 0.5, seed: 19);
+        var head = HeadTrainer.Train(train, null, OptionsFor(kind) with { MaxEpochs = 10 }).Head;
+
+        var json = System.Text.Json.JsonSerializer.Serialize(head);
+        var restored = System.Text.Json.JsonSerializer.Deserialize<TrainedHead>(json)!;
+
+        Assert.Equal(head.Kind, restored.Kind);
+        Assert.Equal(head.Layers.Count, restored.Layers.Count);
+        Assert.Equal(head.Predict(train.Features(3)), restored.Predict(train.Features(3)));
+    }
+
     [Fact]
     public void Predict_Softmax_ScoresSumToOne()
     {
