@@ -471,15 +471,19 @@ public static class HeadTrainer
         private double ComputeGradient(int count)
         {
             var scale = 1f / count;
-            long perExample = 0;
-            for (var l = 0; l < LayerCount; l++)
-                perExample += (long)_widths[l] * _widths[l + 1];
+            long backwardWork = _classes;
+            for (var l = 1; l < LayerCount; l++)
+                backwardWork += (long)_widths[l] * _widths[l + 1];
 
-            // Phase 1: forward, loss and deltas of every layer, one batch position per owner.
-            ForRanges(count, perExample * 2, (from, to) =>
+            // Phase 1a: forward, layer by layer, one weight row per owner: the row stays in cache while the
+            // batch streams past it (per-example order would stream the whole weight matrix once per example).
+            ForwardBlock(_x, _batch, 0, count);
+
+            // Phase 1b: loss and deltas of every layer, one batch position per owner.
+            ForRanges(count, backwardWork, (from, to) =>
             {
                 for (var k = from; k < to; k++)
-                    ForwardBackward(k, scale);
+                    Backward(k, scale);
             });
 
             // Phase 2: gradient rows. Each row of each layer is owned by one thread and sums the batch in order.
@@ -498,18 +502,41 @@ public static class HeadTrainer
             return loss / count;
         }
 
-        private void ForwardBackward(int k, float scale)
+        /// <summary>
+        /// Computes the activations of every layer for <paramref name="count"/> examples into the batch workspace;
+        /// example k's input is row <c>rows[k]</c> (or <c>start + k</c> without rows) of <paramref name="source"/>.
+        /// </summary>
+        private void ForwardBlock(float[] source, int[]? rows, int start, int count)
         {
-            var example = _batch[k];
-            var input = _x.AsSpan(example * _dimension, _dimension);
             for (var l = 0; l < LayerCount; l++)
             {
+                var layer = l;
+                var inputs = _widths[l];
                 var outputs = _widths[l + 1];
-                var output = _activations[l].AsSpan(k * outputs, outputs);
-                Dense(l, input, output, relu: l < LayerCount - 1);
-                input = output;
+                var relu = l < LayerCount - 1;
+                ForRanges(outputs, (long)count * inputs, (from, to) =>
+                {
+                    var activations = _activations[layer];
+                    for (var o = from; o < to; o++)
+                    {
+                        var weights = _parameters.AsSpan(_weightOffset[layer] + o * inputs, inputs);
+                        var bias = _parameters[_biasOffset[layer] + o];
+                        for (var k = 0; k < count; k++)
+                        {
+                            ReadOnlySpan<float> input = layer == 0
+                                ? source.AsSpan((rows is null ? start + k : rows[k]) * inputs, inputs)
+                                : _activations[layer - 1].AsSpan(k * inputs, inputs);
+                            var value = TensorPrimitives.Dot(weights, input) + bias;
+                            activations[k * outputs + o] = relu && value < 0f ? 0f : value;
+                        }
+                    }
+                });
             }
+        }
 
+        private void Backward(int k, float scale)
+        {
+            var example = _batch[k];
             var logits = _activations[LayerCount - 1].AsSpan(k * _classes, _classes);
             var delta = _deltas[LayerCount - 1].AsSpan(k * _classes, _classes);
             _exampleLoss[k] = LossAndDelta(logits, _labels[example], _smoothing, delta, scale);
@@ -561,18 +588,6 @@ public static class HeadTrainer
                 TensorPrimitives.MultiplyAdd(input, d, gradientRow, gradientRow);
             }
             _gradient[_biasOffset[l] + row] = biasGradient;
-        }
-
-        private void Dense(int layer, ReadOnlySpan<float> input, Span<float> output, bool relu)
-        {
-            var inputs = _widths[layer];
-            var weights = _parameters.AsSpan(_weightOffset[layer], inputs * output.Length);
-            var bias = _parameters.AsSpan(_biasOffset[layer], output.Length);
-            for (var o = 0; o < output.Length; o++)
-            {
-                var value = TensorPrimitives.Dot(weights.Slice(o * inputs, inputs), input) + bias[o];
-                output[o] = relu && value < 0f ? 0f : value;
-            }
         }
 
         /// <summary>Weighted loss of one example; writes <c>scale * weight * dLoss/dLogit</c> into <paramref name="delta"/> (may alias nothing).</summary>
@@ -651,46 +666,26 @@ public static class HeadTrainer
             TensorPrimitives.MultiplyAdd(_scratch, -stepSize, _parameters, _parameters);
         }
 
-        /// <summary>Mean weighted loss (hard targets) and accuracy on the validation set.</summary>
+        /// <summary>Mean weighted loss (hard targets) and accuracy on the validation set, in batch-sized blocks.</summary>
         private (double Loss, double Accuracy) Evaluate()
         {
-            var count = _validationCount;
-            var losses = new float[count];
-            var correct = new bool[count];
-            var maxWidth = _widths.Skip(1).Max();
-            long perExample = 0;
-            for (var l = 0; l < LayerCount; l++)
-                perExample += (long)_widths[l] * _widths[l + 1];
-            ForRanges(count, perExample, (from, to) =>
-            {
-                var a = new float[maxWidth];
-                var b = new float[maxWidth];
-                var delta = new float[_classes];
-                for (var i = from; i < to; i++)
-                {
-                    ReadOnlySpan<float> input = _xValidation.AsSpan(i * _dimension, _dimension);
-                    var current = a;
-                    for (var l = 0; l < LayerCount; l++)
-                    {
-                        var output = current.AsSpan(0, _widths[l + 1]);
-                        Dense(l, input, output, relu: l < LayerCount - 1);
-                        input = output;
-                        current = ReferenceEquals(current, a) ? b : a;
-                    }
-                    var labels = _validationLabels![i];
-                    losses[i] = LossAndDelta(input, labels, 0f, delta, 1f);
-                    correct[i] = IsCorrect(input, labels);
-                }
-            });
+            var delta = new float[_classes];
             double loss = 0;
             var hits = 0;
-            for (var i = 0; i < count; i++)
+            for (var start = 0; start < _validationCount; start += _batch.Length)
             {
-                loss += losses[i];
-                if (correct[i])
-                    hits++;
+                var count = Math.Min(_batch.Length, _validationCount - start);
+                ForwardBlock(_xValidation!, null, start, count);
+                for (var k = 0; k < count; k++)
+                {
+                    var logits = _activations[LayerCount - 1].AsSpan(k * _classes, _classes);
+                    var labels = _validationLabels![start + k];
+                    loss += LossAndDelta(logits, labels, 0f, delta, 1f);
+                    if (IsCorrect(logits, labels))
+                        hits++;
+                }
             }
-            return (loss / count, (double)hits / count);
+            return (loss / _validationCount, (double)hits / _validationCount);
         }
 
         private bool IsCorrect(ReadOnlySpan<float> logits, int[] labels)
