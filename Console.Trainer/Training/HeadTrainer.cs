@@ -14,7 +14,8 @@ namespace VisionConsole.Trainer.Training;
 /// on the convex logistic head, but one optimizer has to serve the non-convex MLP as well, and mini-batches
 /// give what the console needs around it: a loss and a validation check per epoch for early stopping and
 /// progress, and a deadline or cancellation honoured within one batch (an L-BFGS line search over the full
-/// set is not interruptible that finely). Features are standardized, so one default step size works.
+/// set is not interruptible that finely). Features are standardized, so the default step size depends only on
+/// the feature dimension (see <see cref="HeadTrainingOptions.LearningRate"/>).
 /// </para>
 /// <para>
 /// Determinism: every random choice comes from <see cref="HeadTrainingOptions.Seed"/>. Work is split across
