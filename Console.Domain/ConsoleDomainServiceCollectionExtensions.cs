@@ -1,0 +1,29 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using VisionConsole.Domain.Datasets;
+using VisionConsole.Domain.Storage;
+
+namespace VisionConsole.Domain;
+
+/// <summary>Registers the domain: database, services, start-up upgrade.</summary>
+public static class ConsoleDomainServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds <see cref="ConsoleDbContext"/> (SQLite at <see cref="ConsoleOptions.DatabasePath"/>, one context
+    /// per operation through <c>IDbContextFactory</c>), the dataset services, and the start-up step that
+    /// creates or upgrades the database. <see cref="Imaging.IImageStore"/> is registered by the imaging extension.
+    /// </summary>
+    public static IServiceCollection AddConsoleDomain(this IServiceCollection services, ConsoleOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddDbContextFactory<ConsoleDbContext>(builder => ConsoleDatabase.Configure(builder, options.DatabasePath, options.BusyTimeout));
+        services.AddSingleton<ConsoleDatabase>();
+        services.AddHostedService<DatabaseStartup>();
+        services.AddSingleton<IDatasetService, DatasetService>();
+        services.AddSingleton<IImageIntake, ImageIntake>();
+        return services;
+    }
+}
