@@ -17,9 +17,23 @@ public static class ConsoleDomainServiceCollectionExtensions
     public static IServiceCollection AddConsoleDomain(this IServiceCollection services, ConsoleOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        return services.AddConsoleDomain(_ => options);
+    }
+
+    /// <summary>
+    /// As <see cref="AddConsoleDomain(IServiceCollection, ConsoleOptions)"/>, with the options made when first
+    /// needed (for example from configuration that a test host adds after the services are declared).
+    /// </summary>
+    public static IServiceCollection AddConsoleDomain(this IServiceCollection services, Func<IServiceProvider, ConsoleOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddDbContextFactory<ConsoleDbContext>(builder => ConsoleDatabase.Configure(builder, options.DatabasePath, options.BusyTimeout));
+        services.AddDbContextFactory<ConsoleDbContext>((provider, builder) =>
+        {
+            var resolved = provider.GetRequiredService<ConsoleOptions>();
+            ConsoleDatabase.Configure(builder, resolved.DatabasePath, resolved.BusyTimeout);
+        });
         services.AddSingleton<ConsoleDatabase>();
         services.AddHostedService<DatabaseStartup>();
         services.AddSingleton<IDatasetService, DatasetService>();
