@@ -40,8 +40,8 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
     /// <inheritdoc />
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
-        // SQLite cannot compare or order DateTimeOffset stored as text; UTC ticks in an INTEGER can.
-        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+        // SQLite cannot compare or order DateTimeOffset stored as text; UTC ticks in an INTEGER can, exactly.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
     }
 
     /// <inheritdoc />
@@ -159,3 +159,6 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
         });
     }
 }
+
+/// <summary>Stores a <see cref="DateTimeOffset"/> as its UTC ticks; it reads back in UTC, to the tick.</summary>
+internal sealed class UtcTicksConverter() : ValueConverter<DateTimeOffset, long>(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
