@@ -134,7 +134,7 @@ public sealed class ImageStore : IImageStore
                 if (total > options.MaxFileBytes)
                 {
                     // Stop here: the rest of an oversized upload is never read.
-                    throw new ImageRejectedException($"{name}: {DescribeOversize(content, total)} exceeds the {FormatMegabytes(options.MaxFileBytes)} limit for a file");
+                    throw new ImageRejectedException($"{name}: {DescribeOversize(content, options.MaxFileBytes)} exceeds the {FormatMegabytes(options.MaxFileBytes)} limit for a file");
                 }
                 hash.AppendData(buffer, 0, read);
                 await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
@@ -163,7 +163,6 @@ public sealed class ImageStore : IImageStore
         }
 
         var (width, height) = (header.Width, header.Height);
-        var format = header.Format.ToString().ToUpperInvariant();
         if (width > options.MaxSide || height > options.MaxSide)
         {
             throw new ImageRejectedException($"{name}: {width} x {height} px exceeds the {options.MaxSide} px limit for a side");
@@ -185,7 +184,7 @@ public sealed class ImageStore : IImageStore
         }
         catch (ImageRejectedException rejected)
         {
-            throw new ImageRejectedException($"{name}: {format} {rejected.Message}");
+            throw new ImageRejectedException($"{name}: {rejected.Message}");
         }
         return header;
     }
@@ -217,7 +216,7 @@ public sealed class ImageStore : IImageStore
         return sha256[..2];
     }
 
-    private static string DescribeOversize(Stream content, long readSoFar)
+    private static string DescribeOversize(Stream content, long limit)
     {
         long? length = null;
         try
@@ -227,9 +226,9 @@ public sealed class ImageStore : IImageStore
         catch (NotSupportedException)
         {
         }
-        return length is { } known && known >= readSoFar
+        return length is { } known && known > limit
             ? string.Create(CultureInfo.InvariantCulture, $"{known / 1048576.0:0.#} MB ({known:N0} bytes)")
-            : string.Create(CultureInfo.InvariantCulture, $"the file (more than {readSoFar - 1:N0} bytes)");
+            : string.Create(CultureInfo.InvariantCulture, $"the file (more than {limit:N0} bytes)");
     }
 
     private static string FormatMegabytes(long bytes) =>
