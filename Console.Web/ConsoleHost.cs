@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Console;
 using VisionConsole.Domain;
+using VisionConsole.Domain.Imaging;
 using VisionConsole.Domain.Storage;
+using VisionConsole.Trainer.Imaging;
 using VisionConsole.Web.Api;
 using VisionConsole.Web.Components;
 
@@ -28,6 +30,8 @@ public static class ConsoleHost
         builder.Services.AddOptions<ConsoleLoggerOptions>().Configure<IConfiguration>((logger, configuration) =>
             logger.FormatterName = ReadLogFormat(configuration));
         builder.Services.AddConsoleDomain(provider => ReadOptions(provider.GetRequiredService<IConfiguration>()));
+        builder.Services.AddVipsImaging();
+        builder.Services.AddOptions<ImageStoreOptions>().Configure<ConsoleOptions>((store, console) => store.BlobFolder = console.BlobFolder);
 
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<ICurrentUser, HttpCurrentUser>();
@@ -46,6 +50,8 @@ public static class ConsoleHost
         ArgumentNullException.ThrowIfNull(builder);
         var app = builder.Build();
         app.UseExceptionHandler();
+        // Errors decided without a body (routing's 404/405/415) become problem details too.
+        app.UseStatusCodePages();
         app.UseStaticFiles();
         app.UseAntiforgery();
 
