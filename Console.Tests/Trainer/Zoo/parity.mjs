@@ -7,6 +7,7 @@
 //   onnx: "model.onnx", onnxInput: "input name",
 //   inputs: [{ file: "x.f32", dims: [1,H,W,C] }],          // raw little-endian float32, one per image
 //   tfjs?: { format: "graph" | "layers", modelJson: "model.json" },
+//   dump?: ["onnx output"],                                   // returned whole (small tensors only)
 //   compare: [{ actual: "onnx output", ref: { from: "tf" | "onnx", name, reduce?: "meanHW_nhwc" | "meanHW_nchw" } }]
 // }
 // The ONNX model runs once on the whole batch (exercising the dynamic batch); TF.js runs image by image.
@@ -29,7 +30,7 @@ const batch = new Float32Array(per * images.length);
 images.forEach((im, i) => batch.set(im.data, i * per));
 
 const session = await ort.InferenceSession.create(request.onnx, { intraOpNumThreads: 1 });
-const onnxOut = await session.run({ [request.onnxInput]: new ort.Tensor('float32', batch, [images.length, ...images[0].dims.slice(1)]) });
+const onnxOut = await session.run({ [request.onnxInput]: new ort.Tensor('float32', batch, [images.reduce((n, im) => n + im.dims[0], 0), ...images[0].dims.slice(1)]) });
 
 // Per-image slices of an ONNX output: { dims (without batch), data }.
 function onnxImage(name, i) {
@@ -70,7 +71,7 @@ if (request.tfjs) {
       weightSpecs, weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
     }),
   };
-  const tfNames = [...new Set(request.compare.filter(c => c.ref.from === 'tf').map(c => c.ref.name))];
+  const tfNames = [...new Set((request.compare ?? []).filter(c => c.ref.from === 'tf').map(c => c.ref.name))];
   let run;
   if (request.tfjs.format === 'graph') {
     const model = await tf.loadGraphModel(handler);
@@ -105,7 +106,9 @@ function meanHW(t, layout) {
   return { dims: [ch], data: out };
 }
 
-const results = request.compare.map(c => {
+const dumps = Object.fromEntries((request.dump ?? []).map(n => [n, { dims: onnxOut[n].dims, data: Array.from(onnxOut[n].data) }]));
+
+const results = (request.compare ?? []).map(c => {
   let maxAbsDiff = 0, maxRefAbs = 0, actualDims = null, refDims = null;
   for (let i = 0; i < images.length; i++) {
     const actual = onnxImage(c.actual, i);
@@ -123,4 +126,4 @@ const results = request.compare.map(c => {
   return { actual: c.actual, ref: c.ref.name, actualDims, refDims, batch: onnxOut[c.actual].dims[0], maxAbsDiff, maxRefAbs };
 });
 
-process.stdout.write(JSON.stringify({ backend, images: images.length, results }) + '\n');
+process.stdout.write(JSON.stringify({ backend, images: images.length, results, dumps }) + '\n');
