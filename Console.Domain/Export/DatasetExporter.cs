@@ -17,7 +17,10 @@ namespace VisionConsole.Domain.Export;
 public static class DatasetExporter
 {
     /// <summary>
-    /// Writes the archive to <paramref name="output"/> (any writable stream; it is not closed).
+    /// Writes the archive to <paramref name="output"/> (any writable stream, seekable or not; it is not closed).
+    /// ZipArchive still writes each entry's trailer synchronously on its async path, so <paramref name="output"/> must
+    /// accept synchronous writes: write to a temporary file in the export operation and serve that, or allow
+    /// synchronous IO on the response.
     /// <paramref name="openImage"/> opens an image's original bytes by sha256 (e.g. <c>IImageStore.OpenOriginal</c>).
     /// Throws <see cref="DomainException"/> (<c>export-unsupported</c>) when the layout cannot hold the dataset:
     /// folders hold no boxes, Pascal VOC holds no whole-image labels.

@@ -63,7 +63,8 @@ internal static class CsvReader
 
     private static void ReadAutoMl(ImportContext context, UploadNode csv, List<CsvRecord> records, CancellationToken cancellationToken)
     {
-        var rows = new List<(CsvRecord Record, DataSplit? Split, string Path, string[] Fields)>(records.Count);
+        // First pass only shapes the rows, to decide classification or detection; findings are reported in line order below.
+        var rows = new List<(CsvRecord Record, DataSplit? Split, string Path, string[] Fields, string? Problem)>(records.Count);
         foreach (var record in records)
         {
             var f = record.Fields.Select(x => x.Trim()).ToArray();
@@ -78,26 +79,30 @@ internal static class CsvReader
             }
             else if (f.Length >= 2 && !LooksLikePath(f[0]) && LooksLikePath(f[1]))
             {
-                context.Error(csv.Display, record.Line, null,
-                    $"Unknown set '{f[0]}'; the set must be TRAIN, VALIDATION, TEST or UNASSIGNED (or left out). Row skipped.");
+                rows.Add((record, null, "", [], $"Unknown set '{f[0]}'; the set must be TRAIN, VALIDATION, TEST or UNASSIGNED (or left out). Row skipped."));
                 continue;
             }
             if (p >= f.Length || f[p].Length == 0)
             {
-                context.Error(csv.Display, record.Line, null, "The row has no image path; row skipped.");
+                rows.Add((record, null, "", [], "The row has no image path; row skipped."));
                 continue;
             }
-            rows.Add((record, split, f[p], f[(p + 1)..]));
+            rows.Add((record, split, f[p], f[(p + 1)..], null));
         }
 
-        var labeled = rows.Where(r => r.Fields.Length > 0 && r.Fields[0].Length > 0).ToList();
+        var labeled = rows.Where(r => r.Problem is null && r.Fields.Length > 0 && r.Fields[0].Length > 0).ToList();
         var boxShaped = labeled.Count(r => IsBoxShaped(r.Fields));
         var detection = boxShaped > 0 && boxShaped * 2 >= labeled.Count;
 
-        foreach (var (record, split, path, rest) in rows)
+        foreach (var (record, split, path, rest, problem) in rows)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var line = record.Line;
+            if (problem is not null)
+            {
+                context.Error(csv.Display, line, null, problem);
+                continue;
+            }
             var node = context.Resolve(path, csv.Directory, out var reason);
             if (node is null)
             {

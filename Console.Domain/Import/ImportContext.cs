@@ -127,7 +127,9 @@ internal sealed class ImportContext
         {
             if (byName.Count == 1)
                 return byName[0];
-            var bySuffix = byName.Where(n => ("/" + n.Path).EndsWith("/" + value, StringComparison.OrdinalIgnoreCase)).ToList();
+            // Either path may be the longer one: a gs:// path carries folders the upload lacks, and the other way round.
+            var bySuffix = byName.Where(n => ("/" + n.Path).EndsWith("/" + value, StringComparison.OrdinalIgnoreCase)
+                || ("/" + value).EndsWith("/" + n.Path, StringComparison.OrdinalIgnoreCase)).ToList();
             if (bySuffix.Count == 1)
                 return bySuffix[0];
             var inBaseDir = byName.Where(n => n.Directory.Equals(baseDirectory, StringComparison.OrdinalIgnoreCase)).ToList();

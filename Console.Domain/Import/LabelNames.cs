@@ -21,10 +21,10 @@ public static class LabelNames
     {
         if (string.IsNullOrWhiteSpace(raw))
             return null;
-        var decomposed = raw.Trim().Normalize(NormalizationForm.FormD);
-        var sb = new StringBuilder(decomposed.Length);
+        var folded = Fold(raw.Trim());
+        var sb = new StringBuilder(folded.Length);
         var pendingUnderscore = false;
-        foreach (var c in decomposed)
+        foreach (var c in folded)
         {
             if (char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.NonSpacingMark)
                 continue;
@@ -44,5 +44,23 @@ public static class LabelNames
         if (name.Length > MaxLength)
             name = name[..MaxLength].TrimEnd('_');
         return name.Length == 0 ? null : name;
+    }
+
+    private const string Accented = "ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöøùúûüýÿ";
+    private const string Plain = "AAAAAACEEEEIIIINOOOOOOUUUUYaaaaaaceeeeiiiinoooooouuuuyy";
+
+    /// <summary>Latin letters with accents to their base letter (the app runs with invariant globalization, where decomposition is not available).</summary>
+    private static string Fold(string value)
+    {
+        var sb = new StringBuilder(value.Length);
+        foreach (var c in value)
+        {
+            var i = Accented.IndexOf(c, StringComparison.Ordinal);
+            if (i >= 0)
+                sb.Append(Plain[i]);
+            else
+                sb.Append(c switch { 'ß' => "ss", 'æ' => "ae", 'Æ' => "AE", 'œ' => "oe", 'Œ' => "OE", _ => c.ToString() });
+        }
+        return sb.ToString();
     }
 }
