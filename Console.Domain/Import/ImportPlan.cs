@@ -9,7 +9,7 @@ public enum ImportSeverity { Warning, Error }
 /// <summary>The annotation format an import was read as.</summary>
 public enum ImportFormat
 {
-    /// <summary>Decide from the uploaded files (annotation files first: COCO, then Pascal VOC, then CSV; else folders).</summary>
+    /// <summary>Decide from the uploaded files (annotation files first: COCO, then Pascal VOC, then CVAT XML, then CSV; else folders).</summary>
     Auto,
     /// <summary>Folder per label, optionally under train/val/test folders (Firebase "Option 1", ImageFolder); root images are unlabeled.</summary>
     FolderTree,
@@ -19,6 +19,8 @@ public enum ImportFormat
     Coco,
     /// <summary>Pascal VOC XML, one file per image, pixel boxes.</summary>
     PascalVoc,
+    /// <summary>CVAT's "CVAT for images 1.1" XML: one file, <c>&lt;image&gt;</c> elements with <c>&lt;box&gt;</c> and <c>&lt;tag&gt;</c>.</summary>
+    CvatXml,
 }
 
 /// <summary>How COCO <c>bbox</c> values are read.</summary>

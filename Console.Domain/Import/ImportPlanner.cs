@@ -5,7 +5,8 @@ namespace VisionConsole.Domain.Import;
 /// zips are checked from their central directory, annotation files are parsed, images are only listed.
 /// <para>
 /// Format detection (<see cref="ImportFormat.Auto"/>): COCO when a JSON file is present; else Pascal VOC when an XML
-/// file's root is <c>&lt;annotation&gt;</c>; else CSV when a CSV file is present; else folders. Annotation files of a
+/// file's root is <c>&lt;annotation&gt;</c>; else CVAT when an XML file's root is <c>&lt;annotations&gt;</c>; else CSV
+/// when a CSV file is present; else folders. Annotation files of a
 /// kind not chosen are reported once as ignored. Images no annotation file mentions are imported unlabeled (one
 /// Warning) unless <see cref="ImportOptions.IncludeUnreferencedImages"/> is false.
 /// </para>
@@ -24,14 +25,17 @@ public static class ImportPlanner
         var csvs = nodes.Where(n => n.Kind == NodeKind.Csv).ToList();
         var jsons = nodes.Where(n => n.Kind == NodeKind.Json).ToList();
         var xmls = nodes.Where(n => n.Kind == NodeKind.Xml).ToList();
-        var vocs = options.Format is ImportFormat.Auto or ImportFormat.PascalVoc
-            ? xmls.Where(x => VocReader.IsVoc(context, x)).ToList() : [];
+        var roots = options.Format is ImportFormat.Auto or ImportFormat.PascalVoc or ImportFormat.CvatXml
+            ? xmls.ToDictionary(x => x, x => VocReader.RootName(context, x)) : [];
+        var vocs = xmls.Where(x => roots.GetValueOrDefault(x) == "annotation").ToList();
+        var cvats = xmls.Where(x => roots.GetValueOrDefault(x) == "annotations").ToList();
 
         var format = options.Format;
         if (format == ImportFormat.Auto)
         {
             format = jsons.Count > 0 ? ImportFormat.Coco
                 : vocs.Count > 0 ? ImportFormat.PascalVoc
+                : cvats.Count > 0 ? ImportFormat.CvatXml
                 : csvs.Count > 0 ? ImportFormat.Csv
                 : ImportFormat.FolderTree;
         }
@@ -52,6 +56,17 @@ public static class ImportPlanner
                         VocReader.Read(context, xml, imageSets, cancellationToken);
                     else
                         context.Warning(xml.Display, null, null, "This XML is not a Pascal VOC annotation (its root is not <annotation>); ignored.");
+                }
+                Ignored(context, csvs, "CSV", format);
+                Ignored(context, jsons, "JSON", format);
+                break;
+            case ImportFormat.CvatXml:
+                foreach (var xml in xmls)
+                {
+                    if (cvats.Contains(xml))
+                        CvatReader.Read(context, xml, cancellationToken);
+                    else
+                        context.Warning(xml.Display, null, null, "This XML is not a CVAT annotation file (its root is not <annotations>); ignored.");
                 }
                 Ignored(context, csvs, "CSV", format);
                 Ignored(context, jsons, "JSON", format);

@@ -15,18 +15,18 @@ namespace VisionConsole.Domain.Import;
 /// </summary>
 internal static class VocReader
 {
-    /// <summary>True when the XML's root element is <c>annotation</c> (reads only up to the root).</summary>
-    public static bool IsVoc(ImportContext context, UploadNode xml)
+    /// <summary>The XML's root element name (reads only up to the root), or null when it is not well-formed up to there.</summary>
+    public static string? RootName(ImportContext context, UploadNode xml)
     {
         try
         {
             using var text = context.OpenText(xml);
             using var reader = XmlReader.Create(text, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
-            return reader.MoveToContent() == XmlNodeType.Element && reader.LocalName == "annotation";
+            return reader.MoveToContent() == XmlNodeType.Element ? reader.LocalName : null;
         }
         catch (Exception ex) when (ex is XmlException or IOException or InvalidDataException)
         {
-            return false;
+            return null;
         }
     }
 

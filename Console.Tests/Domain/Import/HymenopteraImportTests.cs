@@ -89,6 +89,25 @@ public sealed class HymenopteraImportTests
     }
 
     [Fact]
+    public void Plan_AutoMlCsvBesideAZipOfImages_ResolvesPathsInsideTheZip()
+    {
+        using var temp = new TempFolder();
+        var files = RealFiles();
+        var zip = WriteZip(temp.File("images.zip"), files.Select(f => ($"{f.Split}/{f.Label}/{Path.GetFileName(f.File)}", (string?)f.File, (byte[]?)null)));
+        var csv = temp.Write("labels.csv", string.Concat(files.Select(f =>
+            $"{(f.Split == "train" ? "TRAIN" : "TEST")},{f.Split}/{f.Label}/{Path.GetFileName(f.File)},{f.Label}\n")));
+        using var upload = new ImportUpload([UploadedFile.FromPath(csv), UploadedFile.FromPath(zip)]);
+
+        var plan = ImportPlanner.Plan(upload);
+
+        Assert.Empty(plan.Issues);
+        Assert.Equal(398, plan.Items.Count);
+        Assert.All(plan.Items, i => Assert.Equal("images.zip", i.Source.UploadName));
+        Assert.Equal(153, plan.Items.Count(i => i.Split == DataSplit.Test));
+        Assert.All(plan.Items, i => Assert.Equal(i.Path.Split('/')[1], i.Labels.Single()));
+    }
+
+    [Fact]
     public void Plan_AutoMlCsvListingAnImageTwice_GivesItBothLabels()
     {
         using var temp = new TempFolder();

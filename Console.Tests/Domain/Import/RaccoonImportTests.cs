@@ -124,6 +124,41 @@ public sealed class RaccoonImportTests
         Assert.All(plan.Items.SelectMany(i => i.Boxes), b => Assert.True(b.Width < 0.01));
     }
 
+    [Fact]
+    public void Plan_CvatXmlGeneratedFromRaccoonVoc_Gives200ItemsAnd217BoxesSubsetsAndSkipsPolygons()
+    {
+        using var temp = new TempFolder();
+        var xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n  <version>1.1</version>\n");
+        var n = 0;
+        foreach (var group in Voc.GroupBy(v => v.File))
+        {
+            var first = group.First();
+            var subset = n++ % 2 == 0 ? "Train" : "Validation";
+            xml.Append(CultureInfo.InvariantCulture, $"  <image id=\"{n}\" name=\"images/{first.File}\" subset=\"{subset}\" width=\"{first.Width}\" height=\"{first.Height}\">\n");
+            foreach (var v in group)
+                xml.Append(CultureInfo.InvariantCulture, $"    <box label=\"{v.Label}\" source=\"manual\" occluded=\"0\" xtl=\"{Format(v.XMin)}\" ytl=\"{Format(v.YMin)}\" xbr=\"{Format(v.XMax)}\" ybr=\"{Format(v.YMax)}\" z_order=\"0\"></box>\n");
+            if (n == 3)
+                xml.Append("    <polygon label=\"raccoon\" points=\"1,1;5,5;1,5\"></polygon>\n    <tag label=\"night time\"></tag>\n");
+            xml.Append("  </image>\n");
+        }
+        xml.Append("</annotations>\n");
+        var xmlPath = temp.Write("annotations.xml", xml.ToString());
+        using var upload = new ImportUpload(RaccoonImages().Prepend(UploadedFile.FromPath(xmlPath)));
+
+        var plan = ImportPlanner.Plan(upload);
+
+        Assert.Equal(ImportFormat.CvatXml, plan.Format);
+        Assert.Equal(200, plan.Items.Count);
+        Assert.Equal(217, plan.Items.Sum(i => i.Boxes.Count));
+        Assert.Equal(100, plan.Items.Count(i => i.Split == DataSplit.Train));
+        Assert.Equal(100, plan.Items.Count(i => i.Split == DataSplit.Validation));
+        Assert.Equal(["night_time"], plan.Items[2].Labels);
+        Assert.Equal(2, plan.Issues.Count);
+        Assert.Contains(plan.Issues, i => i.Severity == ImportSeverity.Warning && i.SuggestedFix == "night_time");
+        Assert.Contains(plan.Issues, i => i.Severity == ImportSeverity.Warning && i.Message.StartsWith("1 shape(s) that are not boxes", StringComparison.Ordinal));
+        AssertMatchesVoc(plan);
+    }
+
     /// <summary>COCO built here from the VOC files: ids, pixel [x,y,w,h] bbox (or the relative variant).</summary>
     private static string CocoFromVoc(bool relative)
     {
