@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using VisionConsole.Domain.Evaluation;
+using VisionConsole.Domain.Metrics;
 using VisionConsole.Trainer.Training;
 
 namespace VisionConsole.Bench;
