@@ -230,7 +230,7 @@ public static class HeadTrainer
             _smoothing = (float)options.LabelSmoothing;
             _parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism ?? Environment.ProcessorCount };
 
-            (_mean, _std) = Standardization(fit);
+            (_mean, _std) = Standardization(fit, options.FeatureScaling);
             _x = Standardize(fit, _mean, _std);
             _labels = Enumerable.Range(0, fit.Count).Select(fit.LabelsArray).ToArray();
             if (validation is not null)
@@ -392,7 +392,7 @@ public static class HeadTrainer
             return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
         }
 
-        private static (float[] Mean, float[] Std) Standardization(FeatureSet set)
+        private static (float[] Mean, float[] Std) Standardization(FeatureSet set, FeatureScaling scaling)
         {
             var dimension = set.Dimension;
             var sum = new double[dimension];
@@ -408,14 +408,26 @@ public static class HeadTrainer
                 }
             }
             var mean = new float[dimension];
-            var std = new float[dimension];
+            var variance = new double[dimension];
             for (var j = 0; j < dimension; j++)
             {
                 var m = sum[j] / set.Count;
-                var variance = Math.Max(0, sumSquares[j] / set.Count - m * m);
-                var s = (float)Math.Sqrt(variance);
                 mean[j] = (float)m;
-                std[j] = s < MinStd ? 1f : s;
+                variance[j] = Math.Max(0, sumSquares[j] / set.Count - m * m);
+            }
+            var std = new float[dimension];
+            if (scaling == FeatureScaling.Global)
+            {
+                var s = (float)Math.Sqrt(variance.Average());
+                Array.Fill(std, s < MinStd ? 1f : s);
+            }
+            else
+            {
+                for (var j = 0; j < dimension; j++)
+                {
+                    var s = (float)Math.Sqrt(variance[j]);
+                    std[j] = s < MinStd ? 1f : s;
+                }
             }
             return (mean, std);
         }

@@ -13,6 +13,15 @@ public enum ClassWeighting
     Balanced,
 }
 
+/// <summary>How feature vectors are scaled before the head (the head stores the mean and std it used).</summary>
+public enum FeatureScaling
+{
+    /// <summary>Subtract the per-feature mean; divide every feature by one global standard deviation (the RMS of the per-feature ones). Keeps the backbone's relative feature scales.</summary>
+    Global,
+    /// <summary>Subtract the per-feature mean; divide each feature by its own standard deviation (z-score).</summary>
+    PerFeature,
+}
+
 /// <summary>Why training stopped.</summary>
 public enum TrainingStopReason
 {
@@ -66,6 +75,12 @@ public sealed record HeadTrainingOptions
     /// targets <c>(1 - e) * y + e / 2</c>. Validation loss is always measured against hard targets.
     /// </summary>
     public double LabelSmoothing { get; init; }
+
+    /// <summary>
+    /// Feature centring and scaling, default <see cref="FeatureScaling.PerFeature"/> (z-score). On real MobileNetV2
+    /// features of hymenoptera both gave the same validation accuracy within one or two images.
+    /// </summary>
+    public FeatureScaling FeatureScaling { get; init; } = FeatureScaling.PerFeature;
 
     /// <summary>Loss weights by class frequency (default balanced).</summary>
     public ClassWeighting ClassWeighting { get; init; } = ClassWeighting.Balanced;

@@ -27,6 +27,21 @@ public class HeadTrainerTests
         Assert.Equal(kind == "mlp" ? 2 : 1, result.Head.Layers.Count);
     }
 
+    [Fact]
+    public void Train_GlobalScaling_StoresOneStdAndSeparatesClusters()
+    {
+        var train = SyntheticFeatures.Clusters([60, 60, 60], dimension: 24, separation: 4, noise: 0.5, seed: 1);
+        var test = SyntheticFeatures.Clusters([40, 40, 40], dimension: 24, separation: 4, noise: 0.5, seed: 2);
+
+        var global = HeadTrainer.Train(train, null, Logistic with { FeatureScaling = FeatureScaling.Global }).Head;
+        var perFeature = HeadTrainer.Train(train, null, Logistic with { FeatureScaling = FeatureScaling.PerFeature }).Head;
+
+        Assert.Single(global.FeatureStd.Distinct());
+        Assert.True(perFeature.FeatureStd.Distinct().Count() > 1);
+        Assert.Equal(global.FeatureMean, perFeature.FeatureMean);
+        Assert.True(SyntheticFeatures.Accuracy(global, test) >= 0.99);
+    }
+
     [Theory]
     [MemberData(nameof(Kinds))]
     public void Train_OverlappingClusters_BeatsMajorityBaseline(string kind)
