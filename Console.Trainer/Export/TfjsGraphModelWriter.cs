@@ -94,16 +94,22 @@ public static class TfjsGraphModelWriter
 
     /// <summary>Writes labels one a line (<c>\n</c>, UTF-8 without BOM), the <c>dict.txt</c> both formats use.</summary>
     public static void WriteLabels(string path, IReadOnlyList<string> labels)
+        => File.WriteAllBytes(path, FormatLabels(labels));
+
+    /// <summary>The bytes of <c>dict.txt</c>: each label then <c>\n</c>, UTF-8 without BOM.</summary>
+    /// <exception cref="ArgumentException">A label is empty or holds a line break (it would not survive one-a-line).</exception>
+    public static byte[] FormatLabels(IReadOnlyList<string> labels)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        foreach (var label in labels)
+        for (var i = 0; i < labels.Count; i++)
         {
+            var label = labels[i];
             if (string.IsNullOrWhiteSpace(label) || label.Contains('\n') || label.Contains('\r'))
             {
-                throw new ArgumentException($"Label '{label}' is empty or has a line break; dict.txt holds one label a line.", nameof(labels));
+                throw new ArgumentException($"Label {i} ('{label}') is empty or has a line break; dict.txt holds one label a line.", nameof(labels));
             }
         }
-        File.WriteAllText(path, string.Join('\n', labels) + "\n", new UTF8Encoding(false));
+        return new UTF8Encoding(false).GetBytes(string.Join('\n', labels) + "\n");
     }
 
     private static JsonNode NodeJson(TfjsNode node)
