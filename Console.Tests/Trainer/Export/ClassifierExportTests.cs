@@ -40,7 +40,7 @@ public sealed class ClassifierExportTests(ExportFixture fixture, ITestOutputHelp
         var path = Path.Combine(fixture.Work, "sigmoid.onnx");
         ClassifierOnnxExporter.Write(path, fixture.Backbone, head);
 
-        const count = 6;
+        const int count = 6;
         var imagesPath = Path.Combine(fixture.Work, "six.rgb");
         File.WriteAllBytes(imagesPath, fixture.ValidationPixels.AsSpan(0, count * 224 * 224 * 3).ToArray());
         var result = NodeScript.Run("onnx-reference.mjs", fixture.OnnxReferenceSpec(path, head, imagesPath, count), fixture.Work);
