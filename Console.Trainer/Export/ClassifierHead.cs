@@ -9,14 +9,22 @@ public enum HeadActivation
     Sigmoid,
 }
 
+/// <summary>A hidden fully connected layer of a head: <c>y = ReLU(W x + b)</c>, W row-major <c>[Outputs x Inputs]</c>.</summary>
+/// <param name="Inputs">Length of the input vector.</param>
+/// <param name="Outputs">Length of the output vector.</param>
+/// <param name="Weights"><c>Outputs * Inputs</c> values; row <c>o</c> holds the weights of output <c>o</c>.</param>
+/// <param name="Bias"><c>Outputs</c> values.</param>
+public sealed record HiddenLayer(int Inputs, int Outputs, float[] Weights, float[] Bias);
+
 /// <summary>
-/// A trained linear classifier over pooled backbone features:
-/// <c>scores = activation(W · ((features - Mean) / Std) + Bias)</c>.
+/// A trained classifier over pooled backbone features:
+/// <c>scores = activation(W · h + Bias)</c> with <c>h = ((features - Mean) / Std)</c> passed through
+/// <see cref="HiddenLayers"/> (none for a linear head, one dense + ReLU layer for a small MLP).
 /// </summary>
 /// <param name="Labels">Class names in output order (one line each in <c>dict.txt</c>).</param>
 /// <param name="Mean">Per-feature standardization mean, length D.</param>
 /// <param name="Std">Per-feature standardization deviation, length D, every value &gt; 0.</param>
-/// <param name="Weights">W, row-major <c>[C x D]</c> (row c holds class c's weights).</param>
+/// <param name="Weights">W of the logits layer, row-major <c>[C x D]</c> (row c holds class c's weights; D is the last hidden layer's width when there are hidden layers).</param>
 /// <param name="Bias">b, length C.</param>
 /// <param name="Activation">Softmax (single-label) or sigmoid (multi-label).</param>
 public sealed record ClassifierHead(
@@ -27,6 +35,12 @@ public sealed record ClassifierHead(
     float[] Bias,
     HeadActivation Activation)
 {
+    /// <summary>Dense + ReLU layers between the standardized features and the logits layer, input first (empty for a linear head).</summary>
+    public IReadOnlyList<HiddenLayer> HiddenLayers { get; init; } = [];
+
+    /// <summary>Width of the vector the logits layer reads (D, or the last hidden layer's outputs).</summary>
+    public int LogitsInputs => HiddenLayers.Count == 0 ? FeatureDimension : HiddenLayers[^1].Outputs;
+
     /// <summary>C, the number of classes.</summary>
     public int ClassCount => Labels.Count;
 
@@ -57,9 +71,21 @@ public sealed record ClassifierHead(
         {
             throw new ArgumentException($"The head's std has {Std.Length} values; the backbone gives {expectedFeatureDimension} features.");
         }
-        if (Weights.Length != ClassCount * expectedFeatureDimension)
+        var width = expectedFeatureDimension;
+        for (var i = 0; i < HiddenLayers.Count; i++)
         {
-            throw new ArgumentException($"The head's weights have {Weights.Length} values; {ClassCount} classes x {expectedFeatureDimension} features need {ClassCount * expectedFeatureDimension}.");
+            var layer = HiddenLayers[i];
+            if (layer.Inputs != width || layer.Weights.Length != layer.Inputs * layer.Outputs || layer.Bias.Length != layer.Outputs)
+            {
+                throw new ArgumentException($"Hidden layer {i} ({layer.Inputs} -> {layer.Outputs}, {layer.Weights.Length} weights, {layer.Bias.Length} biases) does not take the {width} values before it or is inconsistent.");
+            }
+            CheckFinite(layer.Weights, $"HiddenLayers[{i}].Weights");
+            CheckFinite(layer.Bias, $"HiddenLayers[{i}].Bias");
+            width = layer.Outputs;
+        }
+        if (Weights.Length != ClassCount * width)
+        {
+            throw new ArgumentException($"The head's weights have {Weights.Length} values; {ClassCount} classes x {width} inputs need {ClassCount * width}.");
         }
         if (Bias.Length != ClassCount)
         {

@@ -18,7 +18,7 @@ namespace VisionConsole.Trainer.Export;
 /// Inside: <c>Cast</c> → <c>/255 − mean ÷ std</c> → <c>Transpose</c> to NCHW → the backbone's own nodes and
 /// initializers (every name prefixed <see cref="BackbonePrefix"/>, opset kept as the backbone's, 12 for
 /// MobileNetV2 int8) → <c>GlobalAveragePool</c> of the feature map → <c>Flatten</c> = <c>features</c> [N, D]
-/// → <c>(x − mean) ÷ std</c> → <c>Gemm</c> (W, b) = <c>logits</c> → <c>Softmax</c> / <c>Sigmoid</c>.
+/// → <c>(x − mean) ÷ std</c> → [<c>Gemm</c> + <c>Relu</c> per hidden layer] → <c>Gemm</c> (W, b) = <c>logits</c> → <c>Softmax</c> / <c>Sigmoid</c>.
 /// </summary>
 public static class ClassifierOnnxExporter
 {
@@ -76,10 +76,16 @@ public static class ClassifierOnnxExporter
         b.AddNode("Flatten", [pooled], [FeaturesName], "flatten", OnnxAttribute.Int("axis", 1));
         var d = head.FeatureDimension;
         var centredFeatures = b.Op("Sub", "features_centred", [FeaturesName, b.AddInitializer(b.UniqueName("head/mean"), head.Mean, d)]);
-        var standardized = b.Op("Div", "features_standardized", [centredFeatures, b.AddInitializer(b.UniqueName("head/std"), head.Std, d)]);
+        var hidden = b.Op("Div", "features_standardized", [centredFeatures, b.AddInitializer(b.UniqueName("head/std"), head.Std, d)]);
+        for (var i = 0; i < head.HiddenLayers.Count; i++)
+        {
+            var layer = head.HiddenLayers[i];
+            var affine = b.Op("Gemm", $"hidden{i}_affine", [hidden, b.AddInitializer(b.UniqueName($"head/hidden{i}/weights"), layer.Weights, layer.Outputs, layer.Inputs), b.AddInitializer(b.UniqueName($"head/hidden{i}/bias"), layer.Bias, layer.Outputs)], OnnxAttribute.Int("transB", 1));
+            hidden = b.Op("Relu", $"hidden{i}", [affine]);
+        }
         b.AddNode(
             "Gemm",
-            [standardized, b.AddInitializer(b.UniqueName("head/weights"), head.Weights, head.ClassCount, d), b.AddInitializer(b.UniqueName("head/bias"), head.Bias, head.ClassCount)],
+            [hidden, b.AddInitializer(b.UniqueName("head/weights"), head.Weights, head.ClassCount, head.LogitsInputs), b.AddInitializer(b.UniqueName("head/bias"), head.Bias, head.ClassCount)],
             [LogitsName],
             "head",
             OnnxAttribute.Int("transB", 1));

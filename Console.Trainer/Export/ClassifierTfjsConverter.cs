@@ -71,17 +71,29 @@ public static class ClassifierTfjsConverter
             new() { ["keep_dims"] = TfjsGraph.Bool(false), ["Tidx"] = TfjsGraph.DType(TfjsDType.Int32) });
         var d = head.FeatureDimension;
         var centred = tf.Op("head/centred", "Sub", [features, tf.Const("head/mean", head.Mean, d)]);
-        var standardized = tf.Op("head/standardized", "RealDiv", [centred, tf.Const("head/std", head.Std, d)]);
-        var transposed = new float[d * head.ClassCount];
-        for (var c = 0; c < head.ClassCount; c++)
+        var hidden = tf.Op("head/standardized", "RealDiv", [centred, tf.Const("head/std", head.Std, d)]);
+        for (var i = 0; i < head.HiddenLayers.Count; i++)
         {
-            for (var j = 0; j < d; j++) transposed[j * head.ClassCount + c] = head.Weights[c * d + j];
+            var layer = head.HiddenLayers[i];
+            var affine = Dense(tf, $"head/hidden{i}", hidden, layer.Weights, layer.Bias, layer.Inputs, layer.Outputs);
+            hidden = tf.Op($"head/hidden{i}/relu", "Relu", [affine]);
         }
-        var product = tf.Op("head/matmul", "MatMul", [standardized, tf.Const("head/weights", transposed, d, head.ClassCount)],
-            new() { ["transpose_a"] = TfjsGraph.Bool(false), ["transpose_b"] = TfjsGraph.Bool(false) });
-        var logits = tf.Op("head/logits", "BiasAdd", [product, tf.Const("head/bias", head.Bias, head.ClassCount)], new() { ["data_format"] = TfjsGraph.String("NHWC") });
+        var logits = Dense(tf, "head/logits", hidden, head.Weights, head.Bias, head.LogitsInputs, head.ClassCount);
         tf.Op(OutputName, head.Activation == HeadActivation.Softmax ? "Softmax" : "Sigmoid", [logits]);
         return tf;
+    }
+
+    /// <summary><c>x · Wᵀ + b</c> as <c>MatMul</c> + <c>BiasAdd</c>; <paramref name="weights"/> is row-major [outputs x inputs].</summary>
+    private static string Dense(TfjsGraph tf, string prefix, string input, float[] weights, float[] bias, int inputs, int outputs)
+    {
+        var transposed = new float[inputs * outputs];
+        for (var o = 0; o < outputs; o++)
+        {
+            for (var j = 0; j < inputs; j++) transposed[j * outputs + o] = weights[o * inputs + j];
+        }
+        var product = tf.Op(prefix + "/matmul", "MatMul", [input, tf.Const(prefix + "/weights", transposed, inputs, outputs)],
+            new() { ["transpose_a"] = TfjsGraph.Bool(false), ["transpose_b"] = TfjsGraph.Bool(false) });
+        return tf.Op(prefix, "BiasAdd", [product, tf.Const(prefix + "/bias", bias, outputs)], new() { ["data_format"] = TfjsGraph.String("NHWC") });
     }
 
     /// <summary>Converts and writes the TF.js folder (<c>model.json</c>, shards, <c>dict.txt</c>); returns the file names.</summary>

@@ -30,28 +30,37 @@ public sealed class ClassifierExportTests(ExportFixture fixture, ITestOutputHelp
     }
 
     [Fact]
-    public void Export_SigmoidHead_OnnxRuntimeScoresEqualStepByStepReference()
+    public void Export_SigmoidMlpHead_OnnxEqualsReferenceAndTfjsAutomlAgrees()
     {
         var random = new Random(1234);
         var d = fixture.Backbone.FeatureDimension;
-        float Next(double scale) => (float)((random.NextDouble() * 2 - 1) * scale);
-        var head = new ClassifierHead(["a", "b", "c"], [.. Enumerable.Range(0, d).Select(_ => Next(0.5) + 0.5f)], [.. Enumerable.Range(0, d).Select(_ => 0.5f + Next(0.4) + 0.4f)],
-            [.. Enumerable.Range(0, 3 * d).Select(_ => Next(0.1))], [0.2f, -0.1f, 0f], HeadActivation.Sigmoid);
-        var path = Path.Combine(fixture.Work, "sigmoid.onnx");
+        const int hiddenWidth = 16;
+        float[] Values(int count, double scale, double offset = 0) => [.. Enumerable.Range(0, count).Select(_ => (float)((random.NextDouble() * 2 - 1) * scale + offset))];
+        var head = new ClassifierHead(["a", "b", "c"], Values(d, 0.5, 0.5), Values(d, 0.4, 0.9), Values(3 * hiddenWidth, 0.3), [0.2f, -0.1f, 0f], HeadActivation.Sigmoid)
+        {
+            HiddenLayers = [new HiddenLayer(d, hiddenWidth, Values(hiddenWidth * d, 0.05), Values(hiddenWidth, 0.1))],
+        };
+        var path = Path.Combine(fixture.Work, "sigmoid-mlp.onnx");
         ClassifierOnnxExporter.Write(path, fixture.Backbone, head);
-
-        const int count = 6;
-        var imagesPath = Path.Combine(fixture.Work, "six.rgb");
+        var tfjsFolder = Path.Combine(fixture.Work, "tfjs-sigmoid-mlp");
+        ClassifierTfjsConverter.Write(tfjsFolder, fixture.Backbone, head);
+        const int count = 4;
+        var imagesPath = Path.Combine(fixture.Work, "four.rgb");
         File.WriteAllBytes(imagesPath, fixture.ValidationPixels.AsSpan(0, count * 224 * 224 * 3).ToArray());
+
         var result = NodeScript.Run("onnx-reference.mjs", fixture.OnnxReferenceSpec(path, head, imagesPath, count), fixture.Work);
         var exported = NodeScript.Matrix(result.GetProperty("exported"));
         var reference = NodeScript.Matrix(result.GetProperty("reference"));
+        var tfjs = NodeScript.Matrix(NodeScript.Run("tfjs-automl-check.mjs", new { tfjsDir = tfjsFolder, images = imagesPath, count, height = 224, width = 224 }, fixture.Work).GetProperty("scores"));
 
         Assert.All(exported, row => Assert.Equal(3, row.Length));
         var maxDiff = exported.Zip(reference).SelectMany(p => p.First.Zip(p.Second, (a, b) => Math.Abs(a - b))).Max();
         Assert.True(maxDiff < 1e-4, $"max |diff| {maxDiff}");
         // Independent scores, not a distribution.
         Assert.Contains(exported, row => Math.Abs(row.Sum() - 1) > 0.01);
+        var tfjsDiff = tfjs.Zip(exported).SelectMany(p => p.First.Zip(p.Second, (a, b) => Math.Abs(a - b))).ToArray();
+        output.WriteLine($"sigmoid MLP head: ONNX vs reference max |diff| {maxDiff:E2}; tfjs-automl vs ONNX mean |diff| {tfjsDiff.Average():F4}, max {tfjsDiff.Max():F4}");
+        Assert.True(tfjsDiff.Average() < 0.02, $"tfjs mean |diff| {tfjsDiff.Average()}");
     }
 
     [Fact]

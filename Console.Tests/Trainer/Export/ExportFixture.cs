@@ -86,7 +86,15 @@ public sealed class ExportFixture : IDisposable
         width = Side,
         mean = Backbone.Preprocessing.Mean,
         std = Backbone.Preprocessing.Std,
-        head = new { mean = head.Mean, std = head.Std, weights = head.Weights, bias = head.Bias, activation = head.Activation.ToString() },
+        head = new
+        {
+            mean = head.Mean,
+            std = head.Std,
+            hidden = head.HiddenLayers.Select(l => new { inputs = l.Inputs, outputs = l.Outputs, weights = l.Weights, bias = l.Bias }),
+            weights = head.Weights,
+            bias = head.Bias,
+            activation = head.Activation.ToString(),
+        },
     };
 
     public void Dispose()

@@ -3,7 +3,8 @@
 // JS, then global average pooling, standardization, W·x + b and softmax/sigmoid done step by step.
 // Usage: node onnx-reference.mjs <case.json>
 //   case.json: { model, backbone, featureOutput, backboneInput, images (raw uint8 N*H*W*3), count,
-//                height, width, mean[3], std[3], head: { mean, std, weights (C*D row-major), bias, activation } }
+//                height, width, mean[3], std[3], head: { mean, std, hidden: [{ inputs, outputs, weights, bias }] (dense + ReLU, optional),
+//                weights (C*width row-major), bias, activation } }
 // Prints one JSON object: { exported: [[...]], reference: [[...]], maxAbsDiff }.
 import fs from 'node:fs';
 import ort from 'onnxruntime-node';
@@ -39,10 +40,20 @@ for (let i = 0; i < n; i++) {
     for (let p = 0; p < fh * fw; p++) sum += map.data[(i * d + k) * fh * fw + p];
     z[k] = (sum / (fh * fw) - head.mean[k]) / head.std[k];
   }
+  let h = z;
+  for (const layer of head.hidden ?? []) {
+    const next = new Float64Array(layer.outputs);
+    for (let o = 0; o < layer.outputs; o++) {
+      let s = layer.bias[o];
+      for (let k = 0; k < layer.inputs; k++) s += layer.weights[o * layer.inputs + k] * h[k];
+      next[o] = Math.max(0, s);
+    }
+    h = next;
+  }
   const logits = [];
   for (let c = 0; c < classes; c++) {
     let s = head.bias[c];
-    for (let k = 0; k < d; k++) s += head.weights[c * d + k] * z[k];
+    for (let k = 0; k < h.length; k++) s += head.weights[c * h.length + k] * h[k];
     logits.push(s);
   }
   if (head.activation === 'Softmax') {
