@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Trainer.Native.Vips;
 
@@ -37,6 +38,12 @@ public sealed class VipsImageCodec : IImageCodec
     public ImageHeader ReadHeader(ReadOnlySpan<byte> encoded)
     {
         var format = ImageContent.Identify(encoded);
+        if (format == ImageFormat.Bmp)
+        {
+            // ImageMagick's BMP ping applies its own policy limits and fails on a short file with
+            // "improper image header"; the BMP header is fixed-layout, so it is read here directly.
+            return ReadBmpHeader(encoded);
+        }
         try
         {
             // Building a loader reads the header only; pixels are decoded when something asks for them.
@@ -118,6 +125,31 @@ public sealed class VipsImageCodec : IImageCodec
         {
             throw Rejected(exception, "the image cannot be decoded");
         }
+    }
+
+    /// <summary>Width and height from a BMP's info header (BITMAPCOREHEADER or BITMAPINFOHEADER and its successors).</summary>
+    private static ImageHeader ReadBmpHeader(ReadOnlySpan<byte> bmp)
+    {
+        if (bmp.Length < 26)
+        {
+            throw new ImageRejectedException("the BMP header cannot be read (the file ends inside it)");
+        }
+        int width, height;
+        if (BinaryPrimitives.ReadUInt32LittleEndian(bmp[14..]) == 12)
+        {
+            (width, height) = (BinaryPrimitives.ReadUInt16LittleEndian(bmp[18..]), BinaryPrimitives.ReadUInt16LittleEndian(bmp[20..]));
+        }
+        else
+        {
+            width = BinaryPrimitives.ReadInt32LittleEndian(bmp[18..]);
+            // A negative height marks a top-down bitmap.
+            height = Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(bmp[22..]));
+        }
+        if (width <= 0 || height <= 0)
+        {
+            throw new ImageRejectedException($"the BMP header cannot be read (it gives {width} x {height} px)");
+        }
+        return new ImageHeader(ImageFormat.Bmp, width, height);
     }
 
     private static VipsImage Load(ReadOnlySpan<byte> encoded, ImageFormat format)

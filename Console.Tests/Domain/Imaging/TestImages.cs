@@ -52,6 +52,37 @@ internal static class TestImages
         return png.ToArray();
     }
 
+    /// <summary>
+    /// Only the start of a PNG claiming <paramref name="width"/> x <paramref name="height"/>: signature, IHDR and
+    /// the first bytes of an IDAT chunk. Its header is valid; any attempt to decode it fails.
+    /// </summary>
+    public static byte[] PngHeaderOnly(int width, int height)
+    {
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 8;
+        ihdr[9] = 2;
+        var png = new MemoryStream();
+        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        WritePngChunk(png, "IHDR", ihdr);
+        png.Write([0, 1, 0, 0, (byte)'I', (byte)'D', (byte)'A', (byte)'T', 0x78, 0x01]); // claims 64 KiB, holds 2 bytes
+        return png.ToArray();
+    }
+
+    /// <summary>Only the file and info headers of a 24-bit BMP claiming the given size, and one row of pixels.</summary>
+    public static byte[] BmpHeaderOnly(int width, int height)
+    {
+        var stride = (width * 3 + 3) & ~3;
+        var bmp = new byte[14 + 40 + stride];
+        bmp[0] = (byte)'B';
+        bmp[1] = (byte)'M';
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(2), 54 + stride * height);
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(10), 54);
+        WriteBitmapInfoHeader(bmp.AsSpan(14), width, height, 24, stride * height);
+        return bmp;
+    }
+
     public static byte[] SolidPng(int width, int height, byte r, byte g, byte b) =>
         Png(width, height, 3, (_, _, p) => { p[0] = r; p[1] = g; p[2] = b; });
 
