@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 configuration="${1:-Release}"
 
-apt_packages=(libvips42 libonnx-dev chromium fonts-dejavu-core)
+# libmagickcore-6.q16-6 is what libvips' ImageMagick module (magickload) uses to read BMP and ICO;
+# libvips42 depends on it today, it is listed so the console does not rely on that staying so.
+apt_packages=(libvips42 libmagickcore-6.q16-6 libonnx-dev chromium fonts-dejavu-core)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -27,6 +29,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   echo "setup: installing npm packages"
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > "$stamp"
+fi
+
+# tfjs-automl 1.3.0 (the reference that checks exported TF.js models) needs tfjs 3.x: its own folder.
+automl_dir=tools/automl-check
+automl_hash=$(sha256sum "$automl_dir/package-lock.json" | cut -d' ' -f1)
+automl_stamp="$automl_dir/node_modules/.vision-console-lock"
+if [ ! -f "$automl_stamp" ] || [ "$(cat "$automl_stamp")" != "$automl_hash" ]; then
+  echo "setup: installing npm packages in $automl_dir"
+  (cd "$automl_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  echo "$automl_hash" > "$automl_stamp"
 fi
 
 # Front-end assets are copied from node_modules into the web root at build time, never committed.
