@@ -43,6 +43,7 @@ public static class ConsoleHost
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddScoped<Components.Ui.Toaster>();
+        builder.Services.AddSingleton(provider => ConsoleEnvironment.From(provider.GetRequiredService<ConsoleOptions>()));
         return builder;
     }
 

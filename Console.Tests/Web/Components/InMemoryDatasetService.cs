@@ -75,4 +75,19 @@ internal sealed class InMemoryDatasetService : IDatasetService
             .ToList();
         return Task.FromResult(new ImagePage([.. matching.Skip(query.Skip).Take(query.Take)], matching.Count));
     }
+
+    public Task<VisionConsole.Domain.Imaging.ImageFormat?> FindBlobFormatAsync(string sha256, CancellationToken cancellationToken = default) =>
+        Task.FromResult<VisionConsole.Domain.Imaging.ImageFormat?>(null);
+
+    public Task<long> SetSplitAsync(long datasetId, long imageId, DataSplit split, long expectedVersion, string user, CancellationToken cancellationToken = default)
+    {
+        var images = _images[datasetId];
+        var index = images.FindIndex(i => i.Id == imageId);
+        if (index < 0)
+        {
+            throw new NotFoundException($"Image {imageId}");
+        }
+        images[index] = images[index] with { Split = split };
+        return Task.FromResult(expectedVersion + 1);
+    }
 }
