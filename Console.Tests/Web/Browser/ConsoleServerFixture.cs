@@ -22,7 +22,7 @@ public sealed class ConsoleServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(DataFolder);
-        var builder = ConsoleHost.CreateBuilder(["--urls", "http://127.0.0.1:0", "--data", DataFolder, "--environment", "Development"]);
+        var builder = ConsoleHost.CreateBuilder(["--urls", "http://127.0.0.1:0", "--data", DataFolder, "--environment", "Development", "--Logging:LogLevel:Default=Warning"]);
         _app = ConsoleHost.Build(builder);
         await _app.StartAsync();
         BaseAddress = new Uri(_app.Urls.Single());

@@ -91,6 +91,18 @@ public sealed class DatasetBrowserTests(ConsoleServerFixture server, ITestOutput
         Assert.All(await page.Locator(".image-tile .image-split").AllInnerTextsAsync(), split => Assert.Equal("Unassigned", split));
         await Expect(page.Locator(".pager-summary").First).ToHaveTextAsync("1–6 of 6 images");
 
+        // A second batch: the same photo again is a duplicate, a text file is refused with its name and reason.
+        var readme = Path.Combine(Path.GetDirectoryName(Hymenoptera)!, "README.md");
+        await page.Locator("[data-test=upload-input]").SetInputFilesAsync([files[^1], readme]);
+        await page.WaitForFunctionAsync(
+            "n => { const rows = [...document.querySelectorAll('.upload-row')]; return rows.length === n && rows.every(r => ['added', 'duplicate', 'failed'].includes(r.dataset.status)); }",
+            files.Length + 2);
+        Assert.Equal("duplicate", await rows.Nth(files.Length).GetAttributeAsync("data-status"));
+        Assert.Equal("failed", await rows.Nth(files.Length + 1).GetAttributeAsync("data-status"));
+        await Expect(rows.Nth(files.Length + 1).Locator(".upload-error")).ToContainTextAsync("README.md");
+        await Expect(page.Locator("[data-test=upload-summary]")).ToContainTextAsync("8 of 8 files done 6 added 1 duplicate 1 failed");
+        await Expect(page.Locator("[data-test=image-count]")).ToHaveTextAsync("6 images");
+        await Expect(page.Locator(".image-tile")).ToHaveCountAsync(6);
         var screenshot = Path.Combine(Path.GetTempPath(), $"vision-console-dataset-{Guid.NewGuid():N}.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
         output.WriteLine($"screenshot: {screenshot}");
@@ -107,6 +119,11 @@ public sealed class DatasetBrowserTests(ConsoleServerFixture server, ITestOutput
         await page.Locator(".modal [data-test=confirm]").ClickAsync();
         await Expect(page.Locator(".empty-state h2")).ToHaveTextAsync("No datasets yet");
         await Expect(page.Locator(".modal")).ToHaveCountAsync(0);
+
+        // Settings shows where this console keeps its data.
+        await page.Locator("nav.console-nav a[href=settings]").ClickAsync();
+        await Expect(page.Locator("[data-test=data-folder]")).ToHaveTextAsync(server.DataFolder);
+        await Expect(page.Locator("[data-test=database-path]")).ToHaveTextAsync(Path.Combine(server.DataFolder, "console.db"));
     }
 
     [Fact]

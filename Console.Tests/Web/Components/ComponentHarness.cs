@@ -31,6 +31,7 @@ internal sealed class ComponentHarness : IAsyncDisposable
         services.AddSingleton<NavigationManager, TestNavigationManager>();
         services.AddSingleton<IJSRuntime, UnavailableJSRuntime>();
         services.AddSingleton<ICurrentUser, TestUser>();
+        services.AddSingleton(new VisionConsole.Web.ConsoleEnvironment("/srv/vision", "/srv/vision/console.db", "/srv/vision/blobs", [("libvips", "8.14.1")]));
         _services = services.BuildServiceProvider();
         _renderer = new HtmlRenderer(_services, _services.GetRequiredService<ILoggerFactory>());
     }
