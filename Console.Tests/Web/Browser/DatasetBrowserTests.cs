@@ -110,6 +110,16 @@ public sealed class DatasetBrowserTests(ConsoleServerFixture server, ITestOutput
         // Search narrows the grid to matching file names.
         await page.Locator("#filter-search").FillAsync("formica");
         await Expect(page.Locator(".image-tile .image-tile-name")).ToHaveTextAsync(["formica.jpeg"]);
+        await page.Locator("#filter-search").FillAsync("");
+        await Expect(page.Locator(".image-tile")).ToHaveCountAsync(6);
+
+        // New images are unassigned until training splits them: the Train filter shows none, Unassigned all six.
+        await page.Locator("#filter-split").SelectOptionAsync("Train");
+        await Expect(page.Locator(".empty-state h2")).ToHaveTextAsync("No images match these filters");
+        await page.Locator("#filter-split").SelectOptionAsync("Unassigned");
+        await Expect(page.Locator(".image-tile")).ToHaveCountAsync(6);
+        await page.Locator("#filter-unlabeled").CheckAsync();
+        await Expect(page.Locator(".image-tile")).ToHaveCountAsync(6);
 
         // Delete from the list, through a confirmation that names the dataset.
         await page.Locator("nav.console-nav a[href=datasets]").ClickAsync();
