@@ -34,6 +34,56 @@ internal static class TestModels
         return Model(graph);
     }
 
+    /// <summary>
+    /// An image "backbone" over input <c>image</c> float [N, ...<paramref name="imageDims"/>] (N dynamic unless
+    /// <paramref name="fixedBatch"/>) whose output <c>features</c> is the image itself (<paramref name="keepDims"/> null)
+    /// or its ReduceMean over <paramref name="axes"/>.
+    /// </summary>
+    public static byte[] ImageFeatures(long[] imageDims, long[]? axes = null, bool? keepDims = null, long? fixedBatch = null)
+    {
+        var graph = new GraphProto { Name = "features" };
+        var input = TensorValue("image", TensorProto.Types.DataType.Float, "N", imageDims);
+        if (fixedBatch is { } batch)
+        {
+            input.Type.TensorType.Shape.Dim[0] = new TensorShapeProto.Types.Dimension { DimValue = batch };
+        }
+        graph.Input.Add(input);
+        graph.Output.Add(new ValueInfoProto
+        {
+            Name = "features",
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
+        });
+        if (axes is null)
+        {
+            graph.Node.Add(Node("Identity", ["image"], ["features"]));
+        }
+        else
+        {
+            var mean = Node("ReduceMean", ["image"], ["features"]);
+            var axesAttribute = new AttributeProto { Name = "axes", Type = AttributeProto.Types.AttributeType.Ints };
+            axesAttribute.Ints.AddRange(axes);
+            mean.Attribute.Add(axesAttribute);
+            mean.Attribute.Add(new AttributeProto { Name = "keepdims", Type = AttributeProto.Types.AttributeType.Int, I = keepDims == true ? 1 : 0 });
+            graph.Node.Add(mean);
+        }
+        return Model(graph);
+    }
+
+    /// <summary>A copy of an ONNX file with extra graph outputs (intermediate values exposed, float).</summary>
+    public static byte[] WithOutputs(string modelPath, params string[] names)
+    {
+        var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(modelPath));
+        foreach (var name in names)
+        {
+            model.Graph.Output.Add(new ValueInfoProto
+            {
+                Name = name,
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
+            });
+        }
+        return model.ToByteArray();
+    }
+
     private static byte[] Model(GraphProto graph)
     {
         var model = new ModelProto { IrVersion = 8, ProducerName = "vision-console-tests", Graph = graph };
