@@ -1,6 +1,6 @@
-using VisionConsole.Domain.Evaluation;
+using VisionConsole.Domain.Metrics;
 
-namespace VisionConsole.Tests.Domain.Evaluation;
+namespace VisionConsole.Tests.Domain.Metrics;
 
 public class ClassificationEvaluationTests
 {

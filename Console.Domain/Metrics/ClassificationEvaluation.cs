@@ -1,4 +1,4 @@
-namespace VisionConsole.Domain.Evaluation;
+namespace VisionConsole.Domain.Metrics;
 
 /// <summary>How an image's scores become predicted labels at a confidence threshold.</summary>
 public enum PredictionRule
