@@ -33,19 +33,23 @@ public sealed class ImageStore : IImageStore
         root = Path.GetFullPath(this.options.BlobFolder);
         temporaryFolder = Path.Combine(root, "tmp");
         Directory.CreateDirectory(temporaryFolder);
+        RemoveAbandonedTemporaryFiles();
     }
 
     /// <inheritdoc />
     public async Task<StoredImage> StoreAsync(string fileName, Stream content, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var name = string.IsNullOrWhiteSpace(fileName) ? "(unnamed file)" : Path.GetFileName(fileName);
+        var name = string.IsNullOrWhiteSpace(fileName) ? "(unnamed file)" : fileName.Trim();
         var temporaryPath = Path.Combine(temporaryFolder, $"{Guid.NewGuid():N}.upload");
         try
         {
             var (sha256, byteSize) = await CopyHashedAsync(name, content, temporaryPath, cancellationToken).ConfigureAwait(false);
             var bytes = await File.ReadAllBytesAsync(temporaryPath, cancellationToken).ConfigureAwait(false);
             var header = CheckRules(name, bytes);
+
+            // The thumbnail is made before the original is kept: an image that cannot be thumbnailed is refused whole.
+            var thumbnail = File.Exists(ThumbnailPath(sha256)) ? null : MakeThumbnail(name, bytes);
 
             var originalPath = OriginalPath(sha256);
             var alreadyStored = File.Exists(originalPath);
@@ -61,9 +65,9 @@ public sealed class ImageStore : IImageStore
                     alreadyStored = true; // Another upload of the same bytes won the race.
                 }
             }
-            if (!File.Exists(ThumbnailPath(sha256)))
+            if (thumbnail is not null)
             {
-                WriteThumbnail(sha256, bytes);
+                WriteThumbnail(sha256, thumbnail);
             }
             return new StoredImage(sha256, header.Format, header.Width, header.Height, byteSize, alreadyStored);
         }
@@ -108,7 +112,7 @@ public sealed class ImageStore : IImageStore
         if (!File.Exists(path))
         {
             var original = await ReadOriginalAsync(sha256, cancellationToken).ConfigureAwait(false);
-            WriteThumbnail(sha256, original);
+            WriteThumbnail(sha256, codec.MakeThumbnail(original, options.ThumbnailMaxSide));
         }
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 4096, useAsync: true);
     }
@@ -189,9 +193,20 @@ public sealed class ImageStore : IImageStore
         return header;
     }
 
-    private void WriteThumbnail(string sha256, byte[] original)
+    private byte[] MakeThumbnail(string name, byte[] original)
     {
-        var thumbnail = codec.MakeThumbnail(original, options.ThumbnailMaxSide);
+        try
+        {
+            return codec.MakeThumbnail(original, options.ThumbnailMaxSide);
+        }
+        catch (ImageRejectedException rejected)
+        {
+            throw new ImageRejectedException($"{name}: {rejected.Message}");
+        }
+    }
+
+    private void WriteThumbnail(string sha256, byte[] thumbnail)
+    {
         var path = ThumbnailPath(sha256);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         // Written aside and renamed, so a reader never sees half a thumbnail.
@@ -204,6 +219,26 @@ public sealed class ImageStore : IImageStore
         finally
         {
             File.Delete(temporary);
+        }
+    }
+
+    /// <summary>Uploads cut off by a crash leave temporary files; anything a day old is no live upload's.</summary>
+    private void RemoveAbandonedTemporaryFiles()
+    {
+        var cutoff = DateTime.UtcNow.AddDays(-1);
+        foreach (var file in new DirectoryInfo(temporaryFolder).EnumerateFiles())
+        {
+            if (file.LastWriteTimeUtc < cutoff)
+            {
+                try
+                {
+                    file.Delete();
+                }
+                catch (IOException)
+                {
+                    // In use or already gone: the next start tries again.
+                }
+            }
         }
     }
 

@@ -130,22 +130,17 @@ public sealed class VipsImageCodec : IImageCodec
     /// <summary>Width and height from a BMP's info header (BITMAPCOREHEADER or BITMAPINFOHEADER and its successors).</summary>
     private static ImageHeader ReadBmpHeader(ReadOnlySpan<byte> bmp)
     {
-        var infoSize = BinaryPrimitives.ReadUInt32LittleEndian(bmp[14..]);
-        int width, height;
-        if (infoSize == 12)
+        if (bmp.Length < 26)
         {
-            if (bmp.Length < 26)
-            {
-                throw new ImageRejectedException("the BMP header cannot be read (the file ends inside it)");
-            }
+            throw new ImageRejectedException("the BMP header cannot be read (the file ends inside it)");
+        }
+        int width, height;
+        if (BinaryPrimitives.ReadUInt32LittleEndian(bmp[14..]) == 12)
+        {
             (width, height) = (BinaryPrimitives.ReadUInt16LittleEndian(bmp[18..]), BinaryPrimitives.ReadUInt16LittleEndian(bmp[20..]));
         }
         else
         {
-            if (bmp.Length < 26)
-            {
-                throw new ImageRejectedException("the BMP header cannot be read (the file ends inside it)");
-            }
             width = BinaryPrimitives.ReadInt32LittleEndian(bmp[18..]);
             // A negative height marks a top-down bitmap.
             height = Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(bmp[22..]));

@@ -234,6 +234,22 @@ public sealed class ImageStoreTests : IDisposable
     }
 
     [Fact]
+    public void Constructor_AbandonedUploads_OnlyDayOldOnesRemoved()
+    {
+        var tmp = Path.Combine(blobs, "tmp");
+        var abandoned = Path.Combine(tmp, "abandoned.upload");
+        var live = Path.Combine(tmp, "live.upload");
+        File.WriteAllBytes(abandoned, [1]);
+        File.WriteAllBytes(live, [2]);
+        File.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow.AddDays(-2));
+
+        _ = new ImageStore(Codec, Options.Create(new ImageStoreOptions { BlobFolder = blobs }));
+
+        Assert.False(File.Exists(abandoned));
+        Assert.True(File.Exists(live));
+    }
+
+    [Fact]
     public async Task AddVipsImaging_ResolvesWorkingStore()
     {
         using var provider = new ServiceCollection().AddVipsImaging(o => o.BlobFolder = blobs).BuildServiceProvider();

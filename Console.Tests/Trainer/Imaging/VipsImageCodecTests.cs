@@ -137,6 +137,35 @@ public sealed class VipsImageCodecTests
         Assert.StartsWith("the image data is truncated or corrupt", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("jpeg")]
+    [InlineData("png")]
+    [InlineData("gif")]
+    [InlineData("bmp")]
+    [InlineData("ico")]
+    [InlineData("webp")]
+    [InlineData("tiff")]
+    public void Verify_FileCutInHalf_RefusedAsTruncated(string kind)
+    {
+        var whole = MadeImage(kind);
+        codec.Verify(whole);
+
+        var error = Assert.Throws<ImageRejectedException>(() => codec.Verify(whole.AsSpan(0, whole.Length / 2)));
+
+        Assert.StartsWith("the image data is truncated or corrupt", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("webp", ImageFormat.Webp)]
+    [InlineData("tiff", ImageFormat.Tiff)]
+    public void ReadHeader_WebpAndTiffMadeWithLibvips_ReportFormatAndSize(string kind, ImageFormat format)
+    {
+        var bytes = MadeImage(kind);
+
+        Assert.Equal(new ImageHeader(format, 200, 150), codec.ReadHeader(bytes));
+        AssertNear((255, 0, 0), Pixel(codec.DecodeRgb(bytes, 20, 15, FitMode.Stretch), 3, 7), tolerance: 8);
+    }
+
     [Fact]
     public void DecodeRgb_SolidRedPng_EveryPixelIsRed()
     {
@@ -341,6 +370,43 @@ public sealed class VipsImageCodecTests
         Assert.True(
             Math.Abs(expected.R - actual.R) <= tolerance && Math.Abs(expected.G - actual.G) <= tolerance && Math.Abs(expected.B - actual.B) <= tolerance,
             $"expected about {expected}, got {actual}");
+    }
+
+    /// <summary>A 200 x 150 image (left half red, right half noise so it does not compress to nothing) in the given format.</summary>
+    private byte[] MadeImage(string kind)
+    {
+        var random = new Random(7);
+        var png = TestImages.Png(200, 150, 3, (x, _, p) =>
+        {
+            if (x < 100)
+            {
+                (p[0], p[1], p[2]) = ((byte)255, (byte)0, (byte)0);
+            }
+            else
+            {
+                random.NextBytes(p);
+            }
+        });
+        return kind switch
+        {
+            "png" => png,
+            "jpeg" => codec.MakeThumbnail(png, 256),
+            "gif" => TestImages.Gif(200, 150, Palette, (x, y) => x < 100 ? 0 : (x * 7 + y * 13) % 3),
+            "bmp" => TestImages.Bmp(200, 150, (x, y) => x < 100 ? ((byte)255, (byte)0, (byte)0) : ((byte)(x * y), (byte)(x + y), (byte)x)),
+            "ico" => TestImages.Ico(128, (x, y) => ((byte)(x * y), (byte)(x + y), (byte)x)),
+            "webp" => SaveWithLibvips(png, "webpsave_buffer", op => op.Set("lossless", true)),
+            "tiff" => SaveWithLibvips(png, "tiffsave_buffer", _ => { }),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+    }
+
+    private static byte[] SaveWithLibvips(byte[] png, string saver, Action<VipsOperation> options)
+    {
+        using var load = VipsOperation.Create("pngload_buffer").SetBuffer("buffer", png).Build();
+        using var image = load.GetImage("out");
+        using var save = VipsOperation.Create(saver).Set("in", image);
+        options(save);
+        return save.Build().GetBuffer("buffer");
     }
 
     /// <summary>A CMYK JPEG made with libvips itself: load the PNG, convert to CMYK, save.</summary>

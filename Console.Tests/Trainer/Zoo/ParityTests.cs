@@ -71,6 +71,8 @@ public sealed class ParityTests(ZooFixture fixture, ITestOutputHelper output)
 
     private async Task<IReadOnlyList<ParityResult>> RunAsync(JsonObject request)
     {
+        var graph = VisionConsole.Trainer.Onnx.OnnxModelBuilder.Load((string)request["onnx"]!).Graph;
+        output.WriteLine("ONNX ops: " + string.Join(", ", graph.Node.GroupBy(n => n.OpType).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}")));
         var report = await NodeReference.RunAsync(request, fixture.Work);
         output.WriteLine($"tfjs backend: {report.GetProperty("backend")}, images: {report.GetProperty("images")}");
         var results = ParityResult.Parse(report);
