@@ -4,8 +4,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Console;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Storage;
+using VisionConsole.Trainer.Jobs;
 using VisionConsole.Web.Api;
 using VisionConsole.Web.Components;
+using VisionConsole.Web.Hubs;
 
 namespace VisionConsole.Web;
 
@@ -28,6 +30,10 @@ public static class ConsoleHost
         builder.Services.AddOptions<ConsoleLoggerOptions>().Configure<IConfiguration>((logger, configuration) =>
             logger.FormatterName = ReadLogFormat(configuration));
         builder.Services.AddConsoleDomain(provider => ReadOptions(provider.GetRequiredService<IConfiguration>()));
+        // After the domain, so the database is upgraded before the trainer reads its queue.
+        builder.Services.AddConsoleTrainer(builder.Configuration);
+        builder.Services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        builder.Services.AddHostedService<OperationHubRelay>();
 
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<ICurrentUser, HttpCurrentUser>();
@@ -56,6 +62,9 @@ public static class ConsoleHost
         });
         app.MapDatasetsApi();
         app.MapBlobsApi();
+        app.MapOperationsApi();
+        app.MapModelsApi();
+        app.MapHub<ConsoleHub>("/hubs/console");
 
         app.MapBlazorClientScript();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
