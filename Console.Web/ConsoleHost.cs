@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Console;
 using VisionConsole.Domain;
+using VisionConsole.Domain.Imaging;
 using VisionConsole.Domain.Storage;
+using VisionConsole.Trainer.Imaging;
 using VisionConsole.Trainer.Jobs;
 using VisionConsole.Web.Api;
 using VisionConsole.Web.Components;
@@ -30,6 +32,8 @@ public static class ConsoleHost
         builder.Services.AddOptions<ConsoleLoggerOptions>().Configure<IConfiguration>((logger, configuration) =>
             logger.FormatterName = ReadLogFormat(configuration));
         builder.Services.AddConsoleDomain(provider => ReadOptions(provider.GetRequiredService<IConfiguration>()));
+        builder.Services.AddVipsImaging();
+        builder.Services.AddOptions<ImageStoreOptions>().Configure<ConsoleOptions>((store, console) => store.BlobFolder = console.BlobFolder);
         // After the domain, so the database is upgraded before the trainer reads its queue.
         builder.Services.AddConsoleTrainer(builder.Configuration);
         builder.Services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
@@ -52,6 +56,8 @@ public static class ConsoleHost
         ArgumentNullException.ThrowIfNull(builder);
         var app = builder.Build();
         app.UseExceptionHandler();
+        // Errors decided without a body (routing's 404/405/415) become problem details too.
+        app.UseStatusCodePages();
         app.UseStaticFiles();
         app.UseAntiforgery();
 

@@ -53,6 +53,7 @@ public sealed partial class ConsoleDatabase(IDbContextFactory<ConsoleDbContext> 
     public static void Configure(DbContextOptionsBuilder builder, string databasePath, TimeSpan busyTimeout)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        SqliteNativeIsolation.Ensure();
         var connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = databasePath,

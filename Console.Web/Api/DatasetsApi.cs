@@ -94,7 +94,7 @@ public static class DatasetsApi
             || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
             || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 } boundary)
         {
-            return UploadProblem($"Upload images as multipart/form-data with one file per part (got content type '{request.ContentType}').");
+            return UploadProblem(StatusCodes.Status415UnsupportedMediaType, $"Upload images as multipart/form-data with one file per part (got content type '{request.ContentType}').");
         }
 
         var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = MaxUploadBytes };
@@ -114,7 +114,7 @@ public static class DatasetsApi
         }
         if (results.Count == 0)
         {
-            return UploadProblem("The upload had no parts; send each image as a file part of a multipart/form-data body.");
+            return UploadProblem(StatusCodes.Status400BadRequest, "The upload had no parts; send each image as a file part of a multipart/form-data body.");
         }
         return TypedResults.Ok<IReadOnlyList<IntakeResult>>(results);
     }
@@ -132,7 +132,7 @@ public static class DatasetsApi
             ? throw new DomainException("invalid-split", $"Split '{value}' is not one of TRAIN, VALIDATION, TEST, UNASSIGNED.")
             : split;
 
-    private static ProblemHttpResult UploadProblem(string detail) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Invalid upload",
+    private static ProblemHttpResult UploadProblem(int status, string detail) =>
+        TypedResults.Problem(detail, statusCode: status, title: "Invalid upload",
             extensions: new Dictionary<string, object?> { ["code"] = "invalid-upload" });
 }
