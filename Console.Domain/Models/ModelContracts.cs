@@ -63,7 +63,15 @@ public sealed record TrainingRecord(
     int TrainImages,
     int ValidationImages,
     int EvaluationImages,
-    string EvaluationSplit);
+    string EvaluationSplit)
+{
+    /// <summary>
+    /// The view ids (see the trainer's <c>ImageView</c>) whose scores prediction averages, e.g. <c>["crop-c-0.875"]</c>;
+    /// null in records written before it existed, whose models predict on <c>orig</c> (and <c>flip</c> when
+    /// <see cref="TestTimeFlip"/>).
+    /// </summary>
+    public IReadOnlyList<string>? PredictionViews { get; init; }
+}
 
 /// <summary>One evaluation image: its scores (label order) and true labels, so any threshold can be recomputed.</summary>
 /// <param name="ImageId">The dataset image.</param>

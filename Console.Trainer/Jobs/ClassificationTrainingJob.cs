@@ -75,7 +75,7 @@ public sealed partial class ClassificationTrainingJob(
 
         var backbone = await ResolveBackboneAsync(plan.Preset, cancellationToken).ConfigureAwait(false);
         var trainViews = plan.Preset.TrainingViews.Select(ImageView.Parse).ToArray();
-        var evalViews = ClassifierPredictor.PredictionViews(plan.Preset.TestTimeFlip);
+        var evalViews = ClassifierPredictor.PredictionViews(plan.Preset);
 
         // Features: every view of every image, into the cache.
         var work = plan.Train.Select(i => (Image: i, Views: (IReadOnlyList<ImageView>)trainViews))
@@ -99,7 +99,7 @@ public sealed partial class ClassificationTrainingJob(
         var dimension = backbone.Info.FeatureDimension;
         var classCount = plan.Labels.Count;
         var trainSet = BuildSet(train, trainViews, backbone, dimension, classCount);
-        var validationSet = stopOnValidation ? BuildSet(validation, [ImageView.Original], backbone, dimension, classCount) : null;
+        var validationSet = stopOnValidation ? BuildSet(validation, [evalViews[0]], backbone, dimension, classCount) : null;
         var remaining = budget - clock.Elapsed;
         var headOptions = plan.Preset.HeadOptions(plan.MultiLabel ? HeadOutput.Sigmoid : HeadOutput.Softmax) with
         {
@@ -136,7 +136,10 @@ public sealed partial class ClassificationTrainingJob(
             plan.Preset.Id, backbone.Info.Id, backbone.InputSide, plan.Preset.TestTimeFlip, plan.MultiLabel, plan.Labels,
             ToMilliNodeHours(budget), ToMilliNodeHours(clock.Elapsed), stopReason, trained.EpochsCompleted, plan.BaseModelId,
             report.SuggestedThreshold.Threshold, train.Count, stopOnValidation ? validation.Count : 0, evaluation.Count,
-            test.Count > 0 ? "TEST" : "VALIDATION");
+            test.Count > 0 ? "TEST" : "VALIDATION")
+        {
+            PredictionViews = evalViews.Select(v => v.Id).ToArray(),
+        };
 
         var staging = Path.Combine(consoleOptions.DataFolder, "models", ".staging", $"op-{operationId.ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}");
         try

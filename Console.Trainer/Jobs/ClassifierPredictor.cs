@@ -65,9 +65,26 @@ public sealed class ClassifierPredictor(FeatureExtractor extractor, IModelZoo zo
     /// <summary>A version's head, record and backbone, loaded once per folder.</summary>
     public sealed record LoadedClassifier(TrainedHead Head, TrainingRecord Record, ReadyBackbone Backbone);
 
-    /// <summary>The views prediction embeds: <c>orig</c>, and <c>flip</c> when the model type says so.</summary>
-    public static IReadOnlyList<ImageView> PredictionViews(bool testTimeFlip) =>
-        testTimeFlip ? [ImageView.Original, ImageView.Flip] : [ImageView.Original];
+    /// <summary>The views prediction embeds for a preset: its <see cref="ModelTypePreset.PredictionViews"/>.</summary>
+    public static IReadOnlyList<ImageView> PredictionViews(ModelTypePreset preset)
+    {
+        ArgumentNullException.ThrowIfNull(preset);
+        return preset.PredictionViews.Select(ImageView.Parse).ToArray();
+    }
+
+    /// <summary>
+    /// The views a trained model predicts on: those its record names, or for records from before they were recorded
+    /// <c>orig</c> (and <c>flip</c> with test-time flip), which is what those models were evaluated on.
+    /// </summary>
+    public static IReadOnlyList<ImageView> PredictionViews(TrainingRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (record.PredictionViews is { Count: > 0 } ids)
+        {
+            return ids.Select(ImageView.Parse).ToArray();
+        }
+        return record.TestTimeFlip ? [ImageView.Original, ImageView.Flip] : [ImageView.Original];
+    }
 
     /// <summary>The scores of one image from its view features: the head on <c>orig</c>, or the mean over <c>orig</c> and <c>flip</c>.</summary>
     public static float[] Score(TrainedHead head, IReadOnlyList<float[]> viewFeatures)
@@ -98,7 +115,7 @@ public sealed class ClassifierPredictor(FeatureExtractor extractor, IModelZoo zo
     public async Task<IReadOnlyList<LabelScore>> PredictAsync(string versionFolder, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
     {
         var classifier = await LoadAsync(versionFolder, cancellationToken).ConfigureAwait(false);
-        var views = extractor.Render(image.Span, classifier.Backbone, PredictionViews(classifier.Record.TestTimeFlip));
+        var views = extractor.Render(image.Span, classifier.Backbone, PredictionViews(classifier.Record));
         var features = extractor.Embed(classifier.Backbone, views, cancellationToken);
         var scores = Score(classifier.Head, features);
         return Rank(classifier.Record.Labels, scores);
