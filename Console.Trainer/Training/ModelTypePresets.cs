@@ -34,7 +34,8 @@ public sealed record ModelTypePreset(
     /// This, not the head, decided whether a linear head on MobileNetV2 int8 features reaches the 0.96 of a
     /// plain linear probe on hymenoptera (train 245 / val 153, measured 2026-11-22): predicting on <c>orig</c> (short side
     /// fitted to 224, nothing cropped, so the subject is 12.5% smaller than the backbone expects) gave 0.935
-    /// (143/153) whatever the head's settings, training views, early stopping or solver; the 0.875 centre crop
+    /// (143/153) with the job's head, and 140-145/153 across head settings, training views, early stopping and
+    /// solvers (full-batch L-BFGS included); the 0.875 centre crop
     /// gave 0.954-0.967 (146-148/153) for 8 seeds with the same head and training views, and over 11 random
     /// 245/153 re-splits of the 398 images a full-batch L2 logistic regression averaged 0.938 with <c>orig</c>
     /// against 0.955 with the centre crop.
