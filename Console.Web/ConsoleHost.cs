@@ -42,6 +42,7 @@ public static class ConsoleHost
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddScoped<Components.Ui.Toaster>();
         return builder;
     }
 

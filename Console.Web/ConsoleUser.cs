@@ -1,0 +1,6 @@
+namespace VisionConsole.Web;
+
+internal static class ConsoleUser
+{
+    public const string Name = "console";
+}
