@@ -6,8 +6,10 @@ using VisionConsole.Domain;
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Domain.Storage;
 using VisionConsole.Trainer.Imaging;
+using VisionConsole.Trainer.Jobs;
 using VisionConsole.Web.Api;
 using VisionConsole.Web.Components;
+using VisionConsole.Web.Hubs;
 
 namespace VisionConsole.Web;
 
@@ -32,6 +34,10 @@ public static class ConsoleHost
         builder.Services.AddConsoleDomain(provider => ReadOptions(provider.GetRequiredService<IConfiguration>()));
         builder.Services.AddVipsImaging();
         builder.Services.AddOptions<ImageStoreOptions>().Configure<ConsoleOptions>((store, console) => store.BlobFolder = console.BlobFolder);
+        // After the domain, so the database is upgraded before the trainer reads its queue.
+        builder.Services.AddConsoleTrainer(builder.Configuration);
+        builder.Services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        builder.Services.AddHostedService<OperationHubRelay>();
 
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<ICurrentUser, HttpCurrentUser>();
@@ -63,6 +69,9 @@ public static class ConsoleHost
         });
         app.MapDatasetsApi();
         app.MapBlobsApi();
+        app.MapOperationsApi();
+        app.MapModelsApi();
+        app.MapHub<ConsoleHub>("/hubs/console");
 
         app.MapBlazorClientScript();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
