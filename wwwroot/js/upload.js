@@ -30,6 +30,7 @@ export function attach(zone, input, component, options) {
   zone.addEventListener("dragover", onDragOver);
   zone.addEventListener("dragleave", onDragLeave);
   zone.addEventListener("drop", onDrop);
+  zone.dataset.uploadReady = "true";
 
   return {
     dispose() {
@@ -37,6 +38,7 @@ export function attach(zone, input, component, options) {
       zone.removeEventListener("dragover", onDragOver);
       zone.removeEventListener("dragleave", onDragLeave);
       zone.removeEventListener("drop", onDrop);
+      delete zone.dataset.uploadReady;
       uploader.dispose();
     },
   };
