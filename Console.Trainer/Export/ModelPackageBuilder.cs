@@ -8,16 +8,16 @@ using VisionConsole.Trainer.Zoo;
 namespace VisionConsole.Trainer.Export;
 
 /// <summary>
-/// The download zip of a model version (<see cref="ModelPackageWriter"/>'s layout), kept as <c>package.zip</c> in the
-/// version folder once made. When the training's export step already wrote <c>model.onnx</c> and <c>tfjs/</c>, those
-/// files are zipped as they are; otherwise the version's head (<c>head.json</c>) is exported on the backbone it was
+/// The download zip of a model version (<see cref="ModelPackageWriter"/>'s layout), <c>package.zip</c> in the version
+/// folder: the training's export step writes it (<see cref="ClassifierModelExporter"/>). For a version without it, made
+/// on first use: when <c>model.onnx</c> and <c>tfjs/</c> are there they are zipped as they are; otherwise the version's head (<c>head.json</c>) is exported on the backbone it was
 /// trained on. Test-time flip (<c>mobile-high-accuracy-1</c>) is a prediction-time average the single exported graph
 /// does not contain: the exported model scores the image as it is.
 /// </summary>
 public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options)
 {
     /// <summary>The zip's file name in the version folder.</summary>
-    public const string PackageFile = "package.zip";
+    public const string PackageFile = ClassifierModelExporter.PackageFile;
 
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
 
@@ -64,29 +64,6 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options)
         return copy.ToArray();
     }
 
-    /// <summary>The exported head of a trained one: hidden ReLU layers, then the logits layer.</summary>
-    /// <exception cref="DomainException">A hidden layer has no ReLU (the exporters build dense + ReLU only).</exception>
-    public static ClassifierHead ToClassifierHead(TrainedHead head, IReadOnlyList<string> labels)
-    {
-        ArgumentNullException.ThrowIfNull(head);
-        var logits = head.Layers[^1];
-        var hidden = head.Layers.Take(head.Layers.Count - 1).ToList();
-        if (hidden.Any(l => !l.Relu) || logits.Relu)
-        {
-            throw new DomainException("export-unsupported", "Only heads of dense + ReLU hidden layers and a linear logits layer can be exported.");
-        }
-        return new ClassifierHead(
-            labels,
-            head.FeatureMean,
-            head.FeatureStd,
-            logits.Weights,
-            logits.Bias,
-            head.Output == HeadOutput.Sigmoid ? HeadActivation.Sigmoid : HeadActivation.Softmax)
-        {
-            HiddenLayers = hidden.Select(l => new HiddenLayer(l.Inputs, l.Outputs, l.Weights, l.Bias)).ToArray(),
-        };
-    }
-
     private async Task BuildAsync(string folder, string zipPath, CancellationToken cancellationToken)
     {
         var labelsPath = Path.Combine(folder, ClassifierFiles.LabelsFile);
@@ -114,7 +91,8 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options)
                     throw new DomainException("export-unsupported", $"Models on backbone '{record.BackboneId}' cannot be exported yet; only {ModelTypePresets.MobileNetV2Int8} can.");
                 }
                 var backbone = ClassifierBackbone.MobileNetV2Int8(await zoo.GetModelPathAsync(record.BackboneId, cancellationToken).ConfigureAwait(false));
-                var exported = ToClassifierHead(head, labels);
+                var exported = ClassifierModelExporter.ToExportHead(head, labels);
+                exported.Validate(backbone.FeatureDimension);
                 await Task.Run(() =>
                 {
                     using var stream = File.Create(temp);

@@ -23,7 +23,8 @@ public sealed record ClassifierExportRequest(
 /// <summary>The files an exporter wrote, relative to <see cref="ClassifierExportRequest.OutputFolder"/>.</summary>
 /// <param name="ModelFile">The single ONNX model (for example <c>model.onnx</c>).</param>
 /// <param name="TfjsFolder">The TF.js graph model folder, when written.</param>
-public sealed record ExportedModelFiles(string ModelFile, string? TfjsFolder);
+/// <param name="PackageFile">The download zip (<c>model.onnx</c>, <c>dict.txt</c>, <c>manifest.json</c>, <c>tfjs/</c>), when written.</param>
+public sealed record ExportedModelFiles(string ModelFile, string? TfjsFolder, string? PackageFile = null);
 
 /// <summary>
 /// Turns a trained classifier into deployable files (one <c>model.onnx</c>, a TF.js folder). The training job
@@ -32,6 +33,9 @@ public sealed record ExportedModelFiles(string ModelFile, string? TfjsFolder);
 /// </summary>
 public interface IModelExporter
 {
-    /// <summary>Writes the files into <see cref="ClassifierExportRequest.OutputFolder"/>; honours cancellation.</summary>
-    Task<ExportedModelFiles> ExportClassifierAsync(ClassifierExportRequest request, CancellationToken cancellationToken);
+    /// <summary>
+    /// Writes the files into <see cref="ClassifierExportRequest.OutputFolder"/>; honours cancellation. Null when this
+    /// exporter cannot export the backbone (the version then keeps the head files only).
+    /// </summary>
+    Task<ExportedModelFiles?> ExportClassifierAsync(ClassifierExportRequest request, CancellationToken cancellationToken);
 }

@@ -66,6 +66,7 @@ public static class TrainerServiceCollectionExtensions
         services.TryAddSingleton<OperationStore>();
         services.TryAddSingleton<TrainingQueue>();
         services.TryAddTransient<ClassificationTrainingJob>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelExporter, ClassifierModelExporter>());
         services.TryAddSingleton<ITrainingService, TrainingService>();
         services.TryAddSingleton<IModelService, ModelService>();
         services.AddHostedService<TrainerHostedService>();
