@@ -22,7 +22,9 @@ internal sealed class ComponentHarness : IAsyncDisposable
     private readonly ServiceProvider _services;
     private readonly HtmlRenderer _renderer;
 
-    public ComponentHarness(IDatasetService? datasets = null)
+    /// <param name="datasets">The dataset service the components see (an empty in-memory one by default).</param>
+    /// <param name="configure">Registers more services (fakes of the training and model services, for example).</param>
+    public ComponentHarness(IDatasetService? datasets = null, Action<IServiceCollection>? configure = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -31,6 +33,7 @@ internal sealed class ComponentHarness : IAsyncDisposable
         services.AddSingleton<NavigationManager, TestNavigationManager>();
         services.AddSingleton<IJSRuntime, UnavailableJSRuntime>();
         services.AddSingleton<AntiforgeryStateProvider, NoAntiforgeryStateProvider>();
+        configure?.Invoke(services);
         _services = services.BuildServiceProvider();
         _renderer = new HtmlRenderer(_services, _services.GetRequiredService<ILoggerFactory>());
     }
