@@ -1,5 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using VisionConsole.Domain;
+using VisionConsole.Trainer.Imaging;
 
 namespace VisionConsole.Web;
 
@@ -18,6 +20,10 @@ public sealed class ConsoleEnvironment(string dataFolder, string databasePath, s
         ("Operating system", RuntimeInformation.OSDescription),
         .. componentVersions,
     ];
+
+    /// <summary>The running console: its options and the native libraries it loaded.</summary>
+    public static ConsoleEnvironment From(ConsoleOptions options) =>
+        new(options.DataFolder, options.DatabasePath, options.BlobFolder, [("libvips", VipsImageCodec.LibraryVersion)]);
 
     public static string ConsoleVersion =>
         typeof(ConsoleEnvironment).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]

@@ -53,6 +53,7 @@ public static class ConsoleHost
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddScoped<Components.Ui.Toaster>();
+        builder.Services.AddSingleton(provider => ConsoleEnvironment.From(provider.GetRequiredService<ConsoleOptions>()));
         return builder;
     }
 

@@ -48,7 +48,6 @@ class Uploader {
   constructor(component, options) {
     this.component = component;
     this.url = options.url;
-    this.antiforgeryToken = options.antiforgeryToken;
     this.nextIndex = 0;
     this.queue = [];
     this.active = new Map(); // index -> XMLHttpRequest
@@ -99,7 +98,6 @@ class Uploader {
     form.append("files", file, file.name);
     request.open("POST", this.url);
     request.setRequestHeader("Accept", "application/json");
-    if (this.antiforgeryToken) request.setRequestHeader("RequestVerificationToken", this.antiforgeryToken);
     report({ loaded: 0 });
     request.send(form);
   }

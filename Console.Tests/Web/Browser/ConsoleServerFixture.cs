@@ -34,7 +34,7 @@ public sealed class ConsoleServerFixture : IAsyncLifetime
         // Backbones come from the shared mirror only (never the internet), as every test's do.
         var builder = ConsoleHost.CreateBuilder(
         [
-            "--urls", "http://127.0.0.1:0", "--data", DataFolder, "--environment", "Development",
+            "--urls", "http://127.0.0.1:0", "--data", DataFolder, "--environment", "Development", "--Logging:LogLevel:Default=Warning",
             "--zoo-mirror", ZooMirror, "--Zoo:AllowDownloads", "false",
         ]);
         _app = ConsoleHost.Build(builder);

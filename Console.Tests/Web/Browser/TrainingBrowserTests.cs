@@ -37,6 +37,8 @@ public sealed class TrainingBrowserTests(ConsoleServerFixture server, ITestOutpu
         // The dataset page's Train button opens the form; an empty name is refused in the form.
         await page.GotoAsync($"/datasets/{datasetId}");
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
+        // Leaving the page while the uploader is still attaching its script crashes the circuit (ImageUploader; reported).
+        await page.Locator("[data-test=upload-zone][data-upload-ready]").WaitForAsync();
         await page.Locator("[data-test=train-dataset]").ClickAsync();
         await page.WaitForURLAsync($"**/datasets/{datasetId}/train");
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();

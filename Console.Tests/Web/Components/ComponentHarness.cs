@@ -2,12 +2,12 @@ using AngleSharp.Dom;
 using AngleSharp.Html.Dom;
 using AngleSharp.Html.Parser;
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.JSInterop;
+using VisionConsole.Domain;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Web.Components.Ui;
 
@@ -32,7 +32,8 @@ internal sealed class ComponentHarness : IAsyncDisposable
         services.AddScoped<Toaster>();
         services.AddSingleton<NavigationManager, TestNavigationManager>();
         services.AddSingleton<IJSRuntime, UnavailableJSRuntime>();
-        services.AddSingleton<AntiforgeryStateProvider, NoAntiforgeryStateProvider>();
+        services.AddSingleton<ICurrentUser, TestUser>();
+        services.AddSingleton(new VisionConsole.Web.ConsoleEnvironment("/srv/vision", "/srv/vision/console.db", "/srv/vision/blobs", [("libvips", "8.14.1")]));
         configure?.Invoke(services);
         _services = services.BuildServiceProvider();
         _renderer = new HtmlRenderer(_services, _services.GetRequiredService<ILoggerFactory>());
@@ -69,9 +70,9 @@ internal sealed class ComponentHarness : IAsyncDisposable
             throw new InvalidOperationException($"JS call '{identifier}' during static rendering.");
     }
 
-    private sealed class NoAntiforgeryStateProvider : AntiforgeryStateProvider
+    private sealed class TestUser : ICurrentUser
     {
-        public override AntiforgeryRequestToken? GetAntiforgeryToken() => null;
+        public string Name => "tester";
     }
 }
 

@@ -1,6 +1,5 @@
 using VisionConsole.Domain;
 using VisionConsole.Domain.Datasets;
-using VisionConsole.Domain.Imaging;
 
 namespace VisionConsole.Tests.Web.Components;
 
@@ -13,7 +12,6 @@ internal sealed class InMemoryDatasetService : IDatasetService
     private readonly List<DatasetSummary> _datasets = [];
     private readonly Dictionary<long, List<ImageSummary>> _images = [];
     private readonly Dictionary<long, List<LabelSummary>> _labels = [];
-    private readonly Dictionary<long, long> _imageVersions = []; // absent = version 1
 
     public List<ImageQuery> Queries { get; } = [];
 
@@ -78,30 +76,18 @@ internal sealed class InMemoryDatasetService : IDatasetService
         return Task.FromResult(new ImagePage([.. matching.Skip(query.Skip).Take(query.Take)], matching.Count));
     }
 
-    public Task<ImageFormat?> FindBlobFormatAsync(string sha256, CancellationToken cancellationToken = default)
-    {
-        var image = _images.Values.SelectMany(i => i).FirstOrDefault(i => i.Sha256 == sha256);
-        return Task.FromResult<ImageFormat?>(image is not null && Enum.TryParse<ImageFormat>(image.Format, out var format) ? format : null);
-    }
+    public Task<VisionConsole.Domain.Imaging.ImageFormat?> FindBlobFormatAsync(string sha256, CancellationToken cancellationToken = default) =>
+        Task.FromResult<VisionConsole.Domain.Imaging.ImageFormat?>(null);
 
     public Task<long> SetSplitAsync(long datasetId, long imageId, DataSplit split, long expectedVersion, string user, CancellationToken cancellationToken = default)
     {
-        var images = _images.TryGetValue(datasetId, out var list) ? list : throw new NotFoundException($"Dataset {datasetId}");
+        var images = _images[datasetId];
         var index = images.FindIndex(i => i.Id == imageId);
         if (index < 0)
         {
-            throw new NotFoundException($"Image {imageId} of dataset {datasetId}");
+            throw new NotFoundException($"Image {imageId}");
         }
-        var version = _imageVersions.GetValueOrDefault(imageId, 1);
-        if (version != expectedVersion)
-        {
-            throw new ConcurrencyConflictException($"Image {imageId} changed since version {expectedVersion} (now {version}); refresh and try again.");
-        }
-        if (images[index].Split != split)
-        {
-            images[index] = images[index] with { Split = split };
-            _imageVersions[imageId] = ++version;
-        }
-        return Task.FromResult(version);
+        images[index] = images[index] with { Split = split };
+        return Task.FromResult(expectedVersion + 1);
     }
 }

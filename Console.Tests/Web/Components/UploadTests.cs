@@ -42,7 +42,7 @@ public sealed class UploadTests
         Assert.Equal("25", rows[4].QuerySelector("[role=progressbar]")!.GetAttribute("aria-valuenow"));
         Assert.Equal("0", rows[5].QuerySelector("[role=progressbar]")!.GetAttribute("aria-valuenow"));
         Assert.All(rows.Take(4), r => Assert.Null(r.QuerySelector("[role=progressbar]")));
-        Assert.Equal("4 of 6 files done 2 added 1 duplicates 1 failed", document.QuerySelector(".upload-summary")!.Text());
+        Assert.Equal("4 of 6 files done 2 added 1 duplicate 1 failed", document.QuerySelector(".upload-summary")!.Text());
     }
 
     [Fact]

@@ -1,6 +1,0 @@
-namespace VisionConsole.Web;
-
-internal static class ConsoleUser
-{
-    public const string Name = "console";
-}
