@@ -4,7 +4,9 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Console;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Imaging;
+using VisionConsole.Domain.Models;
 using VisionConsole.Domain.Storage;
+using VisionConsole.Trainer.Export;
 using VisionConsole.Trainer.Imaging;
 using VisionConsole.Trainer.Jobs;
 using VisionConsole.Web.Api;
@@ -38,6 +40,8 @@ public static class ConsoleHost
         builder.Services.AddConsoleTrainer(builder.Configuration);
         builder.Services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddHostedService<OperationHubRelay>();
+        builder.Services.AddSingleton<IModelPublishing, ModelPublishing>();
+        builder.Services.AddSingleton<ModelPackageBuilder>();
 
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<ICurrentUser, HttpCurrentUser>();
@@ -72,6 +76,7 @@ public static class ConsoleHost
         app.MapBlobsApi();
         app.MapOperationsApi();
         app.MapModelsApi();
+        app.MapModelPackagesApi();
         app.MapHub<ConsoleHub>("/hubs/console");
 
         app.MapBlazorClientScript();
