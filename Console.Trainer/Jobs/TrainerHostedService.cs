@@ -136,7 +136,25 @@ public sealed partial class TrainerHostedService(
             queue.Unregister(operation.Id);
             sink.Stop();
             await pumpTask.ConfigureAwait(false);
+            await PublishFinalStateAsync(operation.Id).ConfigureAwait(false);
             queue.Signal();
+        }
+    }
+
+    /// <summary>
+    /// The job commits its result in its own transaction, so live clients learn the final state (and the model it
+    /// produced) from here, after the last progress report.
+    /// </summary>
+    private async Task PublishFinalStateAsync(long operationId)
+    {
+        try
+        {
+            var final = await operations.GetAsync(operationId, CancellationToken.None).ConfigureAwait(false);
+            notifier.Publish(new OperationUpdate(final, time.GetUtcNow()));
+        }
+        catch (Exception ex) when (ex is DomainException or ObjectDisposedException or InvalidOperationException)
+        {
+            LogProgressSaveFailed(ex, operationId);
         }
     }
 

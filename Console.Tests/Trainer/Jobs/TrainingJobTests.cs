@@ -118,6 +118,25 @@ public sealed class TrainingJobTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Train_Succeeds_LastLiveUpdateIsSucceededWithTheModel()
+    {
+        await using var host = TrainingHost.Start();
+        var datasetId = await TrainingHost.ImportHymenopteraAsync(host.Services, "small", 12, 8);
+        var updates = new System.Collections.Concurrent.ConcurrentQueue<OperationUpdate>();
+        using var subscription = host.Get<IOperationNotifier>().Subscribe(updates.Enqueue);
+
+        var operationId = await host.StartTrainingAsync(datasetId, "mobile-low-latency-1");
+        var done = await host.WaitDoneAsync(operationId, TrainingTimeout);
+        Assert.Equal("SUCCEEDED", TrainingHost.State(done));
+
+        // Live pages learn the outcome from the notifier alone: the final update must carry it.
+        var last = updates.Where(u => u.Operation.Id == operationId).Last().Operation;
+        Assert.Equal(OperationState.Succeeded, last.State);
+        Assert.NotNull(last.ResultModelId);
+        Assert.Equal(TrainingHost.ModelIdOf(done), last.ResultModelId!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task Train_SecondTimeOnSameDataset_ComputesNoEmbeddings()
     {
         await using var host = TrainingHost.Start();
