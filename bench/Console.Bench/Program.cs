@@ -1,2 +1,12 @@
 // Benchmarks are added per issue; each prints a table. See bench/README.md.
-return 0;
+using VisionConsole.Bench;
+
+var command = args.Length > 0 ? args[0] : "help";
+switch (command)
+{
+    case "zoo":
+        return await ZooBenchmark.RunAsync(args[1..]);
+    default:
+        Console.WriteLine("usage: bench/run.sh zoo [--seconds S] [--rounds R] [--mirror DIR]");
+        return command == "help" ? 0 : 2;
+}
