@@ -21,6 +21,7 @@ public static class ConsoleHost
         var app = builder.Build();
         app.UseStaticFiles();
         app.UseAntiforgery();
+        app.MapBlazorClientScript();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -1,0 +1,81 @@
+namespace VisionConsole.Trainer.Training;
+
+/// <summary>
+/// What a model type means for training: which backbone computes the features, at what input size, which
+/// augmented views of each training image are embedded, which head is trained, and whether prediction
+/// averages the scores of the image and its mirror image (test-time flip).
+/// </summary>
+/// <param name="Id">The model type as the API and the UI name it (AutoML Vision Edge's names).</param>
+/// <param name="BackboneId">The zoo backbone used when available.</param>
+/// <param name="InputSize">The backbone's square input side in pixels.</param>
+/// <param name="FallbackBackboneId">The backbone used when <paramref name="BackboneId"/> cannot be obtained (it ships in an npm package, so it is always available offline).</param>
+/// <param name="FallbackInputSize">The fallback backbone's square input side.</param>
+/// <param name="TrainingViews">View ids (see <see cref="ImageView"/>) embedded for every training image; validation and test images use <c>orig</c> (and <c>flip</c> when <paramref name="TestTimeFlip"/>).</param>
+/// <param name="Head">The head trained on the features.</param>
+/// <param name="HiddenUnits">Width of the MLP hidden layer (0 for logistic heads).</param>
+/// <param name="TestTimeFlip">Whether prediction averages the scores of <c>orig</c> and <c>flip</c> (two backbone passes per image).</param>
+public sealed record ModelTypePreset(
+    string Id,
+    string BackboneId,
+    int InputSize,
+    string FallbackBackboneId,
+    int FallbackInputSize,
+    IReadOnlyList<string> TrainingViews,
+    HeadKind Head,
+    int HiddenUnits,
+    bool TestTimeFlip)
+{
+    /// <summary>The head options this preset implies; the caller adds budget, seed and output (softmax or sigmoid).</summary>
+    public HeadTrainingOptions HeadOptions(HeadOutput output) => new()
+    {
+        Kind = Head,
+        Output = output,
+        HiddenUnits = Head == HeadKind.Mlp ? HiddenUnits : new HeadTrainingOptions().HiddenUnits,
+    };
+}
+
+/// <summary>The model types a training can ask for.</summary>
+public static class ModelTypePresets
+{
+    /// <summary>The ImageNet classification backbone: ONNX Model Zoo MobileNetV2 1.0, int8 (the classification default).</summary>
+    public const string MobileNetV2Int8 = "mobilenetv2-12-int8";
+
+    /// <summary>The COCO CenterNet MobileNetV3 backbone's pooled features: the offline fallback.</summary>
+    public const string CenterNetMobileNetV3Coco = "centernet-mobilenetv3-coco";
+
+    private static readonly string[] FiveCrops =
+        ["crop-c-0.875", "crop-tl-0.875", "crop-tr-0.875", "crop-bl-0.875", "crop-br-0.875"];
+
+    /// <summary>
+    /// <c>mobile-low-latency-1</c>: one backbone pass and a linear (logistic) head, the least work on a device.
+    /// Trains on the image and its mirror image.
+    /// </summary>
+    public static ModelTypePreset LowLatency { get; } = new(
+        "mobile-low-latency-1", MobileNetV2Int8, 224, CenterNetMobileNetV3Coco, 512,
+        ["orig", "flip"], HeadKind.Logistic, 0, TestTimeFlip: false);
+
+    /// <summary>
+    /// <c>mobile-versatile-1</c> (the default): still one backbone pass and a linear head on device, trained on
+    /// more views (mirror image and five 0.875 crops), which makes the head less sensitive to framing.
+    /// </summary>
+    public static ModelTypePreset Versatile { get; } = new(
+        "mobile-versatile-1", MobileNetV2Int8, 224, CenterNetMobileNetV3Coco, 512,
+        ["orig", "flip", .. FiveCrops], HeadKind.Logistic, 0, TestTimeFlip: false);
+
+    /// <summary>
+    /// <c>mobile-high-accuracy-1</c>: an MLP head (256 hidden units) trained on the mirror image, five crops and
+    /// two colour jitters, and test-time flip (two backbone passes per prediction, twice the latency).
+    /// </summary>
+    public static ModelTypePreset HighAccuracy { get; } = new(
+        "mobile-high-accuracy-1", MobileNetV2Int8, 224, CenterNetMobileNetV3Coco, 512,
+        ["orig", "flip", .. FiveCrops, "jitter-1", "jitter-2"], HeadKind.Mlp, 256, TestTimeFlip: true);
+
+    /// <summary>Every preset, fastest first.</summary>
+    public static IReadOnlyList<ModelTypePreset> All { get; } = [LowLatency, Versatile, HighAccuracy];
+
+    /// <summary>The preset with this id.</summary>
+    /// <exception cref="ArgumentException">No preset has that id; the message lists the valid ones.</exception>
+    public static ModelTypePreset Get(string id) =>
+        All.FirstOrDefault(p => p.Id == id)
+        ?? throw new ArgumentException($"'{id}' is not a model type; expected one of {string.Join(", ", All.Select(p => p.Id))}.", nameof(id));
+}
