@@ -7,6 +7,6 @@ switch (command)
     case "zoo":
         return await ZooBenchmark.RunAsync(args[1..]);
     default:
-        Console.WriteLine("usage: bench/run.sh zoo [--seconds S] [--rounds R] [--mirror DIR]");
+        Console.WriteLine("usage: bench/run.sh zoo [--seconds S] [--rounds R] [--mirror DIR] [--only id,id]");
         return command == "help" ? 0 : 2;
 }

@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Google.Protobuf;
 using Microsoft.Extensions.Options;
-using Onnx;
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Trainer.Embedding;
 using VisionConsole.Trainer.Native.Ort;
@@ -21,17 +19,18 @@ internal static class ZooBenchmark
 {
     private static readonly int[] Batches = [1, 16];
 
-    private static readonly Preprocessing ImageNetNchw = new(224, 224, FitMode.CenterCrop, TensorLayout.Nchw, 1 / 255f, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
-
-    /// <summary>One line per backbone: its catalog entry, how to get its ready ONNX file from the mirror, and its TF.js reference row.</summary>
+    /// <summary>One line per backbone: its zoo id and the TF.js model of the tfjs-wasm row ({mirror}, {data}: the folders).</summary>
     private static readonly BenchBackbone[] Backbones =
     [
-        new(new BackboneInfo("mobilenetv2-12-int8", "MobileNetV2 1.0 int8 (ONNX Model Zoo)", "Apache-2.0", "mirror", ImageNetNchw, "input", "627", 1280),
-            (mirror, cache) => ExposeOutputs(Path.Combine(mirror, "mobilenetv2-12-int8", "mobilenetv2-12-int8.onnx"), cache, "627"),
-            TfjsReference: "mobilenet_v1_0.75_224", TfjsNote: "TF.js MobileNetV1 0.75 (layers), as no TF.js original of MobileNetV2 int8 exists"),
+        new(ZooCatalog.MobileNetV2Int8, new("layers", "{mirror}/mobilenet_v1_0.75_224/model.json", "global_average_pooling2d_1", "TF.js MobileNetV1 0.75 stands in: MobileNetV2 int8 has no TF.js original")),
+        new(ZooCatalog.MobileNetV1Tfjs, new("layers", "{mirror}/mobilenet_v1_0.75_224/model.json", "global_average_pooling2d_1", "the TF.js original the zoo converted")),
+        new(ZooCatalog.CenterNetMobileNetV3, new("graph", "{data}/zoo/centernet-mobilenetv3-coco/source/centernet.json", "tower_0/extern1/hard_swish/mul_1", "the TF.js original the zoo converted, features mean-pooled")),
     ];
 
-    private sealed record BenchBackbone(BackboneInfo Info, Func<string, string, string> ModelPath, string? TfjsReference, string? TfjsNote);
+    private sealed record BenchBackbone(string Id, TfjsReference? Tfjs);
+
+    /// <summary>A TF.js model: <c>layers</c> or <c>graph</c> format, its model.json, and the node whose output is the features.</summary>
+    private sealed record TfjsReference(string Kind, string ModelJson, string FeatureNode, string Note);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -41,14 +40,18 @@ internal static class ZooBenchmark
         var mirror = Option(args, "--mirror") ?? Environment.GetEnvironmentVariable("VISIONCONSOLE_ZOO_MIRROR")
             ?? new[] { Path.Combine(root, "..", "shared", "zoo"), Path.Combine(root, "..", "..", "shared", "zoo") }.Select(Path.GetFullPath).FirstOrDefault(Directory.Exists)
             ?? throw new DirectoryNotFoundException("No model mirror: pass --mirror DIR or set VISIONCONSOLE_ZOO_MIRROR.");
-        var cache = Directory.CreateDirectory(Path.Combine(root, ".cache", "bench")).FullName;
+        var data = Directory.CreateDirectory(Path.Combine(root, ".cache", "bench")).FullName;
+        var zoo = new ModelZoo(new ZooOptions(data, mirror, Path.Combine(root, ".cache", "npm-pack")));
+        var only = Option(args, "--only");
 
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {CpuModel()}, load average {LoadAverage()}");
         Console.WriteLine($"ONNX Runtime {OrtLibrary.Version} from {OrtLibrary.LoadedPath}; mirror {mirror}; {rounds} rounds of {seconds}s per contender, best round reported");
         var rows = new List<string>();
-        foreach (var backbone in Backbones)
+        foreach (var backbone in Backbones.Where(b => only is null || only.Split(',').Contains(b.Id)))
         {
-            var model = backbone.ModelPath(mirror, cache);
+            var info = zoo.Catalog.Single(b => b.Id == backbone.Id);
+            var model = await zoo.GetModelPathAsync(backbone.Id);
+            var tfjsModel = backbone.Tfjs?.ModelJson.Replace("{mirror}", mirror, StringComparison.Ordinal).Replace("{data}", data, StringComparison.Ordinal);
             var binding = new double[Batches.Length];
             var embed = new double[Batches.Length];
             var node = new double[Batches.Length];
@@ -56,31 +59,32 @@ internal static class ZooBenchmark
             string? tfjsBackend = null;
             for (var round = 0; round < rounds; round++)
             {
-                var bindingRound = MeasureBinding(backbone.Info, model, seconds);
-                var embedRound = MeasureEmbedding(backbone.Info, model, seconds);
-                var nodeRound = await RunNodeAsync(root, "ort-node-bench.mjs", model, backbone.Info.InputName, backbone.Info.FeatureOutputName,
-                    backbone.Info.Preprocessing.Layout == TensorLayout.Nchw ? $"3,{backbone.Info.Preprocessing.Height},{backbone.Info.Preprocessing.Width}" : $"{backbone.Info.Preprocessing.Height},{backbone.Info.Preprocessing.Width},3",
+                var bindingRound = MeasureBinding(info, model, seconds);
+                var embedRound = MeasureEmbedding(info, model, seconds);
+                var nodeRound = await RunNodeAsync(root, "ort-node-bench.mjs", model, info.InputName, info.FeatureOutputName,
+                    info.Preprocessing.Layout == TensorLayout.Nchw ? $"3,{info.Preprocessing.Height},{info.Preprocessing.Width}" : $"{info.Preprocessing.Height},{info.Preprocessing.Width},3",
                     string.Join(",", Batches), Format(seconds));
                 Best(binding, bindingRound);
                 Best(embed, embedRound);
                 Best(node, Rates(nodeRound));
-                if (backbone.TfjsReference is { } reference)
+                if (backbone.Tfjs is { } reference)
                 {
-                    var tfjsRound = await RunNodeAsync(root, "tfjs-wasm-bench.mjs", reference, mirror, string.Join(",", Batches), Format(seconds));
+                    var tfjsRound = await RunNodeAsync(root, "tfjs-wasm-bench.mjs", reference.Kind, tfjsModel!, reference.FeatureNode,
+                        $"{info.Preprocessing.Height},{info.Preprocessing.Width},3", string.Join(",", Batches), Format(seconds));
                     Best(tfjs, Rates(tfjsRound));
                     tfjsBackend = tfjsRound.RootElement.GetProperty("backend").GetString();
                 }
-                Console.WriteLine($"  round {round + 1}/{rounds} of {backbone.Info.Id} done");
+                Console.WriteLine($"  round {round + 1}/{rounds} of {info.Id} done");
             }
             for (var b = 0; b < Batches.Length; b++)
             {
-                var tfjsCell = backbone.TfjsReference is null ? "n/a" : Format(tfjs[b]);
-                var tfjsRatio = backbone.TfjsReference is null ? "n/a" : $"{embed[b] / tfjs[b]:0.0}x";
-                rows.Add($"| {backbone.Info.Id} | {Batches[b]} | {Format(binding[b])} | {Format(embed[b])} | {Format(node[b])} | {tfjsCell} | {binding[b] / node[b]:0.00} | {embed[b] / node[b]:0.00} | {tfjsRatio} |");
+                var tfjsCell = backbone.Tfjs is null ? "n/a" : Format(tfjs[b]);
+                var tfjsRatio = backbone.Tfjs is null ? "n/a" : $"{embed[b] / tfjs[b]:0.0}x";
+                rows.Add($"| {info.Id} | {Batches[b]} | {Format(binding[b])} | {Format(embed[b])} | {Format(node[b])} | {tfjsCell} | {binding[b] / node[b]:0.00} | {embed[b] / node[b]:0.00} | {tfjsRatio} |");
             }
-            if (backbone.TfjsNote is not null)
+            if (backbone.Tfjs is not null)
             {
-                Console.WriteLine($"  tfjs-wasm row for {backbone.Info.Id}: {backbone.TfjsNote}; backend {tfjsBackend}");
+                Console.WriteLine($"  tfjs-wasm row for {info.Id}: {backbone.Tfjs.Note}; backend {tfjsBackend}");
             }
         }
         Console.WriteLine();
@@ -184,27 +188,6 @@ internal static class ZooBenchmark
         {
             best[i] = Math.Max(best[i], round[i]);
         }
-    }
-
-    /// <summary>Writes a copy of <paramref name="modelPath"/> with intermediate values added as graph outputs.</summary>
-    private static string ExposeOutputs(string modelPath, string cache, params string[] names)
-    {
-        var target = Path.Combine(cache, Path.GetFileNameWithoutExtension(modelPath) + "-features.onnx");
-        if (File.Exists(target) && File.GetLastWriteTimeUtc(target) >= File.GetLastWriteTimeUtc(modelPath))
-        {
-            return target;
-        }
-        var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(modelPath));
-        foreach (var name in names)
-        {
-            model.Graph.Output.Add(new ValueInfoProto
-            {
-                Name = name,
-                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
-            });
-        }
-        File.WriteAllBytes(target, model.ToByteArray());
-        return target;
     }
 
     private static string? Option(string[] args, string name)

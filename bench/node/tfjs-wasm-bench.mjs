@@ -1,7 +1,8 @@
 // The tfjs-wasm reference row of `bench/run.sh zoo`: a TF.js original model in @tensorflow/tfjs with the
-// wasm backend, in node, timed on feature extraction at the requested batch sizes.
-// Usage: node tfjs-wasm-bench.mjs REFERENCE MIRROR_FOLDER BATCHES(comma) SECONDS
-// Prints one JSON object: {"reference": ..., "backend": ..., "results": [{"batch": b, "imagesPerSecond": x, "runs": n}]}.
+// wasm backend, in node, timed on feature extraction (to the feature node, mean-pooled if spatial) at the
+// requested batch sizes.
+// Usage: node tfjs-wasm-bench.mjs layers|graph MODEL_JSON FEATURE_NODE H,W,C BATCHES(comma) SECONDS
+// Prints one JSON object: {"backend": ..., "results": [{"batch": b, "imagesPerSecond": x, "runs": n}]}.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -10,18 +11,14 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 
 const require = createRequire(import.meta.url);
-const [reference, mirror, batchList, secondsText] = process.argv.slice(2);
+const [kind, modelJson, featureNode, hwc, batchList, secondsText] = process.argv.slice(2);
 
-// One line per TF.js original: how to load it from the mirror and which layer gives the pooled features.
-const references = {
-  'mobilenet_v1_0.75_224': { folder: 'mobilenet_v1_0.75_224', kind: 'layers', features: 'global_average_pooling2d_1', input: [224, 224, 3] },
-};
-
-/** An IOHandler that reads a TF.js model.json and its weight shards from a folder (no fetch, no network). */
-function folderHandler(folder) {
+/** An IOHandler that reads a TF.js model.json and its weight shards from its folder (no fetch, no network). */
+function fileHandler(modelJsonPath) {
+  const folder = path.dirname(modelJsonPath);
   return {
     async load() {
-      const model = JSON.parse(readFileSync(path.join(folder, 'model.json'), 'utf8'));
+      const model = JSON.parse(readFileSync(modelJsonPath, 'utf8'));
       const specs = [];
       const buffers = [];
       for (const group of model.weightsManifest) {
@@ -41,23 +38,27 @@ function folderHandler(folder) {
   };
 }
 
-const spec = references[reference];
-if (!spec) { console.error(`unknown TF.js reference ${reference}; known: ${Object.keys(references).join(', ')}`); process.exit(2); }
+if (kind !== 'layers' && kind !== 'graph') { console.error(`model kind must be layers or graph, not ${kind}`); process.exit(2); }
 setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
 setThreadsCount(os.cpus().length);
 await tf.setBackend('wasm');
 await tf.ready();
 
-const full = spec.kind === 'layers'
-  ? await tf.loadLayersModel(folderHandler(path.join(mirror, spec.folder)))
-  : await tf.loadGraphModel(folderHandler(path.join(mirror, spec.folder)));
-const model = spec.kind === 'layers' ? tf.model({ inputs: full.inputs, outputs: full.getLayer(spec.features).output }) : full;
-const predict = x => (spec.kind === 'layers' ? model.predict(x) : model.execute(x, spec.features));
+const full = kind === 'layers' ? await tf.loadLayersModel(fileHandler(modelJson)) : await tf.loadGraphModel(fileHandler(modelJson));
+const model = kind === 'layers' ? tf.model({ inputs: full.inputs, outputs: full.getLayer(featureNode).output }) : full;
+const pool = y => {
+  if (y.rank !== 4) return y;
+  const pooled = tf.mean(y, [1, 2]);
+  y.dispose();
+  return pooled;
+};
+const predict = x => pool(kind === 'layers' ? model.predict(x) : model.execute(x, featureNode));
+const inputShape = hwc.split(',').map(Number);
 
 const seconds = Number(secondsText);
 const results = [];
 for (const batch of batchList.split(',').map(Number)) {
-  const input = tf.randomUniform([batch, ...spec.input], -1, 1, 'float32', 7);
+  const input = tf.randomUniform([batch, ...inputShape], -1, 1, 'float32', 7);
   for (let i = 0; i < 2; i++) { const y = predict(input); await y.data(); y.dispose(); }
   const times = [];
   const start = performance.now();
@@ -73,4 +74,4 @@ for (const batch of batchList.split(',').map(Number)) {
   const median = times[Math.floor(times.length / 2)];
   results.push({ batch, imagesPerSecond: batch / (median / 1000), runs: times.length });
 }
-process.stdout.write(JSON.stringify({ reference, backend: `${tf.getBackend()} (tfjs ${tf.version.tfjs})`, results }));
+process.stdout.write(JSON.stringify({ model: modelJson, backend: `${tf.getBackend()} (tfjs ${tf.version.tfjs})`, results }));
