@@ -7,5 +7,5 @@ if [ ! -d node_modules/onnxruntime-node ] || [ ! -d node_modules/@tensorflow/tfj
   echo "bench: npm packages missing; run scripts/setup.sh first" >&2
   exit 1
 fi
-dotnet build bench/Console.Bench/Console.Bench.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
+dotnet build bench/Console.Bench/Console.Bench.csproj -c Release -nologo -v quiet "-clp:ErrorsOnly;NoSummary"
 exec dotnet bench/Console.Bench/bin/Release/net10.0/Console.Bench.dll "$@"

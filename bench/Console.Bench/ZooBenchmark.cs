@@ -52,27 +52,28 @@ internal static class ZooBenchmark
             var info = zoo.Catalog.Single(b => b.Id == backbone.Id);
             var model = await zoo.GetModelPathAsync(backbone.Id);
             var tfjsModel = backbone.Tfjs?.ModelJson.Replace("{mirror}", mirror, StringComparison.Ordinal).Replace("{data}", data, StringComparison.Ordinal);
-            var binding = new double[Batches.Length];
-            var embed = new double[Batches.Length];
-            var node = new double[Batches.Length];
-            var tfjs = new double[Batches.Length];
+            var binding = Batches.Select(_ => double.NaN).ToArray();
+            var embed = Batches.Select(_ => double.NaN).ToArray();
+            var node = Batches.Select(_ => double.NaN).ToArray();
+            var tfjs = Batches.Select(_ => double.NaN).ToArray();
             string? tfjsBackend = null;
             for (var round = 0; round < rounds; round++)
             {
                 var bindingRound = MeasureBinding(info, model, seconds);
                 var embedRound = MeasureEmbedding(info, model, seconds);
-                var nodeRound = await RunNodeAsync(root, "ort-node-bench.mjs", model, info.InputName, info.FeatureOutputName,
+                var nodeRound = await TryRunNodeAsync(root, "ort-node-bench.mjs", model, info.InputName, info.FeatureOutputName,
                     info.Preprocessing.Layout == TensorLayout.Nchw ? $"3,{info.Preprocessing.Height},{info.Preprocessing.Width}" : $"{info.Preprocessing.Height},{info.Preprocessing.Width},3",
                     string.Join(",", Batches), Format(seconds));
                 Best(binding, bindingRound);
                 Best(embed, embedRound);
                 Best(node, Rates(nodeRound));
+
                 if (backbone.Tfjs is { } reference)
                 {
-                    var tfjsRound = await RunNodeAsync(root, "tfjs-wasm-bench.mjs", reference.Kind, tfjsModel!, reference.FeatureNode,
+                    var tfjsRound = await TryRunNodeAsync(root, "tfjs-wasm-bench.mjs", reference.Kind, tfjsModel!, reference.FeatureNode,
                         $"{info.Preprocessing.Height},{info.Preprocessing.Width},3", string.Join(",", Batches), Format(seconds));
                     Best(tfjs, Rates(tfjsRound));
-                    tfjsBackend = tfjsRound.RootElement.GetProperty("backend").GetString();
+                    tfjsBackend = tfjsRound?.RootElement.GetProperty("backend").GetString() ?? tfjsBackend;
                 }
                 Console.WriteLine($"  round {round + 1}/{rounds} of {info.Id} done");
             }
@@ -86,6 +87,7 @@ internal static class ZooBenchmark
             {
                 Console.WriteLine($"  tfjs-wasm row for {info.Id}: {backbone.Tfjs.Note}; backend {tfjsBackend}");
             }
+            rows.TakeLast(Batches.Length).ToList().ForEach(row => Console.WriteLine("  " + row));
         }
         Console.WriteLine();
         Console.WriteLine("images per second (higher is better)");
@@ -179,14 +181,28 @@ internal static class ZooBenchmark
         return JsonDocument.Parse(output);
     }
 
-    private static double[] Rates(JsonDocument result) =>
+    /// <summary>A failed reference run is reported and leaves its cells empty (NaN) instead of ending the benchmark.</summary>
+    private static async Task<JsonDocument?> TryRunNodeAsync(string root, string script, params string[] arguments)
+    {
+        try
+        {
+            return await RunNodeAsync(root, script, arguments);
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.WriteLine($"  {script} failed: {e.Message.Split('\n').FirstOrDefault(l => l.Contains("Error", StringComparison.Ordinal)) ?? e.Message}");
+            return null;
+        }
+    }
+
+    private static double[] Rates(JsonDocument? result) => result is null ? Batches.Select(_ => double.NaN).ToArray() :
         result.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("imagesPerSecond").GetDouble()).ToArray();
 
     private static void Best(double[] best, double[] round)
     {
         for (var i = 0; i < best.Length; i++)
         {
-            best[i] = Math.Max(best[i], round[i]);
+            best[i] = double.IsNaN(best[i]) ? round[i] : double.IsNaN(round[i]) ? best[i] : Math.Max(best[i], round[i]);
         }
     }
 
@@ -196,7 +212,7 @@ internal static class ZooBenchmark
         return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 
-    private static string Format(double value) => value.ToString("0.0", CultureInfo.InvariantCulture);
+    private static string Format(double value) => double.IsNaN(value) ? "n/a" : value.ToString("0.0", CultureInfo.InvariantCulture);
 
     private static string RepositoryRoot()
     {
