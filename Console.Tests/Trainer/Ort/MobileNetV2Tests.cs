@@ -4,6 +4,7 @@ using VisionConsole.Trainer.Embedding;
 using VisionConsole.Trainer.Imaging;
 using VisionConsole.Trainer.Native.Ort;
 using VisionConsole.Trainer.Zoo;
+using ModelZoo = VisionConsole.Trainer.Zoo.ModelZoo;
 using Xunit.Abstractions;
 
 namespace VisionConsole.Tests.Trainer.Ort;
@@ -74,6 +75,30 @@ public sealed class MobileNetV2Tests(ITestOutputHelper output) : IDisposable
 
             var nodePooled = Enumerable.Range(0, 1280).Select(d => node["627"].Data.AsSpan((i * 1280 + d) * 49, 49).ToArray().Average()).ToArray();
             Assert.True(MaxDifference(features[i], nodePooled) <= 1e-4, $"{files[i]}: pooled features differ from onnxruntime-node by {MaxDifference(features[i], nodePooled)}");
+        }
+    }
+
+    [Fact]
+    public async Task Embed_ZooMobileNetV2Int8_FeaturesEqualMeanPooledLastConv()
+    {
+        var zoo = new ModelZoo(new ZooOptions(Path.Combine(folder, "data"), "/work/shared/zoo", AllowDownloads: false));
+        var backbone = zoo.Catalog.Single(b => b.Id == "mobilenetv2-12-int8");
+        var ready = await zoo.GetModelPathAsync(backbone.Id);
+        var exposed = Path.Combine(folder, "mobilenetv2-627.onnx");
+        File.WriteAllBytes(exposed, TestModels.WithOutputs(Path.Combine(Zoo, "mobilenetv2-12-int8.onnx"), "627"));
+        var codec = new VipsImageCodec();
+        var images = new[] { "ants/1053149811_f62a3410d3.jpg", "bees/10870992_eebeeb3a12.jpg" }
+            .Select(f => codec.DecodeRgb(File.ReadAllBytes(Path.Combine(Hymenoptera, f)), 224, 224, backbone.Preprocessing.Fit)).ToArray();
+        using var service = new EmbeddingService(Options.Create(new OrtOptions()), Options.Create(new EmbeddingOptions()));
+
+        var features = service.Embed(backbone, ready, images);
+        var pooled = service.Embed(backbone with { FeatureOutputName = "627" }, exposed, images);
+
+        Assert.All(features, f => Assert.Equal(1280, f.Length));
+        for (var i = 0; i < images.Length; i++)
+        {
+            Assert.True(MaxDifference(features[i], pooled[i]) <= 1e-4, $"image {i}: zoo features differ from the pooled 627 by {MaxDifference(features[i], pooled[i])}");
+            Assert.True(features[i].Max() > 0.1f, "features should not be all zero");
         }
     }
 
