@@ -1,7 +1,8 @@
 // The tfjs-wasm reference row of `bench/run.sh zoo`: a TF.js original model in @tensorflow/tfjs with the
 // wasm backend, in node, timed on feature extraction (to the feature node, mean-pooled if spatial) at the
 // requested batch sizes.
-// Usage: node tfjs-wasm-bench.mjs layers|graph MODEL_JSON FEATURE_NODE H,W,C BATCHES(comma) SECONDS
+// Usage: node tfjs-wasm-bench.mjs layers|graph MODEL_JSON FEATURE_NODE[,OTHER_NODE...] H,W,C BATCHES(comma) SECONDS
+// Other nodes (graph models) are computed too and dropped, so the work matches an ONNX file that has them as outputs.
 // Prints one JSON object: {"backend": ..., "results": [{"batch": b, "imagesPerSecond": x, "runs": n}]}.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,7 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 
 const require = createRequire(import.meta.url);
-const [kind, modelJson, featureNode, hwc, batchList, secondsText] = process.argv.slice(2);
+const [kind, modelJson, nodeList, hwc, batchList, secondsText] = process.argv.slice(2);
+const [featureNode, ...otherNodes] = nodeList.split(',');
 
 /** An IOHandler that reads a TF.js model.json and its weight shards from its folder (no fetch, no network). */
 function fileHandler(modelJsonPath) {
@@ -52,7 +54,13 @@ const pool = y => {
   y.dispose();
   return pooled;
 };
-const run = x => pool(kind === 'layers' ? model.predict(x) : model.execute(x, featureNode));
+const execute = x => {
+  if (otherNodes.length === 0) return model.execute(x, featureNode);
+  const [features, ...others] = model.execute(x, [featureNode, ...otherNodes]);
+  others.forEach(t => t.dispose());
+  return features;
+};
+const run = x => pool(kind === 'layers' ? model.predict(x) : execute(x));
 const inputShape = hwc.split(',').map(Number);
 // A graph model saved with a fixed batch of 1 (CenterNet) takes a batch as that many single-image runs, as a TF.js app would.
 const fixedBatch = kind === 'graph' && model.inputs[0].shape?.[0] > 0 ? model.inputs[0].shape[0] : null;
