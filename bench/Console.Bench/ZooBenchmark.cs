@@ -13,7 +13,7 @@ namespace VisionConsole.Bench;
 /// Issue 3: feature extraction speed of each backbone at batch 1 and 16, through (a) our ORT binding — the bare
 /// session run and the full EmbeddingService path from RGB pixels — (b) a plain onnxruntime-node session on the
 /// same ONNX file, and (c) the TF.js original in tfjs-wasm where one exists. Contenders run one after another,
-/// in several rounds; the best round of each is reported (the machine is shared, so the best is the least disturbed).
+/// in several rounds; the best and the median round of each are reported (the machine is shared: the best is the least disturbed).
 /// </summary>
 internal static class ZooBenchmark
 {
@@ -49,55 +49,52 @@ internal static class ZooBenchmark
         var only = Option(args, "--only");
 
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {CpuModel()}, load average {LoadAverage()}");
-        Console.WriteLine($"ONNX Runtime {OrtLibrary.Version} from {OrtLibrary.LoadedPath}; mirror {mirror}; {rounds} rounds of {seconds}s per contender, best round reported");
-        var rows = new List<string>();
+        Console.WriteLine($"ONNX Runtime {OrtLibrary.Version} from {OrtLibrary.LoadedPath}; mirror {mirror}; {rounds} rounds of {seconds}s per contender");
+        var best = new List<string>();
+        var median = new List<string>();
         foreach (var backbone in Backbones.Where(b => only is null || only.Split(',').Contains(b.Id)))
         {
             var info = zoo.Catalog.Single(b => b.Id == backbone.Id);
             var model = await zoo.GetModelPathAsync(backbone.Id);
             var tfjsModel = backbone.Tfjs?.ModelJson.Replace("{mirror}", mirror, StringComparison.Ordinal).Replace("{data}", data, StringComparison.Ordinal);
-            var binding = Batches.Select(_ => double.NaN).ToArray();
-            var embed = Batches.Select(_ => double.NaN).ToArray();
-            var node = Batches.Select(_ => double.NaN).ToArray();
-            var tfjs = Batches.Select(_ => double.NaN).ToArray();
+            var binding = new List<double[]>();
+            var embed = new List<double[]>();
+            var node = new List<double[]>();
+            var tfjs = new List<double[]>();
             string? tfjsBackend = null;
             for (var round = 0; round < rounds; round++)
             {
-                var bindingRound = MeasureBinding(info, model, seconds);
-                var embedRound = MeasureEmbedding(info, model, seconds);
-                var nodeRound = await TryRunNodeAsync(root, "ort-node-bench.mjs", model, info.InputName, info.FeatureOutputName,
+                binding.Add(MeasureBinding(info, model, seconds));
+                embed.Add(MeasureEmbedding(info, model, seconds));
+                node.Add(Rates(await TryRunNodeAsync(root, "ort-node-bench.mjs", model, info.InputName, info.FeatureOutputName,
                     info.Preprocessing.Layout == TensorLayout.Nchw ? $"3,{info.Preprocessing.Height},{info.Preprocessing.Width}" : $"{info.Preprocessing.Height},{info.Preprocessing.Width},3",
-                    string.Join(",", Batches), Format(seconds));
-                Best(binding, bindingRound);
-                Best(embed, embedRound);
-                Best(node, Rates(nodeRound));
-
+                    string.Join(",", Batches), Format(seconds))));
                 if (backbone.Tfjs is { } reference)
                 {
                     var tfjsRound = await TryRunNodeAsync(root, "tfjs-wasm-bench.mjs", reference.Kind, tfjsModel!, reference.FeatureNode,
                         $"{info.Preprocessing.Height},{info.Preprocessing.Width},3", string.Join(",", Batches), Format(seconds));
-                    Best(tfjs, Rates(tfjsRound));
+                    tfjs.Add(Rates(tfjsRound));
                     tfjsBackend = tfjsRound?.RootElement.GetProperty("backend").GetString() ?? tfjsBackend;
                 }
-                Console.WriteLine($"  round {round + 1}/{rounds} of {info.Id} done");
-            }
-            for (var b = 0; b < Batches.Length; b++)
-            {
-                var tfjsCell = backbone.Tfjs is null ? "n/a" : Format(tfjs[b]);
-                var tfjsRatio = backbone.Tfjs is null ? "n/a" : $"{embed[b] / tfjs[b]:0.0}x";
-                rows.Add($"| {info.Id} | {Batches[b]} | {Format(binding[b])} | {Format(embed[b])} | {Format(node[b])} | {tfjsCell} | {binding[b] / node[b]:0.00} | {embed[b] / node[b]:0.00} | {tfjsRatio} |");
+                Console.WriteLine($"  round {round + 1}/{rounds} of {info.Id} done (load average {LoadAverage()})");
             }
             if (backbone.Tfjs is not null)
             {
                 Console.WriteLine($"  tfjs-wasm row for {info.Id}: {backbone.Tfjs.Note}; backend {tfjsBackend}");
             }
-            rows.TakeLast(Batches.Length).ToList().ForEach(row => Console.WriteLine("  " + row));
+            best.AddRange(Rows(info.Id, Summarize(binding, Enumerable.Max), Summarize(embed, Enumerable.Max), Summarize(node, Enumerable.Max), backbone.Tfjs is null ? null : Summarize(tfjs, Enumerable.Max)));
+            median.AddRange(Rows(info.Id, Summarize(binding, Median), Summarize(embed, Median), Summarize(node, Median), backbone.Tfjs is null ? null : Summarize(tfjs, Median)));
+            best.TakeLast(Batches.Length).ToList().ForEach(row => Console.WriteLine("  best " + row));
         }
+        const string Header = "| backbone | batch | (a) binding run | (a) EmbeddingService | (b) onnxruntime-node | (c) tfjs-wasm reference | a-run / b | a-embed / b | a-embed / c |\n|---|---|---|---|---|---|---|---|---|";
         Console.WriteLine();
-        Console.WriteLine("images per second (higher is better)");
-        Console.WriteLine("| backbone | batch | (a) binding run | (a) EmbeddingService | (b) onnxruntime-node | (c) tfjs-wasm reference | a-run / b | a-embed / b | a-embed / c |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
-        rows.ForEach(Console.WriteLine);
+        Console.WriteLine($"images per second, best of {rounds} rounds (higher is better)");
+        Console.WriteLine(Header);
+        best.ForEach(Console.WriteLine);
+        Console.WriteLine();
+        Console.WriteLine($"images per second, median of {rounds} rounds");
+        Console.WriteLine(Header);
+        median.ForEach(Console.WriteLine);
         return 0;
     }
 
@@ -202,13 +199,23 @@ internal static class ZooBenchmark
     private static double[] Rates(JsonDocument? result) => result is null ? Batches.Select(_ => double.NaN).ToArray() :
         result.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("imagesPerSecond").GetDouble()).ToArray();
 
-    private static void Best(double[] best, double[] round)
+    /// <summary>Per batch size, the rounds' rates reduced by <paramref name="reduce"/> (failed rounds left out).</summary>
+    private static double[] Summarize(List<double[]> rounds, Func<IEnumerable<double>, double> reduce) =>
+        Batches.Select((_, b) => rounds.Select(r => r[b]).Where(v => !double.IsNaN(v)).ToList() is { Count: > 0 } values ? reduce(values) : double.NaN).ToArray();
+
+    private static double Median(IEnumerable<double> values)
     {
-        for (var i = 0; i < best.Length; i++)
-        {
-            best[i] = double.IsNaN(best[i]) ? round[i] : double.IsNaN(round[i]) ? best[i] : Math.Max(best[i], round[i]);
-        }
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
+
+    private static IEnumerable<string> Rows(string id, double[] binding, double[] embed, double[] node, double[]? tfjs) =>
+        Batches.Select((batch, b) =>
+            $"| {id} | {batch} | {Format(binding[b])} | {Format(embed[b])} | {Format(node[b])} | {(tfjs is null ? "n/a" : Format(tfjs[b]))} | " +
+            $"{Ratio(binding[b], node[b], "0.00")} | {Ratio(embed[b], node[b], "0.00")} | {(tfjs is null ? "n/a" : Ratio(embed[b], tfjs[b], "0.0") + "x")} |");
+
+    private static string Ratio(double numerator, double denominator, string format) =>
+        double.IsNaN(numerator) || double.IsNaN(denominator) ? "n/a" : (numerator / denominator).ToString(format, CultureInfo.InvariantCulture);
 
     private static string? Option(string[] args, string name)
     {
