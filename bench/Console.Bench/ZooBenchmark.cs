@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Trainer.Embedding;
 using VisionConsole.Trainer.Native.Ort;
+using VisionConsole.Trainer.Onnx;
 using VisionConsole.Trainer.Zoo;
 
 namespace VisionConsole.Bench;
@@ -86,6 +87,7 @@ internal static class ZooBenchmark
             median.AddRange(Rows(info.Id, Summarize(binding, Median), Summarize(embed, Median), Summarize(node, Median), backbone.Tfjs is null ? null : Summarize(tfjs, Median)));
             best.TakeLast(Batches.Length).ToList().ForEach(row => Console.WriteLine("  best " + row));
         }
+        await MeasureOverheadAsync(root, data, seconds);
         const string Header = "| backbone | batch | (a) binding run | (a) EmbeddingService | (b) onnxruntime-node | (c) tfjs-wasm reference | a-run / b | a-embed / b | a-embed / c |\n|---|---|---|---|---|---|---|---|---|";
         Console.WriteLine();
         Console.WriteLine($"images per second, best of {rounds} rounds (higher is better)");
@@ -122,6 +124,27 @@ internal static class ZooBenchmark
             rates[b] = batch / median.TotalSeconds;
         }
         return rates;
+    }
+
+    /// <summary>
+    /// The cost of the binding itself: a run of a two-node model (Y = X * 2 + 1 over [1, 3]) is almost all call
+    /// overhead, so microseconds per run here, against onnxruntime-node's, bound what the binding adds to a model run.
+    /// </summary>
+    private static async Task MeasureOverheadAsync(string root, string data, double seconds)
+    {
+        var builder = OnnxModelBuilder.Create("mul_add");
+        builder.AddInput("X", Onnx.TensorProto.Types.DataType.Float, null, 3);
+        var doubled = builder.Op("Mul", "doubled", ["X", builder.AddFloatConstant("two", [2f])]);
+        builder.AddNode("Add", [doubled, builder.AddFloatConstant("one", [1f])], ["Y"]);
+        builder.AddOutput("Y", Onnx.TensorProto.Types.DataType.Float, null, 3);
+        var model = Path.Combine(data, "mul-add.onnx");
+        builder.Save(model);
+        using var session = OrtSession.FromFile(model, new OrtOptions().ToSessionOptions());
+        using var input = OrtTensor.Create<float>(new[] { 1f, 2f, 3f }, [1, 3]);
+        var ours = Measure(() => session.Run([new OrtInput("X", input)], ["Y"])[0].Dispose(), seconds);
+        var node = Rates(await TryRunNodeAsync(root, "ort-node-bench.mjs", model, "X", "Y", "3", "1", Format(seconds)))[0];
+        Console.WriteLine();
+        Console.WriteLine($"per-run overhead, two-node model [1, 3]: binding {ours.TotalMicroseconds:0.0} us, onnxruntime-node {1e6 / node:0.0} us (median run)");
     }
 
     /// <summary>(a) The product path: RGB pixels in, normalized tensor built, run, features pooled and copied out.</summary>
