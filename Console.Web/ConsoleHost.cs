@@ -1,10 +1,25 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging.Console;
+using VisionConsole.Domain;
+using VisionConsole.Domain.Imaging;
+using VisionConsole.Domain.Storage;
+using VisionConsole.Trainer.Imaging;
+using VisionConsole.Trainer.Jobs;
+using VisionConsole.Web.Api;
 using VisionConsole.Web.Components;
+using VisionConsole.Web.Hubs;
 
 namespace VisionConsole.Web;
 
 /// <summary>Builds the console's host: command line, services, middleware and endpoints.</summary>
 public static class ConsoleHost
 {
+    /// <summary>
+    /// Command line (also any configuration source): <c>--data &lt;folder&gt;</c> (else <c>VISIONCONSOLE_DATA</c>,
+    /// else <c>./.data</c>), <c>--urls</c>, <c>--log-format json|simple</c>.
+    /// </summary>
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -12,19 +27,74 @@ public static class ConsoleHost
             Args = args,
             WebRootPath = LocateWebRoot(),
         });
+
+        // Read when first needed, so settings a test host adds after this point still count.
+        builder.Services.AddOptions<ConsoleLoggerOptions>().Configure<IConfiguration>((logger, configuration) =>
+            logger.FormatterName = ReadLogFormat(configuration));
+        builder.Services.AddConsoleDomain(provider => ReadOptions(provider.GetRequiredService<IConfiguration>()));
+        builder.Services.AddVipsImaging();
+        builder.Services.AddOptions<ImageStoreOptions>().Configure<ConsoleOptions>((store, console) => store.BlobFolder = console.BlobFolder);
+        // After the domain, so the database is upgraded before the trainer reads its queue.
+        builder.Services.AddConsoleTrainer(builder.Configuration);
+        builder.Services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        builder.Services.AddHostedService<OperationHubRelay>();
+
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<ICurrentUser, HttpCurrentUser>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        builder.Services.AddOpenApi();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddScoped<Components.Ui.Toaster>();
+        builder.Services.AddSingleton(provider => ConsoleEnvironment.From(provider.GetRequiredService<ConsoleOptions>()));
         return builder;
     }
 
     public static WebApplication Build(WebApplicationBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
         var app = builder.Build();
+        app.UseExceptionHandler();
+        // Errors decided without a body (routing's 404/405/415) become problem details too.
+        app.UseStatusCodePages();
         app.UseStaticFiles();
         app.UseAntiforgery();
+
+        app.MapOpenApi();
+        app.MapHealthChecks("/healthz", new HealthCheckOptions
+        {
+            ResultStatusCodes = { [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable },
+        });
+        app.MapDatasetsApi();
+        app.MapBlobsApi();
+        app.MapOperationsApi();
+        app.MapModelsApi();
+        app.MapHub<ConsoleHub>("/hubs/console");
+
         app.MapBlazorClientScript();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
+
+    /// <summary>The data folder from <c>--data</c>, else <c>VISIONCONSOLE_DATA</c>, else <c>./.data</c>, relative to the current directory.</summary>
+    internal static ConsoleOptions ReadOptions(IConfiguration configuration)
+    {
+        var data = FirstNonEmpty(configuration["data"], configuration["VISIONCONSOLE_DATA"]) ?? ".data";
+        return new ConsoleOptions { DataFolder = Path.GetFullPath(data) };
+    }
+
+    internal static string ReadLogFormat(IConfiguration configuration) =>
+        configuration["log-format"]?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "simple" => ConsoleFormatterNames.Simple,
+            "json" => ConsoleFormatterNames.Json,
+            var other => throw new InvalidOperationException($"--log-format '{other}' is not supported; use 'json' or 'simple'."),
+        };
+
+    private static string? FirstNonEmpty(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
 
     /// <summary>The top-level <c>wwwroot</c> of the repository, else the copy next to the binaries.</summary>
     private static string LocateWebRoot()
@@ -39,4 +109,13 @@ public static class ConsoleHost
         }
         return Path.Combine(AppContext.BaseDirectory, "wwwroot");
     }
+}
+
+/// <summary>Healthy when the database opens and answers a query.</summary>
+internal sealed class DatabaseHealthCheck(ConsoleDatabase database) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await database.CanQueryAsync(cancellationToken).ConfigureAwait(false)
+            ? HealthCheckResult.Healthy("The database answers.")
+            : HealthCheckResult.Unhealthy("The database does not open or has no default project.");
 }

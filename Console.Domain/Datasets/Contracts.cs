@@ -34,6 +34,12 @@ public interface IDatasetService
     Task<IReadOnlyList<LabelSummary>> ListLabelsAsync(long datasetId, CancellationToken cancellationToken = default);
     Task<LabelSummary> AddLabelAsync(long datasetId, string name, string user, CancellationToken cancellationToken = default);
     Task<ImagePage> QueryImagesAsync(long datasetId, ImageQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>The format of a stored blob (for its content type), from any image that uses it; null when none does.</summary>
+    Task<VisionConsole.Domain.Imaging.ImageFormat?> FindBlobFormatAsync(string sha256, CancellationToken cancellationToken = default);
+
+    /// <summary>Overrides an image's split (UNASSIGNED lets the hash decide); refuses a stale <paramref name="expectedVersion"/> with a conflict. Returns the new version.</summary>
+    Task<long> SetSplitAsync(long datasetId, long imageId, DataSplit split, long expectedVersion, string user, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Checks, stores and registers uploaded image files, one at a time, streaming.</summary>

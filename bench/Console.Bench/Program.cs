@@ -1,12 +1,15 @@
 // Benchmarks are added per issue; each prints a table. See bench/README.md.
+// Run one: bench/run.sh <name> [options] (or: dotnet run -c Release --project bench/Console.Bench -- <name>)
 using VisionConsole.Bench;
 
-var command = args.Length > 0 ? args[0] : "help";
-switch (command)
+switch (args.FirstOrDefault())
 {
+    case "heads":
+        HeadTrainerBench.Run();
+        return 0;
     case "zoo":
         return await ZooBenchmark.RunAsync(args[1..]);
     default:
-        Console.WriteLine("usage: bench/run.sh zoo [--seconds S] [--rounds R] [--mirror DIR] [--only id,id]");
-        return command == "help" ? 0 : 2;
+        Console.WriteLine("Benchmarks: heads | zoo [--seconds S] [--rounds R] [--mirror DIR] [--only id,id]");
+        return args.Length == 0 ? 0 : 1;
 }

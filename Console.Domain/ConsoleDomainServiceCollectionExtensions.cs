@@ -1,0 +1,43 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using VisionConsole.Domain.Datasets;
+using VisionConsole.Domain.Storage;
+
+namespace VisionConsole.Domain;
+
+/// <summary>Registers the domain: database, services, start-up upgrade.</summary>
+public static class ConsoleDomainServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds <see cref="ConsoleDbContext"/> (SQLite at <see cref="ConsoleOptions.DatabasePath"/>, one context
+    /// per operation through <c>IDbContextFactory</c>), the dataset services, and the start-up step that
+    /// creates or upgrades the database. <see cref="Imaging.IImageStore"/> is registered by the imaging extension.
+    /// </summary>
+    public static IServiceCollection AddConsoleDomain(this IServiceCollection services, ConsoleOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return services.AddConsoleDomain(_ => options);
+    }
+
+    /// <summary>
+    /// As <see cref="AddConsoleDomain(IServiceCollection, ConsoleOptions)"/>, with the options made when first
+    /// needed (for example from configuration that a test host adds after the services are declared).
+    /// </summary>
+    public static IServiceCollection AddConsoleDomain(this IServiceCollection services, Func<IServiceProvider, ConsoleOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddDbContextFactory<ConsoleDbContext>((provider, builder) =>
+        {
+            var resolved = provider.GetRequiredService<ConsoleOptions>();
+            ConsoleDatabase.Configure(builder, resolved.DatabasePath, resolved.BusyTimeout);
+        });
+        services.AddSingleton<ConsoleDatabase>();
+        services.AddHostedService<DatabaseStartup>();
+        services.AddSingleton<IDatasetService, DatasetService>();
+        services.AddSingleton<IImageIntake, ImageIntake>();
+        return services;
+    }
+}

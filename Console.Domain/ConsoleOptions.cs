@@ -1,0 +1,38 @@
+namespace VisionConsole.Domain;
+
+/// <summary>
+/// Where the console keeps its data. Everything lives under <see cref="DataFolder"/> unless a path is
+/// set explicitly, so several instances with separate data folders can run side by side.
+/// </summary>
+public sealed class ConsoleOptions
+{
+    private string? _databasePath;
+    private string? _blobFolder;
+
+    /// <summary>The data folder (command line <c>--data</c>, environment <c>VISIONCONSOLE_DATA</c>, default <c>./.data</c>).</summary>
+    public string DataFolder { get; set; } = Path.GetFullPath(".data");
+
+    /// <summary>The SQLite database file; default <c>&lt;data&gt;/console.db</c>.</summary>
+    public string DatabasePath
+    {
+        get => _databasePath ?? Path.Combine(DataFolder, "console.db");
+        set => _databasePath = value;
+    }
+
+    /// <summary>The content-addressed image store; default <c>&lt;data&gt;/blobs</c>.</summary>
+    public string BlobFolder
+    {
+        get => _blobFolder ?? Path.Combine(DataFolder, "blobs");
+        set => _blobFolder = value;
+    }
+
+    /// <summary>How long a SQLite writer waits for another before giving up.</summary>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>The person behind the current request; one place to change when real identity arrives.</summary>
+public interface ICurrentUser
+{
+    /// <summary>The user's name as audit events and "added by" columns record it.</summary>
+    string Name { get; }
+}

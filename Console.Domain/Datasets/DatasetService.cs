@@ -1,0 +1,216 @@
+using Microsoft.EntityFrameworkCore;
+using VisionConsole.Domain.Auditing;
+using VisionConsole.Domain.Imaging;
+using VisionConsole.Domain.Projects;
+using VisionConsole.Domain.Storage;
+
+namespace VisionConsole.Domain.Datasets;
+
+/// <summary>Datasets, labels and image queries over the console database; one context per call.</summary>
+public sealed class DatasetService(IDbContextFactory<ConsoleDbContext> contextFactory, TimeProvider time) : IDatasetService
+{
+    /// <summary>Largest page <see cref="QueryImagesAsync"/> returns.</summary>
+    public const int MaxPageSize = 1000;
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<DatasetSummary>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return await Summaries(db, db.Datasets.OrderByDescending(d => d.Id)).ToListAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<DatasetSummary> GetAsync(long datasetId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return await Summaries(db, db.Datasets.Where(d => d.Id == datasetId)).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"Dataset {datasetId}");
+    }
+
+    /// <inheritdoc />
+    public async Task<DatasetSummary> CreateAsync(string displayName, DatasetKind kind, string user, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var projectId = await db.Projects.Where(p => p.Name == Project.DefaultName).Select(p => (long?)p.Id).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"Project '{Project.DefaultName}'");
+        var now = time.GetUtcNow();
+        var dataset = new Dataset(projectId, displayName, kind, user, now);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        db.Datasets.Add(dataset);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        var summary = new DatasetSummary(dataset.Id, dataset.DisplayName, dataset.Kind, 0, 0, dataset.CreatedAt, dataset.CreatedBy);
+        db.AuditEvents.Add(AuditEvent.Of(user, now, "dataset", dataset.Id, "created", null, summary));
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return summary;
+    }
+
+    /// <summary>
+    /// Deletes the dataset with its labels, images, boxes and operations (the database cascades).
+    /// Blobs stay: they are content-addressed and may back images of other datasets.
+    /// </summary>
+    public async Task DeleteAsync(long datasetId, string user, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var before = await Summaries(db, db.Datasets.Where(d => d.Id == datasetId)).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"Dataset {datasetId}");
+        await db.Datasets.Where(d => d.Id == datasetId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        db.AuditEvents.Add(AuditEvent.Of(user, time.GetUtcNow(), "dataset", datasetId, "deleted", before, null));
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<LabelSummary>> ListLabelsAsync(long datasetId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureDatasetAsync(db, datasetId, cancellationToken).ConfigureAwait(false);
+        return await db.Labels
+            .Where(l => l.DatasetId == datasetId)
+            .OrderBy(l => l.Name)
+            .Select(l => new LabelSummary(
+                l.Id,
+                l.Name,
+                db.Images.Count(i => i.DatasetId == datasetId && (i.Labels.Any(il => il.LabelId == l.Id) || i.Boxes.Any(b => b.LabelId == l.Id)))))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Adds a label; throws <see cref="DomainException"/> <c>invalid-label</c> or <c>duplicate-label</c> with a suggestion in the message.</summary>
+    public async Task<LabelSummary> AddLabelAsync(long datasetId, string name, string user, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var dataset = await db.Datasets.Include(d => d.Labels).FirstOrDefaultAsync(d => d.Id == datasetId, cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"Dataset {datasetId}");
+        var now = time.GetUtcNow();
+        Label label;
+        try
+        {
+            label = dataset.AddLabel(name, now);
+        }
+        catch (DomainException ex)
+        {
+            var suggestion = LabelName.Check(name, dataset.Labels.Select(l => l.Name)).Suggestion;
+            throw new DomainException(ex.Code, $"{ex.Message} Try '{suggestion}'.");
+        }
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateException)
+        {
+            // Another user added the same name between our read and our write (unique index).
+            throw new DomainException("duplicate-label", $"A label named '{name}' already exists in this dataset (names are compared ignoring case).");
+        }
+        var summary = new LabelSummary(label.Id, label.Name, 0);
+        db.AuditEvents.Add(AuditEvent.Of(user, now, "label", label.Id, "created", null, new { datasetId, label.Name }));
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return summary;
+    }
+
+    /// <summary>
+    /// One page of a dataset's images, oldest first. <see cref="ImageQuery.Split"/> matches the stored
+    /// split (UNASSIGNED images are assigned 80/10/10 only when training); <see cref="ImageQuery.Search"/>
+    /// matches part of the file name (ignoring ASCII case) or the start of the sha256.
+    /// </summary>
+    public async Task<ImagePage> QueryImagesAsync(long datasetId, ImageQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Skip < 0 || query.Take < 1 || query.Take > MaxPageSize)
+        {
+            throw new DomainException("invalid-query", $"Paging needs skip >= 0 and 1 <= take <= {MaxPageSize} (got skip {query.Skip}, take {query.Take}).");
+        }
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureDatasetAsync(db, datasetId, cancellationToken).ConfigureAwait(false);
+
+        var images = db.Images.AsNoTracking().Where(i => i.DatasetId == datasetId);
+        if (query.Split is { } split)
+        {
+            images = images.Where(i => i.Split == split);
+        }
+        if (query.LabelId is { } labelId)
+        {
+            images = images.Where(i => i.Labels.Any(l => l.LabelId == labelId) || i.Boxes.Any(b => b.LabelId == labelId));
+        }
+        if (query.UnlabeledOnly)
+        {
+            images = images.Where(i => !i.Labels.Any() && !i.Boxes.Any());
+        }
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var search = query.Search.Trim();
+            var pattern = "%" + search.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+            var shaPrefix = search.ToLowerInvariant();
+            images = images.Where(i => EF.Functions.Like(i.FileName, pattern, "\\") || i.Sha256.StartsWith(shaPrefix));
+        }
+
+        var total = await images.CountAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await images.OrderBy(i => i.Id).Skip(query.Skip).Take(query.Take).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var ids = rows.Select(r => r.Id).ToList();
+        var wholeImage = await db.ImageLabels.Where(il => ids.Contains(il.ImageId)).Select(il => new { il.ImageId, il.Label!.Name }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var boxed = await db.Boxes.Where(b => ids.Contains(b.ImageId)).Select(b => new { b.ImageId, b.Label!.Name }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var names = wholeImage.Concat(boxed).ToLookup(x => x.ImageId, x => x.Name);
+
+        var items = rows.Select(i => new ImageSummary(
+            i.Id, i.Sha256, i.FileName, i.Format.ToString(), i.Width, i.Height, i.ByteSize, i.Split,
+            names[i.Id].Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+            i.AddedAt, i.AddedBy)).ToList();
+        return new ImagePage(items, total);
+    }
+
+    /// <summary>The format of a stored blob, from any image that uses it; null when no image does.</summary>
+    public async Task<ImageFormat?> FindBlobFormatAsync(string sha256, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return await db.Images.Where(i => i.Sha256 == sha256).Select(i => (ImageFormat?)i.Format).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Overrides an image's split (or sets it back to UNASSIGNED). <paramref name="expectedVersion"/> is the
+    /// version the user saw; a newer one means someone else changed the image and the write is refused.
+    /// Returns the new version.
+    /// </summary>
+    public async Task<long> SetSplitAsync(long datasetId, long imageId, DataSplit split, long expectedVersion, string user, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var image = await db.Images.FirstOrDefaultAsync(i => i.Id == imageId && i.DatasetId == datasetId, cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"Image {imageId} of dataset {datasetId}");
+        if (image.Version != expectedVersion)
+        {
+            throw new ConcurrencyConflictException($"Image {imageId} changed since version {expectedVersion} (now {image.Version}); refresh and try again.");
+        }
+        var before = image.Split;
+        image.OverrideSplit(split);
+        if (before == image.Split)
+        {
+            return image.Version;
+        }
+        db.AuditEvents.Add(AuditEvent.Of(user, time.GetUtcNow(), "image", imageId, "split-changed", new { split = before }, new { split }));
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            throw new ConcurrencyConflictException($"Image {imageId} was changed by someone else while saving; refresh and try again.");
+        }
+        return image.Version;
+    }
+
+    private static IQueryable<DatasetSummary> Summaries(ConsoleDbContext db, IQueryable<Dataset> datasets) =>
+        datasets.Select(d => new DatasetSummary(
+            d.Id, d.DisplayName, d.Kind,
+            db.Images.Count(i => i.DatasetId == d.Id),
+            db.Labels.Count(l => l.DatasetId == d.Id),
+            d.CreatedAt, d.CreatedBy));
+
+    internal static async Task EnsureDatasetAsync(ConsoleDbContext db, long datasetId, CancellationToken cancellationToken)
+    {
+        if (!await db.Datasets.AnyAsync(d => d.Id == datasetId, cancellationToken).ConfigureAwait(false))
+        {
+            throw new NotFoundException($"Dataset {datasetId}");
+        }
+    }
+}

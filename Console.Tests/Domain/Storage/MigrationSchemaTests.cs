@@ -1,0 +1,203 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using VisionConsole.Domain.Datasets;
+using VisionConsole.Domain.Imaging;
+using VisionConsole.Domain.Models;
+using VisionConsole.Domain.Storage;
+using VisionConsole.Domain.Training;
+
+namespace VisionConsole.Tests.Domain.Storage;
+
+public class MigrationSchemaTests
+{
+    private const string InitialStep = "20260101000000_Initial";
+    private const string LatestStep = "20260201000000_TrainingAndModels";
+
+    [Fact]
+    public async Task Initialize_DatabaseAtFirstStepWithRows_UpgradesInPlaceKeepingRows()
+    {
+        var folder = TestDatabase.NewFolder();
+        try
+        {
+            var path = Path.Combine(folder, "console.db");
+            await using (var old = OpenContext(path))
+            {
+                await old.GetService<IMigrator>().MigrateAsync(InitialStep);
+            }
+            WriteRowsAtFirstStep(path);
+
+            // Open it as the current build does at start-up.
+            await using var database = TestDatabase.CreateUninitialized(folder: folder);
+            await database.Get<ConsoleDatabase>().InitializeAsync();
+
+            await using (var db = database.OpenContext())
+            {
+                Assert.Equal([InitialStep, LatestStep], await db.Database.GetAppliedMigrationsAsync());
+                Assert.Equal(1, await db.Projects.CountAsync());
+            }
+            var datasets = database.Get<IDatasetService>();
+            var summary = Assert.Single(await datasets.ListAsync());
+            Assert.Equal(("old insects", DatasetKind.SingleLabel, 3, 2, "ann"), (summary.DisplayName, summary.Kind, summary.ImageCount, summary.LabelCount, summary.CreatedBy));
+            Assert.Equal(new DateTimeOffset(2026, 1, 15, 10, 0, 0, TimeSpan.Zero), summary.CreatedAt);
+            var labels = await datasets.ListLabelsAsync(summary.Id);
+            Assert.Equal([("ants", 2), ("bees", 1)], labels.Select(l => (l.Name, l.ImageCount)));
+            var page = await datasets.QueryImagesAsync(summary.Id, new ImageQuery(LabelId: labels[0].Id));
+            Assert.Equal(["a1.jpg", "a2.jpg"], page.Items.Select(i => i.FileName));
+            Assert.Equal(DataSplit.Test, page.Items[1].Split);
+
+            // The second step's schema is usable on the upgraded file.
+            await using (var db = database.OpenContext())
+            {
+                var dataset = await db.Datasets.Include(d => d.Labels).SingleAsync();
+                dataset.Description = "upgraded";
+                var image = await db.Images.Include(i => i.Boxes).FirstAsync(i => i.FileName == "b1.jpg");
+                image.AddBox(dataset.Labels.Single(l => l.Name == "bees"), new BoxRect(0.1, 0.2, 0.3, 0.4), "bob", DateTimeOffset.UtcNow);
+                var op = new TrainingOperation("train-classifier", dataset.Id, "{}", "bob", DateTimeOffset.UtcNow);
+                op.Start(DateTimeOffset.UtcNow);
+                db.TrainingOperations.Add(op);
+                var model = new Model(dataset.ProjectId, dataset.Id, "insects", DatasetKind.SingleLabel, ["ants", "bees"], "bob", DateTimeOffset.UtcNow);
+                model.AddVersion("mobile-versatile-1", new ModelFiles("models/1/model.onnx", "models/1/dict.txt"), null, DateTimeOffset.UtcNow).AddTag("latest");
+                db.Models.Add(model);
+                await db.SaveChangesAsync();
+                db.Evaluations.Add(new Evaluation(model.Versions.Single().Id, """{"top1":0.95}""", "[]", DateTimeOffset.UtcNow));
+                await db.SaveChangesAsync();
+            }
+            await using (var db = database.OpenContext())
+            {
+                Assert.Equal("upgraded", (await db.Datasets.SingleAsync()).Description);
+                Assert.Equal(new BoxRect(0.1, 0.2, 0.3, 0.4), (await db.Boxes.SingleAsync()).Rect);
+                Assert.Equal(OperationState.Running, (await db.TrainingOperations.SingleAsync()).State);
+                Assert.Equal("latest", (await db.ModelVersions.SingleAsync()).Tags);
+                Assert.Equal("""{"top1":0.95}""", (await db.Evaluations.SingleAsync()).MetricsJson);
+                var audit = await db.AuditEvents.SingleAsync();
+                Assert.Equal(("dataset", "1", "created"), (audit.EntityType, audit.EntityId, audit.Action));
+            }
+        }
+        finally
+        {
+            TestDatabase.DeleteFolder(folder);
+        }
+    }
+
+    [Fact]
+    public async Task Migrations_AppliedToEmptyFile_ProduceTheSchemaTheModelDescribes()
+    {
+        await using var migrated = await TestDatabase.CreateAsync();
+        var modelFolder = TestDatabase.NewFolder();
+        try
+        {
+            var modelPath = Path.Combine(modelFolder, "model.db");
+            await using (var db = OpenContext(modelPath))
+            {
+                await db.Database.EnsureCreatedAsync();
+            }
+
+            var expected = DescribeSchema(modelPath);
+            var actual = DescribeSchema(migrated.Options.DatabasePath);
+
+            Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+            foreach (var table in expected.Keys)
+            {
+                Assert.Equal(expected[table], actual[table]);
+            }
+        }
+        finally
+        {
+            TestDatabase.DeleteFolder(modelFolder);
+        }
+    }
+
+    [Fact]
+    public async Task Initialize_NewFile_UsesWalAndBusyTimeout()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var db = database.OpenContext();
+        await db.Database.OpenConnectionAsync();
+        var connection = db.Database.GetDbConnection();
+
+        Assert.Equal("wal", Pragma(connection, "journal_mode"));
+        Assert.Equal("30000", Pragma(connection, "busy_timeout"));
+        Assert.Equal("1", Pragma(connection, "foreign_keys"));
+    }
+
+    [Fact]
+    public async Task Initialize_Twice_IsIdempotent()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+
+        await database.Get<ConsoleDatabase>().InitializeAsync();
+
+        await using var db = database.OpenContext();
+        Assert.Equal(1, await db.Projects.CountAsync());
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+    }
+
+    private static ConsoleDbContext OpenContext(string path)
+    {
+        var builder = new DbContextOptionsBuilder<ConsoleDbContext>();
+        ConsoleDatabase.Configure(builder, path, TimeSpan.FromSeconds(5));
+        return new ConsoleDbContext(builder.Options);
+    }
+
+    /// <summary>Rows as a build of the first step wrote them: plain SQL, since today's model has more columns.</summary>
+    private static void WriteRowsAtFirstStep(string path)
+    {
+        var ticks = new DateTimeOffset(2026, 1, 15, 10, 0, 0, TimeSpan.Zero).UtcTicks;
+        using var connection = new SqliteConnection($"Data Source={path}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO Projects (Id, Name, CreatedAt) VALUES (1, 'default', $t);
+            INSERT INTO Datasets (Id, ProjectId, DisplayName, Kind, CreatedBy, CreatedAt) VALUES (1, 1, 'old insects', 'SingleLabel', 'ann', $t);
+            INSERT INTO Labels (Id, DatasetId, Name, NormalizedName, CreatedAt) VALUES (1, 1, 'ants', 'ANTS', $t), (2, 1, 'bees', 'BEES', $t);
+            INSERT INTO Images (Id, DatasetId, Sha256, FileName, Format, Width, Height, ByteSize, Split, AddedBy, AddedAt, Version) VALUES
+              (1, 1, '1111111111111111111111111111111111111111111111111111111111111111', 'a1.jpg', 'Jpeg', 500, 375, 1000, 'Unassigned', 'ann', $t, 1),
+              (2, 1, '2222222222222222222222222222222222222222222222222222222222222222', 'a2.jpg', 'Jpeg', 500, 375, 1000, 'Test', 'ann', $t, 2),
+              (3, 1, '3333333333333333333333333333333333333333333333333333333333333333', 'b1.jpg', 'Png', 640, 480, 2000, 'Unassigned', 'ann', $t, 1);
+            INSERT INTO ImageLabels (ImageId, LabelId) VALUES (1, 1), (2, 1), (3, 2);
+            INSERT INTO AuditEvents (User, At, EntityType, EntityId, Action, BeforeJson, AfterJson) VALUES ('ann', $t, 'dataset', '1', 'created', NULL, '{}');
+            """;
+        command.Parameters.AddWithValue("$t", ticks);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Per table: columns (name, type, not null, key position), indexes (name, unique, columns) and foreign keys.</summary>
+    private static Dictionary<string, string> DescribeSchema(string path)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        var tables = Query(connection, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__EF%'")
+            .Select(r => r[0]).ToList();
+        return tables.ToDictionary(t => t, t =>
+        {
+            var columns = Query(connection, $"SELECT name, type, \"notnull\", pk FROM pragma_table_info('{t}')").Select(r => string.Join(' ', r)).Order(StringComparer.Ordinal);
+            var indexes = Query(connection, $"SELECT name, \"unique\" FROM pragma_index_list('{t}') WHERE origin = 'c'")
+                .Select(r => $"{r[0]} unique={r[1]} ({string.Join(',', Query(connection, $"SELECT name FROM pragma_index_info('{r[0]}') ORDER BY seqno").Select(c => c[0]))})")
+                .Order(StringComparer.Ordinal);
+            var keys = Query(connection, $"SELECT \"table\", \"from\", \"to\", on_delete FROM pragma_foreign_key_list('{t}')").Select(r => string.Join(' ', r)).Order(StringComparer.Ordinal);
+            return $"{t}\n columns: {string.Join("; ", columns)}\n indexes: {string.Join("; ", indexes)}\n keys: {string.Join("; ", keys)}";
+        });
+    }
+
+    private static List<string[]> Query(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var rows = new List<string[]>();
+        while (reader.Read())
+        {
+            rows.Add(Enumerable.Range(0, reader.FieldCount).Select(i => Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture) ?? "").ToArray());
+        }
+        return rows;
+    }
+
+    private static string Pragma(System.Data.Common.DbConnection connection, string name)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA {name};";
+        return Convert.ToString(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture)!;
+    }
+}

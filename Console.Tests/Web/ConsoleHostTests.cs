@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Console;
+using VisionConsole.Web;
+
+namespace VisionConsole.Tests.Web;
+
+public class ConsoleHostTests
+{
+    private static IConfiguration Configuration(string[] args, Dictionary<string, string?>? environment = null) =>
+        new ConfigurationBuilder().AddInMemoryCollection(environment ?? []).AddCommandLine(args).Build();
+
+    [Fact]
+    public void ReadOptions_DataArgument_WinsOverEnvironmentAndDerivesPaths()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "vc-data");
+
+        var options = ConsoleHost.ReadOptions(Configuration(["--data", folder], new() { ["VISIONCONSOLE_DATA"] = "/elsewhere" }));
+
+        Assert.Equal(folder, options.DataFolder);
+        Assert.Equal(Path.Combine(folder, "console.db"), options.DatabasePath);
+        Assert.Equal(Path.Combine(folder, "blobs"), options.BlobFolder);
+    }
+
+    [Fact]
+    public void ReadOptions_OnlyEnvironment_UsesIt()
+    {
+        var options = ConsoleHost.ReadOptions(Configuration([], new() { ["VISIONCONSOLE_DATA"] = "/srv/console" }));
+
+        Assert.Equal("/srv/console", options.DataFolder);
+    }
+
+    [Fact]
+    public void ReadOptions_NothingSet_DotDataUnderCurrentDirectory()
+    {
+        var options = ConsoleHost.ReadOptions(Configuration([]));
+
+        Assert.Equal(Path.Combine(Environment.CurrentDirectory, ".data"), options.DataFolder);
+    }
+
+    [Theory]
+    [InlineData(null, ConsoleFormatterNames.Simple)]
+    [InlineData("simple", ConsoleFormatterNames.Simple)]
+    [InlineData("JSON", ConsoleFormatterNames.Json)]
+    public void ReadLogFormat_KnownValue_PicksFormatter(string? value, string expected)
+    {
+        string[] args = value is null ? [] : ["--log-format", value];
+
+        Assert.Equal(expected, ConsoleHost.ReadLogFormat(Configuration(args)));
+    }
+
+    [Fact]
+    public void ReadLogFormat_UnknownValue_ThrowsNamingIt()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => ConsoleHost.ReadLogFormat(Configuration(["--log-format", "xml"])));
+
+        Assert.Contains("'xml'", error.Message, StringComparison.Ordinal);
+    }
+}

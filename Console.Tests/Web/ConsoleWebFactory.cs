@@ -1,0 +1,22 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using VisionConsole.Tests.Domain;
+
+namespace VisionConsole.Tests.Web;
+
+/// <summary>The whole console in memory over a fresh temporary data folder (real SQLite file, real blob store, real libvips).</summary>
+public sealed class ConsoleWebFactory : WebApplicationFactory<Program>
+{
+    public string DataFolder { get; } = TestDatabase.NewFolder();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("data", DataFolder);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        TestDatabase.DeleteFolder(DataFolder);
+    }
+}

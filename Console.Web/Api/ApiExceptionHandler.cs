@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using VisionConsole.Domain;
+using VisionConsole.Domain.Imaging;
+
+namespace VisionConsole.Web.Api;
+
+/// <summary>
+/// Turns domain errors into problem details: not found 404, conflicts 409, other broken rules 400,
+/// each with the stable <c>code</c> extension clients switch on.
+/// </summary>
+internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails) : IExceptionHandler
+{
+    private static readonly HashSet<string> ConflictCodes = new(StringComparer.Ordinal) { "conflict", "duplicate-label", "invalid-transition" };
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        (int Status, string Code, string Title)? mapped = exception switch
+        {
+            NotFoundException e => (StatusCodes.Status404NotFound, e.Code, "Not found"),
+            DomainException e when ConflictCodes.Contains(e.Code) => (StatusCodes.Status409Conflict, e.Code, "Conflict"),
+            DomainException e => (StatusCodes.Status400BadRequest, e.Code, "Invalid request"),
+            ImageRejectedException => (StatusCodes.Status400BadRequest, "image-rejected", "Image refused"),
+            BadHttpRequestException e => (e.StatusCode, "bad-request", "Bad request"),
+            _ => null,
+        };
+        if (mapped is not { } m)
+        {
+            return false;
+        }
+        httpContext.Response.StatusCode = m.Status;
+        var problem = new ProblemDetails
+        {
+            Status = m.Status,
+            Title = m.Title,
+            Detail = exception.Message,
+            Instance = httpContext.Request.Path,
+        };
+        problem.Extensions["code"] = m.Code;
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception }).ConfigureAwait(false);
+    }
+}

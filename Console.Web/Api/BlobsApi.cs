@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
+using VisionConsole.Domain;
+using VisionConsole.Domain.Datasets;
+using VisionConsole.Domain.Imaging;
+
+namespace VisionConsole.Web.Api;
+
+/// <summary>Image bytes by content hash: <c>/api/blobs/{sha256}</c> and its thumbnail. Immutable, so cached for a year.</summary>
+public static class BlobsApi
+{
+    private const string CacheForever = "public, max-age=31536000, immutable";
+
+    public static IEndpointRouteBuilder MapBlobsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/blobs").WithTags("Blobs")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{sha256}", OriginalAsync);
+        group.MapGet("/{sha256}/thumbnail", ThumbnailAsync);
+        return endpoints;
+    }
+
+    private static async Task<FileStreamHttpResult> OriginalAsync(string sha256, HttpResponse response, IDatasetService datasets, IImageStore store, CancellationToken cancellationToken)
+    {
+        var format = await FormatAsync(sha256, datasets, cancellationToken);
+        var stream = store.OpenOriginal(sha256);
+        response.Headers.CacheControl = CacheForever;
+        return TypedResults.Stream(stream, ContentType(format), entityTag: new EntityTagHeaderValue($"\"{sha256}\""), enableRangeProcessing: true);
+    }
+
+    private static async Task<FileStreamHttpResult> ThumbnailAsync(string sha256, HttpResponse response, IDatasetService datasets, IImageStore store, CancellationToken cancellationToken)
+    {
+        await FormatAsync(sha256, datasets, cancellationToken);
+        var stream = await store.OpenThumbnailAsync(sha256, cancellationToken);
+        response.Headers.CacheControl = CacheForever;
+        return TypedResults.Stream(stream, "image/jpeg", entityTag: new EntityTagHeaderValue($"\"{sha256}-thumbnail\""));
+    }
+
+    /// <summary>The blob's format; only blobs that back an image of some dataset are served.</summary>
+    private static async Task<ImageFormat> FormatAsync(string sha256, IDatasetService datasets, CancellationToken cancellationToken)
+    {
+        if (sha256.Length != 64 || !sha256.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f')))
+        {
+            throw new DomainException("invalid-sha256", $"'{sha256}' is not a lower-case hex sha256 (64 characters).");
+        }
+        return await datasets.FindBlobFormatAsync(sha256, cancellationToken) ?? throw new NotFoundException($"Image {sha256}");
+    }
+
+    internal static string ContentType(ImageFormat format) => format switch
+    {
+        ImageFormat.Jpeg => "image/jpeg",
+        ImageFormat.Png => "image/png",
+        ImageFormat.Gif => "image/gif",
+        ImageFormat.Bmp => "image/bmp",
+        ImageFormat.Ico => "image/x-icon",
+        ImageFormat.Webp => "image/webp",
+        ImageFormat.Tiff => "image/tiff",
+        _ => "application/octet-stream",
+    };
+}

@@ -1,0 +1,138 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+using VisionConsole.Domain;
+using VisionConsole.Domain.Datasets;
+
+namespace VisionConsole.Web.Api;
+
+/// <summary>Datasets, their labels and images: <c>/api/datasets</c>.</summary>
+public static class DatasetsApi
+{
+    /// <summary>Largest upload request accepted (several GB of images in one multipart body).</summary>
+    public const long MaxUploadBytes = 16L * 1024 * 1024 * 1024;
+
+    /// <summary>Body of <c>POST /api/datasets</c>.</summary>
+    public sealed record CreateDatasetRequest(string DisplayName, DatasetKind Kind);
+
+    /// <summary>Body of <c>POST /api/datasets/{id}/labels</c>.</summary>
+    public sealed record AddLabelRequest(string Name);
+
+    /// <summary>Body of <c>PUT /api/datasets/{id}/images/{imageId}/split</c>: the new split and the image version the client saw.</summary>
+    public sealed record SetSplitRequest(string Split, long Version);
+
+    /// <summary>Response of a split change: the image's new version.</summary>
+    public sealed record SetSplitResponse(long ImageId, string Split, long Version);
+
+    public static IEndpointRouteBuilder MapDatasetsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/datasets").WithTags("Datasets")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/", ListAsync);
+        group.MapPost("/", CreateAsync);
+        group.MapGet("/{id:long}", GetAsync);
+        group.MapDelete("/{id:long}", DeleteAsync);
+        group.MapGet("/{id:long}/labels", ListLabelsAsync);
+        group.MapPost("/{id:long}/labels", AddLabelAsync).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/{id:long}/images", QueryImagesAsync);
+        group.MapPost("/{id:long}/images", UploadAsync)
+            .Accepts<IFormFileCollection>("multipart/form-data")
+            // The body is streamed part by part (never buffered whole), so a large limit costs no memory.
+            .WithMetadata(new RequestSizeLimitAttribute(MaxUploadBytes))
+            .DisableAntiforgery();
+        group.MapPut("/{id:long}/images/{imageId:long}/split", SetSplitAsync).ProducesProblem(StatusCodes.Status409Conflict);
+        return endpoints;
+    }
+
+    private static async Task<Ok<IReadOnlyList<DatasetSummary>>> ListAsync(IDatasetService datasets, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await datasets.ListAsync(cancellationToken));
+
+    private static async Task<Ok<DatasetSummary>> GetAsync(long id, IDatasetService datasets, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await datasets.GetAsync(id, cancellationToken));
+
+    private static async Task<Created<DatasetSummary>> CreateAsync(CreateDatasetRequest request, IDatasetService datasets, ICurrentUser user, CancellationToken cancellationToken)
+    {
+        var created = await datasets.CreateAsync(request.DisplayName, request.Kind, user.Name, cancellationToken);
+        return TypedResults.Created($"/api/datasets/{created.Id}", created);
+    }
+
+    private static async Task<NoContent> DeleteAsync(long id, IDatasetService datasets, ICurrentUser user, CancellationToken cancellationToken)
+    {
+        await datasets.DeleteAsync(id, user.Name, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<IReadOnlyList<LabelSummary>>> ListLabelsAsync(long id, IDatasetService datasets, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await datasets.ListLabelsAsync(id, cancellationToken));
+
+    private static async Task<Created<LabelSummary>> AddLabelAsync(long id, AddLabelRequest request, IDatasetService datasets, ICurrentUser user, CancellationToken cancellationToken)
+    {
+        var label = await datasets.AddLabelAsync(id, request.Name, user.Name, cancellationToken);
+        return TypedResults.Created($"/api/datasets/{id}/labels", label);
+    }
+
+    private static async Task<Ok<ImagePage>> QueryImagesAsync(
+        long id, string? split, long? label, bool? unlabeled, string? search, int? skip, int? take,
+        IDatasetService datasets, CancellationToken cancellationToken)
+    {
+        var query = new ImageQuery(
+            split is null ? null : ParseSplit(split), label, unlabeled ?? false, search, skip ?? 0, take ?? 100);
+        return TypedResults.Ok(await datasets.QueryImagesAsync(id, query, cancellationToken));
+    }
+
+    /// <summary>
+    /// Reads the multipart body one part at a time and hands each file's stream to the intake, so a
+    /// multi-GB upload never sits in memory. One result per part, in order; a bad file never stops the rest.
+    /// </summary>
+    private static async Task<Results<Ok<IReadOnlyList<IntakeResult>>, ProblemHttpResult>> UploadAsync(
+        long id, HttpRequest request, IDatasetService datasets, IImageIntake intake, ICurrentUser user, CancellationToken cancellationToken)
+    {
+        await datasets.GetAsync(id, cancellationToken);
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 } boundary)
+        {
+            return UploadProblem(StatusCodes.Status415UnsupportedMediaType, $"Upload images as multipart/form-data with one file per part (got content type '{request.ContentType}').");
+        }
+
+        var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = MaxUploadBytes };
+        var results = new List<IntakeResult>();
+        var partNumber = 0;
+        for (var section = await reader.ReadNextSectionAsync(cancellationToken); section is not null; section = await reader.ReadNextSectionAsync(cancellationToken))
+        {
+            partNumber++;
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
+            {
+                var name = disposition is null ? null : HeaderUtilities.RemoveQuotes(disposition.Name).Value;
+                results.Add(new IntakeResult(name ?? $"part {partNumber}", false, null, null, false, $"Part {partNumber} ('{name}') is not a file; send each image as a file part."));
+                continue;
+            }
+            var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? $"part {partNumber}";
+            results.Add(await intake.AddAsync(id, fileName, section.Body, user.Name, cancellationToken));
+        }
+        if (results.Count == 0)
+        {
+            return UploadProblem(StatusCodes.Status400BadRequest, "The upload had no parts; send each image as a file part of a multipart/form-data body.");
+        }
+        return TypedResults.Ok<IReadOnlyList<IntakeResult>>(results);
+    }
+
+    private static async Task<Ok<SetSplitResponse>> SetSplitAsync(long id, long imageId, SetSplitRequest request, IDatasetService datasets, ICurrentUser user, CancellationToken cancellationToken)
+    {
+        var split = ParseSplit(request.Split);
+        var version = await datasets.SetSplitAsync(id, imageId, split, request.Version, user.Name, cancellationToken);
+        return TypedResults.Ok(new SetSplitResponse(imageId, split.ToString(), version));
+    }
+
+    /// <summary>TRAIN, VALIDATION, TEST or UNASSIGNED, in any case (AutoML spells them in capitals).</summary>
+    private static DataSplit ParseSplit(string value) =>
+        !value.All(char.IsAsciiLetter) || !Enum.TryParse<DataSplit>(value, ignoreCase: true, out var split)
+            ? throw new DomainException("invalid-split", $"Split '{value}' is not one of TRAIN, VALIDATION, TEST, UNASSIGNED.")
+            : split;
+
+    private static ProblemHttpResult UploadProblem(int status, string detail) =>
+        TypedResults.Problem(detail, statusCode: status, title: "Invalid upload",
+            extensions: new Dictionary<string, object?> { ["code"] = "invalid-upload" });
+}
