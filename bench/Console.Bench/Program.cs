@@ -1,11 +1,15 @@
 // Benchmarks are added per issue; each prints a table. See bench/README.md.
-// Run one: dotnet run -c Release --project bench/Console.Bench -- <name>
+// Run one: bench/run.sh <name> [options] (or: dotnet run -c Release --project bench/Console.Bench -- <name>)
+using VisionConsole.Bench;
+
 switch (args.FirstOrDefault())
 {
     case "heads":
-        VisionConsole.Bench.HeadTrainerBench.Run();
+        HeadTrainerBench.Run();
         return 0;
+    case "zoo":
+        return await ZooBenchmark.RunAsync(args[1..]);
     default:
-        Console.WriteLine("Benchmarks: heads");
+        Console.WriteLine("Benchmarks: heads | zoo [--seconds S] [--rounds R] [--mirror DIR] [--only id,id]");
         return args.Length == 0 ? 0 : 1;
 }

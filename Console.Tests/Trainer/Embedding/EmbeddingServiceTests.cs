@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Tests.Trainer.Ort;
@@ -138,6 +141,58 @@ public sealed class EmbeddingServiceTests : IDisposable
 
         Assert.Same(first, second);
         Assert.Equal(Environment.ProcessorCount, new OrtOptions().ToSessionOptions().IntraOpThreads);
+    }
+
+    [Fact]
+    public void Embed_CudaConfiguredOnCpuBuild_LogsWarningAndComputesOnCpu()
+    {
+        var model = Write("identity.onnx", TestModels.ImageFeatures([3, Height, Width]));
+        var logger = new ListLogger();
+        using var service = new EmbeddingService(Options.Create(new OrtOptions { UseCuda = true }), Options.Create(new EmbeddingOptions()), logger);
+        var images = Images(2);
+
+        var features = service.Embed(Backbone(TensorLayout.Nchw), model, images);
+
+        AssertChannelMeans(images, features);
+        var warning = Assert.Single(logger.Entries, e => e.Level == LogLevel.Warning);
+        Assert.Contains("CUDAExecutionProvider was requested but is unavailable", warning.Message, StringComparison.Ordinal);
+        Assert.Contains(model, warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddEmbedding_ConfigurationSections_BindOrtAndBatchOptions()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Ort:IntraOpThreads"] = "1",
+            ["Ort:UseCuda"] = "true",
+            ["Embedding:BatchSize"] = "4",
+        }).Build();
+        using var provider = new ServiceCollection().AddLogging().AddEmbedding(configuration).BuildServiceProvider();
+
+        var ort = provider.GetRequiredService<IOptions<OrtOptions>>().Value;
+        Assert.Equal(1, ort.ToSessionOptions().IntraOpThreads);
+        Assert.True(ort.ToSessionOptions().UseCuda);
+        Assert.Null(ort.LibraryPath);
+        Assert.Equal(4, provider.GetRequiredService<IOptions<EmbeddingOptions>>().Value.BatchSize);
+        Assert.Same(provider.GetRequiredService<EmbeddingService>(), provider.GetRequiredService<EmbeddingService>());
+    }
+
+    private sealed class ListLogger : ILogger<EmbeddingService>
+    {
+        public List<(LogLevel Level, string Message)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Entries)
+            {
+                Entries.Add((logLevel, formatter(state, exception)));
+            }
+        }
     }
 
     private static EmbeddingService Service(int batchSize) =>
