@@ -82,7 +82,7 @@ public sealed class ClassifierExportTests(ExportFixture fixture, ITestOutputHelp
         static int Top(double[] row) => Array.IndexOf(row, row.Max());
         var agreement = tfjs.Zip(onnx).Count(p => Top(p.First) == Top(p.Second)) / (double)tfjs.Length;
         var differences = tfjs.Zip(onnx).SelectMany(p => p.First.Zip(p.Second, (a, b) => Math.Abs(a - b))).ToArray();
-        output.WriteLine($"tfjs-automl (cpu) vs onnxruntime int8 on {tfjs.Length} photos: top-1 agreement {agreement:P1}, mean |diff| {differences.Average():F4}, max |diff| {differences.Max():F4}");
+        output.WriteLine($"tfjs-automl ({automl.GetProperty("backend").GetString()} backend) vs onnxruntime int8 on {tfjs.Length} photos: top-1 agreement {agreement:P1}, mean |diff| {differences.Average():F4}, max |diff| {differences.Max():F4}");
         Assert.True(agreement >= 0.98, $"top-1 agreement {agreement}");
         Assert.True(differences.Average() < 0.02, $"mean |diff| {differences.Average()}");
         Assert.All(tfjs, row => Assert.Equal(1.0, row.Sum(), 4));

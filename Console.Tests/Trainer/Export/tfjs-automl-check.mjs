@@ -1,10 +1,12 @@
 // Loads an exported TF.js folder with @tensorflow/tfjs-automl 1.3.0's own loader
 // (loadImageClassification(url to model.json): loadGraphModel + dict.txt through tfjs' fetch) over a
 // loopback HTTP server, and classifies each image with ImageClassificationModel.classify (its own
-// centre crop + resize to 224 + pixel/127.5 - 1, then graphModel.predict), on the pure-JS cpu backend.
+// centre crop + resize to 224 + pixel/127.5 - 1, then graphModel.predict), on tfjs' wasm backend (XNNPACK,
+// SIMD, one thread; its .wasm binaries read from the package's dist folder) or, with "backend":"cpu", the
+// pure-JS cpu backend (several times slower, same float math up to rounding).
 // The packages come from tools/automl-check (npm ci there), not from the root node_modules (tfjs 4.x).
 // Usage: node tfjs-automl-check.mjs <case.json>
-//   case.json: { tfjsDir, images (raw uint8 N*H*W*3 RGB), count, height, width }
+//   case.json: { tfjsDir, images (raw uint8 N*H*W*3 RGB), count, height, width, backend? ("wasm" default, or "cpu") }
 // Prints one JSON object: { labels: [...], scores: [[...]], backend }.
 import fs from 'node:fs';
 import http from 'node:http';
@@ -16,6 +18,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const require = createRequire(path.join(repoRoot, 'tools/automl-check/package.json'));
 const tf = require('@tensorflow/tfjs-core');
 require('@tensorflow/tfjs-backend-cpu');
+const wasm = require('@tensorflow/tfjs-backend-wasm');
 const automl = require('@tensorflow/tfjs-automl');
 
 const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
@@ -31,7 +34,13 @@ const server = http.createServer((request, response) => {
 });
 await new Promise(resolve => server.listen(0, '127.0.0.1', resolve));
 try {
-  await tf.setBackend('cpu');
+  const backend = spec.backend ?? 'wasm';
+  if (backend === 'wasm') {
+    // Node has no fetch of file paths: emscripten reads the binary with fs from this prefix. No worker threads.
+    wasm.setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), path.sep));
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} did not initialize`);
   const url = `http://127.0.0.1:${server.address().port}/model.json`;
   const model = await automl.loadImageClassification(url);
   const scores = [];

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -6,14 +8,30 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Models;
+using VisionConsole.Tests.Trainer.Export;
 using VisionConsole.Tests.Trainer.Jobs;
+using VisionConsole.Trainer.Jobs;
 using Xunit.Abstractions;
 
 namespace VisionConsole.Tests.Web.Api;
 
 /// <summary>
 /// The whole flow on the real hymenoptera set (train 245 / val 153) through the AutoML-shaped API: create a
-/// versatile model, poll its operation, read its evaluations, predict validation images.
+/// versatile model, poll its operation, read its evaluations, predict validation images, then check the exported
+/// files of that very model against the console's own prediction on all 153 validation images:
+/// <list type="bullet">
+/// <item><c>model.onnx</c> from the download zip, run by node's onnxruntime-node on exactly the pixels the console's
+/// predictor fed its backbone (the preset's prediction view, rendered by the product's <see cref="FeatureExtractor"/>
+/// with libvips), must give the same top label on every image and scores within 1e-3: it is the same int8 backbone
+/// and the same head, so only float summation order may differ.</item>
+/// <item>The zip's <c>tfjs/</c> folder loaded by <c>@tensorflow/tfjs-automl</c> 1.3.0 (its own loader and classify,
+/// wasm backend) on the same 224x224 crops (its centre crop of a square and resize 224 to 224 are identities) must
+/// agree with <c>model.onnx</c> on the top label for at least 98% of the images, mean |score difference| under 0.02.
+/// The difference is expected and small: TF.js has no int8 kernels, so the TF.js graph carries the int8 backbone's
+/// weights dequantized to float32 and computes every activation in float, while ONNX Runtime runs the quantized
+/// graph (activations rounded to uint8 between layers); the rounding noise moves scores by about 1e-2 and can
+/// flip an image whose two scores are nearly equal.</item>
+/// </list>
 /// </summary>
 public sealed class ModelsApiEndToEndTests(ITestOutputHelper output)
 {
@@ -112,6 +130,8 @@ public sealed class ModelsApiEndToEndTests(ITestOutputHelper output)
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, notBase64.StatusCode);
         Assert.Contains("base64", await notBase64.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
+        await AssertExportAgreesWithConsoleAsync(host, modelId, stored);
+
         // Operations list with AutoML's filter.
         var done = JsonNode.Parse(await host.Client.GetStringAsync($"{TrainingHost.Api}/operations?filter=done=true"))!["operations"]!.AsArray();
         Assert.Contains(done, o => o!["name"]!.GetValue<string>().EndsWith($"/operations/{operationId}", StringComparison.Ordinal));
@@ -123,5 +143,77 @@ public sealed class ModelsApiEndToEndTests(ITestOutputHelper output)
         Assert.True(delete.IsSuccessStatusCode);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await host.Client.GetAsync($"{TrainingHost.Api}/models/{modelId}")).StatusCode);
         Assert.False(Directory.Exists(Path.Combine(host.Folder, "models", modelId)));
+    }
+
+    /// <summary>The exported model.onnx and tfjs/ against the console's own :predict on every evaluation image.</summary>
+    private async Task AssertExportAgreesWithConsoleAsync(TrainingHost host, string modelId, ModelEvaluationView stored)
+    {
+        const int side = 224;
+        var work = Directory.CreateDirectory(Path.Combine(host.Folder, "export-check")).FullName;
+        var package = await host.Client.GetAsync($"/api/models/{modelId}/versions/1/package.zip");
+        Assert.True(package.IsSuccessStatusCode, $"package.zip answered {(int)package.StatusCode}");
+        await using (var zip = await package.Content.ReadAsStreamAsync())
+        {
+            await ZipFile.ExtractToDirectoryAsync(zip, work);
+        }
+
+        // The console's predictor and the exact pixels it feeds the backbone, from the product's own rendering code.
+        var versionFolder = Assert.Single(Directory.GetDirectories(Path.Combine(host.Folder, "models", modelId)));
+        var classifier = await host.Get<ClassifierPredictor>().LoadAsync(versionFolder, CancellationToken.None);
+        var views = ClassifierPredictor.PredictionViews(classifier.Record);
+        Assert.Equal(["crop-c-0.875"], views.Select(v => v.Id));
+        Assert.Equal(side, classifier.Backbone.InputSide);
+        var extractor = host.Get<FeatureExtractor>();
+        var service = host.Get<IModelService>();
+        var id = long.Parse(modelId, CultureInfo.InvariantCulture);
+        var images = stored.Images.OrderBy(i => i.TrueLabels[0]).ThenBy(i => i.FileName, StringComparer.Ordinal).ToArray();
+        Assert.Equal(153, images.Length);
+        var console = new float[images.Length][];
+        var pixelsPath = Path.Combine(work, "validation-crops.rgb");
+        var storedVsPredicted = 0.0;
+        await using (var pixels = File.Create(pixelsPath))
+        {
+            for (var n = 0; n < images.Length; n++)
+            {
+                var bytes = await File.ReadAllBytesAsync(Path.Combine(Domain.Import.ImportTestData.Hymenoptera, "val", stored.Labels[images[n].TrueLabels[0]], images[n].FileName));
+                var prediction = await service.PredictAsync(id, bytes);
+                console[n] = new float[stored.Labels.Count];
+                foreach (var score in prediction.Scores)
+                {
+                    console[n][score.LabelIndex] = score.Score;
+                }
+                storedVsPredicted = Math.Max(storedVsPredicted, console[n].Zip(images[n].Scores, (a, b) => Math.Abs(a - b)).Max());
+                var rendered = Assert.Single(extractor.Render(bytes, classifier.Backbone, views));
+                Assert.Equal((side, side), (rendered.Width, rendered.Height));
+                await pixels.WriteAsync(rendered.Pixels);
+            }
+        }
+        output.WriteLine($"console :predict vs the evaluation's stored scores on {images.Length} validation images: max |diff| {storedVsPredicted:E2}");
+        Assert.True(storedVsPredicted <= 1e-3, $"The console's prediction differs from its stored evaluation by {storedVsPredicted}");
+
+        static int Top(IReadOnlyList<double> row) => row.Select((s, i) => (s, i)).MaxBy(p => p.s).i;
+        var consoleScores = console.Select(row => row.Select(v => (double)v).ToArray()).ToArray();
+
+        var onnx = NodeScript.Matrix(NodeScript.Run("onnx-scores.mjs", new { model = Path.Combine(work, "model.onnx"), images = pixelsPath, count = images.Length, height = side, width = side }, work).GetProperty("scores"));
+        Assert.Equal(images.Length, onnx.Length);
+        var onnxDiff = onnx.Zip(consoleScores).SelectMany(p => p.First.Zip(p.Second, (a, b) => Math.Abs(a - b))).Max();
+        var onnxSameTop = onnx.Zip(consoleScores).Count(p => Top(p.First) == Top(p.Second));
+        output.WriteLine($"exported model.onnx (onnxruntime-node) vs console :predict: same top label {onnxSameTop}/{images.Length}, max |score diff| {onnxDiff:E2}");
+        Assert.Equal(images.Length, onnxSameTop);
+        Assert.True(onnxDiff <= 1e-3, $"model.onnx scores differ from the console's by up to {onnxDiff}");
+
+        var clock = Stopwatch.StartNew();
+        var automl = NodeScript.Run("tfjs-automl-check.mjs", new { tfjsDir = Path.Combine(work, "tfjs"), images = pixelsPath, count = images.Length, height = side, width = side }, work);
+        clock.Stop();
+        var tfjs = NodeScript.Matrix(automl.GetProperty("scores"));
+        Assert.Equal(stored.Labels, automl.GetProperty("labels").EnumerateArray().Select(l => l.GetString()));
+        Assert.Equal(images.Length, tfjs.Length);
+        var agreeing = tfjs.Zip(onnx).Count(p => Top(p.First) == Top(p.Second));
+        var agreement = agreeing / (double)images.Length;
+        var tfjsDiff = tfjs.Zip(onnx).SelectMany(p => p.First.Zip(p.Second, (a, b) => Math.Abs(a - b))).ToArray();
+        output.WriteLine($"tfjs/ (tfjs-automl 1.3.0, {automl.GetProperty("backend").GetString()} backend, {clock.Elapsed.TotalSeconds:0} s) vs model.onnx: top-label agreement {agreeing}/{images.Length} = {agreement:P1}, " +
+            $"mean |score diff| {tfjsDiff.Average():F4}, max {tfjsDiff.Max():F4}");
+        Assert.True(agreement >= 0.98, $"tfjs top-label agreement {agreement}");
+        Assert.True(tfjsDiff.Average() < 0.02, $"tfjs mean |score diff| {tfjsDiff.Average()}");
     }
 }
