@@ -38,6 +38,9 @@ public static class ConsoleDomainServiceCollectionExtensions
         services.AddHostedService<DatabaseStartup>();
         services.AddSingleton<IDatasetService, DatasetService>();
         services.AddSingleton<IImageIntake, ImageIntake>();
+        services.AddSingleton<DatasetHealthService>();
+        services.AddTransient<Import.ImportJob>();
+        services.AddTransient<Export.ExportJob>();
         return services;
     }
 }
