@@ -30,6 +30,7 @@ public static class ConsoleHost
         builder.Services.AddOptions<ConsoleLoggerOptions>().Configure<IConfiguration>((logger, configuration) =>
             logger.FormatterName = ReadLogFormat(configuration));
         builder.Services.AddConsoleDomain(provider => ReadOptions(provider.GetRequiredService<IConfiguration>()));
+        builder.Services.AddDataOperationRunner();
         builder.Services.AddVipsImaging();
         builder.Services.AddOptions<ImageStoreOptions>().Configure<ConsoleOptions>((store, console) => store.BlobFolder = console.BlobFolder);
 
@@ -62,6 +63,8 @@ public static class ConsoleHost
         });
         app.MapDatasetsApi();
         app.MapBlobsApi();
+        app.MapAutoMlDatasetsApi();
+        app.MapDataOperationsApi();
 
         app.MapBlazorClientScript();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
