@@ -65,8 +65,9 @@ public static class AutoMlDatasetsApi
         group.MapGet("/", ListAsync);
         group.MapGet("/{datasetId}", GetAsync);
         group.MapDelete("/{datasetId}", DeleteAsync);
+        // No Accepts<> content-type filter: routing would answer another content type with a bare 404; the handler
+        // answers it with a 415 problem that says what to send.
         group.MapPost("/{datasetId}:importData", ImportDataAsync)
-            .Accepts<IFormFileCollection>("multipart/form-data")
             .WithMetadata(new RequestSizeLimitAttribute(MaxImportBytes))
             .DisableAntiforgery();
         group.MapPost("/{datasetId}:exportData", ExportDataAsync);
