@@ -31,6 +31,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   echo "$lock_hash" > "$stamp"
 fi
 
+# tfjs-automl 1.3.0 (the reference that checks exported TF.js models) needs tfjs 3.x: its own folder.
+automl_dir=tools/automl-check
+automl_hash=$(sha256sum "$automl_dir/package-lock.json" | cut -d' ' -f1)
+automl_stamp="$automl_dir/node_modules/.vision-console-lock"
+if [ ! -f "$automl_stamp" ] || [ "$(cat "$automl_stamp")" != "$automl_hash" ]; then
+  echo "setup: installing npm packages in $automl_dir"
+  (cd "$automl_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  echo "$automl_hash" > "$automl_stamp"
+fi
+
 # Front-end assets are copied from node_modules into the web root at build time, never committed.
 mkdir -p wwwroot/lib/bootstrap wwwroot/lib/bootstrap-icons
 cp -ru node_modules/bootstrap/dist/css node_modules/bootstrap/dist/js wwwroot/lib/bootstrap/

@@ -10,11 +10,12 @@ namespace VisionConsole.Trainer.Training;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Optimizer: mini-batch Adam with decoupled weight decay (AdamW). L-BFGS would converge in fewer passes
+/// Optimizer: mini-batch Adam with an L2 penalty on the weights. L-BFGS would converge in fewer passes
 /// on the convex logistic head, but one optimizer has to serve the non-convex MLP as well, and mini-batches
 /// give what the console needs around it: a loss and a validation check per epoch for early stopping and
 /// progress, and a deadline or cancellation honoured within one batch (an L-BFGS line search over the full
-/// set is not interruptible that finely). Features are standardized, so one default step size works.
+/// set is not interruptible that finely). Features are standardized, so the default step size depends only on
+/// the feature dimension (see <see cref="HeadTrainingOptions.LearningRate"/>).
 /// </para>
 /// <para>
 /// Determinism: every random choice comes from <see cref="HeadTrainingOptions.Seed"/>. Work is split across
@@ -127,6 +128,9 @@ public static class HeadTrainer
         }
     }
 
+    /// <summary>The step size used when <see cref="HeadTrainingOptions.LearningRate"/> is null.</summary>
+    public static double DefaultLearningRate(int featureDimension) => Math.Clamp(0.3 / featureDimension, 1e-4, 1e-2);
+
     /// <summary>Holds out about <paramref name="fraction"/> of the groups of each first-label stratum; null when nothing can be held out.</summary>
     internal static (FeatureSet Fit, FeatureSet Holdout)? SplitHoldout(FeatureSet set, double fraction, int seed)
     {
@@ -226,7 +230,7 @@ public static class HeadTrainer
             _smoothing = (float)options.LabelSmoothing;
             _parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism ?? Environment.ProcessorCount };
 
-            (_mean, _std) = Standardization(fit);
+            (_mean, _std) = Standardization(fit, options.FeatureScaling);
             _x = Standardize(fit, _mean, _std);
             _labels = Enumerable.Range(0, fit.Count).Select(fit.LabelsArray).ToArray();
             if (validation is not null)
@@ -256,7 +260,7 @@ public static class HeadTrainer
             _adamM = new float[size];
             _adamV = new float[size];
             _scratch = new float[size];
-            _learningRate = (float)(options.LearningRate ?? (options.Kind == HeadKind.Mlp ? 1e-3 : 1e-2));
+            _learningRate = (float)(options.LearningRate ?? DefaultLearningRate(_dimension));
             Initialize(new Random(options.Seed));
 
             var batchSize = Math.Min(options.BatchSize, _fitCount);
@@ -388,7 +392,7 @@ public static class HeadTrainer
             return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
         }
 
-        private static (float[] Mean, float[] Std) Standardization(FeatureSet set)
+        private static (float[] Mean, float[] Std) Standardization(FeatureSet set, FeatureScaling scaling)
         {
             var dimension = set.Dimension;
             var sum = new double[dimension];
@@ -404,14 +408,26 @@ public static class HeadTrainer
                 }
             }
             var mean = new float[dimension];
-            var std = new float[dimension];
+            var variance = new double[dimension];
             for (var j = 0; j < dimension; j++)
             {
                 var m = sum[j] / set.Count;
-                var variance = Math.Max(0, sumSquares[j] / set.Count - m * m);
-                var s = (float)Math.Sqrt(variance);
                 mean[j] = (float)m;
-                std[j] = s < MinStd ? 1f : s;
+                variance[j] = Math.Max(0, sumSquares[j] / set.Count - m * m);
+            }
+            var std = new float[dimension];
+            if (scaling == FeatureScaling.Global)
+            {
+                var s = (float)Math.Sqrt(variance.Average());
+                Array.Fill(std, s < MinStd ? 1f : s);
+            }
+            else
+            {
+                for (var j = 0; j < dimension; j++)
+                {
+                    var s = (float)Math.Sqrt(variance[j]);
+                    std[j] = s < MinStd ? 1f : s;
+                }
             }
             return (mean, std);
         }
@@ -468,15 +484,19 @@ public static class HeadTrainer
         private double ComputeGradient(int count)
         {
             var scale = 1f / count;
-            long perExample = 0;
-            for (var l = 0; l < LayerCount; l++)
-                perExample += (long)_widths[l] * _widths[l + 1];
+            long backwardWork = _classes;
+            for (var l = 1; l < LayerCount; l++)
+                backwardWork += (long)_widths[l] * _widths[l + 1];
 
-            // Phase 1: forward, loss and deltas of every layer, one batch position per owner.
-            ForRanges(count, perExample * 2, (from, to) =>
+            // Phase 1a: forward, layer by layer, one weight row per owner: the row stays in cache while the
+            // batch streams past it (per-example order would stream the whole weight matrix once per example).
+            ForwardBlock(_x, _batch, 0, count);
+
+            // Phase 1b: loss and deltas of every layer, one batch position per owner.
+            ForRanges(count, backwardWork, (from, to) =>
             {
                 for (var k = from; k < to; k++)
-                    ForwardBackward(k, scale);
+                    Backward(k, scale);
             });
 
             // Phase 2: gradient rows. Each row of each layer is owned by one thread and sums the batch in order.
@@ -495,18 +515,41 @@ public static class HeadTrainer
             return loss / count;
         }
 
-        private void ForwardBackward(int k, float scale)
+        /// <summary>
+        /// Computes the activations of every layer for <paramref name="count"/> examples into the batch workspace;
+        /// example k's input is row <c>rows[k]</c> (or <c>start + k</c> without rows) of <paramref name="source"/>.
+        /// </summary>
+        private void ForwardBlock(float[] source, int[]? rows, int start, int count)
         {
-            var example = _batch[k];
-            var input = _x.AsSpan(example * _dimension, _dimension);
             for (var l = 0; l < LayerCount; l++)
             {
+                var layer = l;
+                var inputs = _widths[l];
                 var outputs = _widths[l + 1];
-                var output = _activations[l].AsSpan(k * outputs, outputs);
-                Dense(l, input, output, relu: l < LayerCount - 1);
-                input = output;
+                var relu = l < LayerCount - 1;
+                ForRanges(outputs, (long)count * inputs, (from, to) =>
+                {
+                    var activations = _activations[layer];
+                    for (var o = from; o < to; o++)
+                    {
+                        var weights = _parameters.AsSpan(_weightOffset[layer] + o * inputs, inputs);
+                        var bias = _parameters[_biasOffset[layer] + o];
+                        for (var k = 0; k < count; k++)
+                        {
+                            ReadOnlySpan<float> input = layer == 0
+                                ? source.AsSpan((rows is null ? start + k : rows[k]) * inputs, inputs)
+                                : _activations[layer - 1].AsSpan(k * inputs, inputs);
+                            var value = TensorPrimitives.Dot(weights, input) + bias;
+                            activations[k * outputs + o] = relu && value < 0f ? 0f : value;
+                        }
+                    }
+                });
             }
+        }
 
+        private void Backward(int k, float scale)
+        {
+            var example = _batch[k];
             var logits = _activations[LayerCount - 1].AsSpan(k * _classes, _classes);
             var delta = _deltas[LayerCount - 1].AsSpan(k * _classes, _classes);
             _exampleLoss[k] = LossAndDelta(logits, _labels[example], _smoothing, delta, scale);
@@ -560,18 +603,6 @@ public static class HeadTrainer
             _gradient[_biasOffset[l] + row] = biasGradient;
         }
 
-        private void Dense(int layer, ReadOnlySpan<float> input, Span<float> output, bool relu)
-        {
-            var inputs = _widths[layer];
-            var weights = _parameters.AsSpan(_weightOffset[layer], inputs * output.Length);
-            var bias = _parameters.AsSpan(_biasOffset[layer], output.Length);
-            for (var o = 0; o < output.Length; o++)
-            {
-                var value = TensorPrimitives.Dot(weights.Slice(o * inputs, inputs), input) + bias[o];
-                output[o] = relu && value < 0f ? 0f : value;
-            }
-        }
-
         /// <summary>Weighted loss of one example; writes <c>scale * weight * dLoss/dLogit</c> into <paramref name="delta"/> (may alias nothing).</summary>
         private float LossAndDelta(ReadOnlySpan<float> logits, int[] labels, float smoothing, Span<float> delta, float scale)
         {
@@ -615,6 +646,21 @@ public static class HeadTrainer
 
         private void AdamStep(int step)
         {
+            // L2 penalty (lambda / 2) |W|^2 on weights, not biases, added to the gradient: Adam then converges to
+            // the regularized optimum, which for the convex logistic head is the same solution as an L2 logistic
+            // regression solved exactly (scikit-learn's C = 1 / (lambda * N)).
+            if (_options.WeightDecay > 0)
+            {
+                var lambda = (float)_options.WeightDecay;
+                for (var l = 0; l < LayerCount; l++)
+                {
+                    var size = _widths[l] * _widths[l + 1];
+                    var weights = _parameters.AsSpan(_weightOffset[l], size);
+                    var gradient = _gradient.AsSpan(_weightOffset[l], size);
+                    TensorPrimitives.MultiplyAdd(weights, lambda, gradient, gradient);
+                }
+            }
+
             var b1 = (float)AdamBeta1;
             var b2 = (float)AdamBeta2;
             TensorPrimitives.Multiply(_adamM, b1, _adamM);
@@ -622,17 +668,6 @@ public static class HeadTrainer
             TensorPrimitives.Multiply(_gradient, _gradient, _scratch);
             TensorPrimitives.Multiply(_adamV, b2, _adamV);
             TensorPrimitives.MultiplyAdd(_scratch, 1f - b2, _adamV, _adamV);
-
-            // Decoupled weight decay on weights only.
-            if (_options.WeightDecay > 0)
-            {
-                var keep = (float)(1 - _learningRate * _options.WeightDecay);
-                for (var l = 0; l < LayerCount; l++)
-                {
-                    var weights = _parameters.AsSpan(_weightOffset[l], _widths[l] * _widths[l + 1]);
-                    TensorPrimitives.Multiply(weights, keep, weights);
-                }
-            }
 
             var correction1 = 1 - Math.Pow(AdamBeta1, step);
             var correction2 = 1 - Math.Pow(AdamBeta2, step);
@@ -644,46 +679,26 @@ public static class HeadTrainer
             TensorPrimitives.MultiplyAdd(_scratch, -stepSize, _parameters, _parameters);
         }
 
-        /// <summary>Mean weighted loss (hard targets) and accuracy on the validation set.</summary>
+        /// <summary>Mean weighted loss (hard targets) and accuracy on the validation set, in batch-sized blocks.</summary>
         private (double Loss, double Accuracy) Evaluate()
         {
-            var count = _validationCount;
-            var losses = new float[count];
-            var correct = new bool[count];
-            var maxWidth = _widths.Skip(1).Max();
-            long perExample = 0;
-            for (var l = 0; l < LayerCount; l++)
-                perExample += (long)_widths[l] * _widths[l + 1];
-            ForRanges(count, perExample, (from, to) =>
-            {
-                var a = new float[maxWidth];
-                var b = new float[maxWidth];
-                var delta = new float[_classes];
-                for (var i = from; i < to; i++)
-                {
-                    ReadOnlySpan<float> input = _xValidation.AsSpan(i * _dimension, _dimension);
-                    var current = a;
-                    for (var l = 0; l < LayerCount; l++)
-                    {
-                        var output = current.AsSpan(0, _widths[l + 1]);
-                        Dense(l, input, output, relu: l < LayerCount - 1);
-                        input = output;
-                        current = ReferenceEquals(current, a) ? b : a;
-                    }
-                    var labels = _validationLabels![i];
-                    losses[i] = LossAndDelta(input, labels, 0f, delta, 1f);
-                    correct[i] = IsCorrect(input, labels);
-                }
-            });
+            var delta = new float[_classes];
             double loss = 0;
             var hits = 0;
-            for (var i = 0; i < count; i++)
+            for (var start = 0; start < _validationCount; start += _batch.Length)
             {
-                loss += losses[i];
-                if (correct[i])
-                    hits++;
+                var count = Math.Min(_batch.Length, _validationCount - start);
+                ForwardBlock(_xValidation!, null, start, count);
+                for (var k = 0; k < count; k++)
+                {
+                    var logits = _activations[LayerCount - 1].AsSpan(k * _classes, _classes);
+                    var labels = _validationLabels![start + k];
+                    loss += LossAndDelta(logits, labels, 0f, delta, 1f);
+                    if (IsCorrect(logits, labels))
+                        hits++;
+                }
             }
-            return (loss / count, (double)hits / count);
+            return (loss / _validationCount, (double)hits / _validationCount);
         }
 
         private bool IsCorrect(ReadOnlySpan<float> logits, int[] labels)

@@ -13,6 +13,15 @@ public enum ClassWeighting
     Balanced,
 }
 
+/// <summary>How feature vectors are scaled before the head (the head stores the mean and std it used).</summary>
+public enum FeatureScaling
+{
+    /// <summary>Subtract the per-feature mean; divide every feature by one global standard deviation (the RMS of the per-feature ones). Keeps the backbone's relative feature scales.</summary>
+    Global,
+    /// <summary>Subtract the per-feature mean; divide each feature by its own standard deviation (z-score).</summary>
+    PerFeature,
+}
+
 /// <summary>Why training stopped.</summary>
 public enum TrainingStopReason
 {
@@ -47,17 +56,31 @@ public sealed record HeadTrainingOptions
     /// <summary>Examples per Adam step (the last batch of an epoch may be smaller).</summary>
     public int BatchSize { get; init; } = 64;
 
-    /// <summary>Adam step size. Null picks 0.01 for logistic heads and 0.001 for MLPs.</summary>
+    /// <summary>
+    /// Adam step size. Null picks <c>0.3 / featureDimension</c>, clamped to [1e-4, 1e-2] (2.3e-4 for 1280-d features):
+    /// Adam moves every weight by about the step size, so on standardized features one step changes a logit by
+    /// roughly <c>step * dimension</c>; this keeps that near 0.3 whatever the dimension. (A fixed 0.01 on MobileNetV2
+    /// features overfit the hymenoptera set within the first epoch.)
+    /// </summary>
     public double? LearningRate { get; init; }
 
-    /// <summary>Decoupled (AdamW) weight decay on weights, not biases: each step multiplies weights by <c>1 - lr * WeightDecay</c>.</summary>
-    public double WeightDecay { get; init; } = 1e-3;
+    /// <summary>
+    /// L2 penalty <c>(WeightDecay / 2) * |W|^2</c> on weights (not biases), added to the mean loss. For the logistic
+    /// head this is scikit-learn's <c>C = 1 / (WeightDecay * N)</c>.
+    /// </summary>
+    public double WeightDecay { get; init; } = 1e-2;
 
     /// <summary>
-    /// Label smoothing <c>e</c> in [0, 1): softmax targets become <c>(1 - e) * onehot + e / C</c>, sigmoid
+    /// Label smoothing <c>e</c> in [0, 1), default 0 (scores stay calibrated for the threshold slider): softmax targets become <c>(1 - e) * onehot + e / C</c>, sigmoid
     /// targets <c>(1 - e) * y + e / 2</c>. Validation loss is always measured against hard targets.
     /// </summary>
-    public double LabelSmoothing { get; init; } = 0.05;
+    public double LabelSmoothing { get; init; }
+
+    /// <summary>
+    /// Feature centring and scaling, default <see cref="FeatureScaling.PerFeature"/> (z-score). On real MobileNetV2
+    /// features of hymenoptera both gave the same validation accuracy within one or two images.
+    /// </summary>
+    public FeatureScaling FeatureScaling { get; init; } = FeatureScaling.PerFeature;
 
     /// <summary>Loss weights by class frequency (default balanced).</summary>
     public ClassWeighting ClassWeighting { get; init; } = ClassWeighting.Balanced;

@@ -27,6 +27,21 @@ public class HeadTrainerTests
         Assert.Equal(kind == "mlp" ? 2 : 1, result.Head.Layers.Count);
     }
 
+    [Fact]
+    public void Train_GlobalScaling_StoresOneStdAndSeparatesClusters()
+    {
+        var train = SyntheticFeatures.Clusters([60, 60, 60], dimension: 24, separation: 4, noise: 0.5, seed: 1);
+        var test = SyntheticFeatures.Clusters([40, 40, 40], dimension: 24, separation: 4, noise: 0.5, seed: 2);
+
+        var global = HeadTrainer.Train(train, null, Logistic with { FeatureScaling = FeatureScaling.Global }).Head;
+        var perFeature = HeadTrainer.Train(train, null, Logistic with { FeatureScaling = FeatureScaling.PerFeature }).Head;
+
+        Assert.Single(global.FeatureStd.Distinct());
+        Assert.True(perFeature.FeatureStd.Distinct().Count() > 1);
+        Assert.Equal(global.FeatureMean, perFeature.FeatureMean);
+        Assert.True(SyntheticFeatures.Accuracy(global, test) >= 0.99);
+    }
+
     [Theory]
     [MemberData(nameof(Kinds))]
     public void Train_OverlappingClusters_BeatsMajorityBaseline(string kind)
@@ -218,6 +233,21 @@ public class HeadTrainerTests
             for (var c = 0; c < expected.Length; c++)
                 Assert.Equal(expected[c], current[c], 3);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void TrainedHead_JsonRoundTrip_PredictsTheSame(string kind)
+    {
+        var train = SyntheticFeatures.Clusters([20, 20], dimension: 6, separation: 3, noise: 0.5, seed: 19);
+        var head = HeadTrainer.Train(train, null, OptionsFor(kind) with { MaxEpochs = 10 }).Head;
+
+        var json = System.Text.Json.JsonSerializer.Serialize(head);
+        var restored = System.Text.Json.JsonSerializer.Deserialize<TrainedHead>(json)!;
+
+        Assert.Equal(head.Kind, restored.Kind);
+        Assert.Equal(head.Layers.Count, restored.Layers.Count);
+        Assert.Equal(head.Predict(train.Features(3)), restored.Predict(train.Features(3)));
     }
 
     [Fact]

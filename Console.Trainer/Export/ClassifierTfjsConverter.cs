@@ -1,0 +1,324 @@
+using System.Runtime.InteropServices;
+using Onnx;
+using VisionConsole.Trainer.Onnx;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace VisionConsole.Trainer.Export;
+
+/// <summary>
+/// Converts a classifier (quantized ONNX backbone + linear head) to a float32 TF.js graph model that
+/// <c>@tensorflow/tfjs-automl</c>'s <c>ImageClassificationModel</c> runs unchanged:
+/// <list type="bullet">
+/// <item>input <c>image</c>: float <c>[N, 224, 224, 3]</c> RGB (NHWC) in [-1, 1] (tfjs-automl centre-crops,
+/// resizes bilinearly to 224 and computes <c>pixel / 127.5 − 1</c> before <c>graphModel.predict</c>);</item>
+/// <item>output <c>scores</c>: float <c>[N, C]</c> after softmax/sigmoid (tfjs-automl reports the output values as
+/// probabilities without any activation of its own).</item>
+/// </list>
+/// The [-1, 1] input is mapped to the backbone's own normalization inside the graph (<c>Mul</c>, <c>AddV2</c>).
+/// int8 weights are dequantized to float32 (<c>(w − zero point) × scale</c>, per channel; int32 biases ×
+/// input scale × weight scale) because TF.js runs float. Each quantized activation is then, by default
+/// (<see cref="TfjsActivations.EmulateInt8"/>), snapped to its int8 grid and range as ONNX Runtime does
+/// (<c>RealDiv</c> by its scale, <c>Round</c> half to even, <c>ClipByValue</c> to the uint8 range, <c>Mul</c> back):
+/// the head was trained on the int8 backbone's features, so the browser model reproduces those rather than
+/// a float network's. With <see cref="TfjsActivations.Float"/> it is only clipped to that range (where the int8
+/// model has its ReLU6).
+/// Supported ONNX ops: <c>QuantizeLinear</c>, <c>QLinearConv</c> (group 1 or depthwise), <c>QLinearAdd</c>,
+/// <c>DequantizeLinear</c> — the ops of the ONNX Model Zoo's int8 MobileNetV2 up to its feature map.
+/// </summary>
+public static class ClassifierTfjsConverter
+{
+    /// <summary>Name of the input placeholder.</summary>
+    public const string InputName = "image";
+
+    /// <summary>Name of the output node.</summary>
+    public const string OutputName = "scores";
+
+    /// <summary>tfjs-automl's normalization: <c>x = pixel / DivFactor − 1</c>.</summary>
+    public const float AutoMLDivFactor = 127.5f;
+
+    /// <summary>Converts to an in-memory graph.</summary>
+    /// <exception cref="NotSupportedException">The backbone uses an op or a layout with no conversion (the message names the node).</exception>
+    public static TfjsGraph Convert(ClassifierBackbone backbone, ClassifierHead head, TfjsActivations activations = TfjsActivations.EmulateInt8)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        ArgumentNullException.ThrowIfNull(head);
+        head.Validate(backbone.FeatureDimension);
+        var pre = backbone.Preprocessing;
+        var graph = OnnxModelBuilder.Load(backbone.OnnxPath).Graph;
+        var context = new Context(backbone.OnnxPath, graph, activations);
+        var tf = new TfjsGraph();
+
+        // [-1, 1] → the backbone's normalized input: ((x + 1) · 127.5 · scale − mean) / std = x·k + a per channel.
+        var input = tf.Placeholder(InputName, -1, pre.Height, pre.Width, 3);
+        var k = new float[3];
+        var a = new float[3];
+        for (var c = 0; c < 3; c++)
+        {
+            k[c] = AutoMLDivFactor * pre.Scale / pre.Std[c];
+            a[c] = (AutoMLDivFactor * pre.Scale - pre.Mean[c]) / pre.Std[c];
+        }
+        var scaled = tf.Op("preprocess/scaled", "Mul", [input, tf.Const("preprocess/scale", k, 3)]);
+        context.Values[backbone.InputName] = tf.Op("preprocess/normalized", "AddV2", [scaled, tf.Const("preprocess/offset", a, 3)]);
+
+        foreach (var node in NodesNeededFor(graph, backbone.FeatureMapName))
+        {
+            ConvertNode(context, tf, node);
+        }
+        var featureMap = context.Value(backbone.FeatureMapName);
+
+        // Head: spatial mean → standardize → W·x + b → activation.
+        var features = tf.Op("head/features", "Mean", [featureMap, tf.ConstInt32("head/spatial_axes", [1, 2], 2)],
+            new() { ["keep_dims"] = TfjsGraph.Bool(false), ["Tidx"] = TfjsGraph.DType(TfjsDType.Int32) });
+        var d = head.FeatureDimension;
+        var centred = tf.Op("head/centred", "Sub", [features, tf.Const("head/mean", head.Mean, d)]);
+        var hidden = tf.Op("head/standardized", "RealDiv", [centred, tf.Const("head/std", head.Std, d)]);
+        for (var i = 0; i < head.HiddenLayers.Count; i++)
+        {
+            var layer = head.HiddenLayers[i];
+            var affine = Dense(tf, $"head/hidden{i}", hidden, layer.Weights, layer.Bias, layer.Inputs, layer.Outputs);
+            hidden = tf.Op($"head/hidden{i}/relu", "Relu", [affine]);
+        }
+        var logits = Dense(tf, "head/logits", hidden, head.Weights, head.Bias, head.LogitsInputs, head.ClassCount);
+        tf.Op(OutputName, head.Activation == HeadActivation.Softmax ? "Softmax" : "Sigmoid", [logits]);
+        return tf;
+    }
+
+    /// <summary><c>x · Wᵀ + b</c> as <c>MatMul</c> + <c>BiasAdd</c>; <paramref name="weights"/> is row-major [outputs x inputs].</summary>
+    private static string Dense(TfjsGraph tf, string prefix, string input, float[] weights, float[] bias, int inputs, int outputs)
+    {
+        var transposed = new float[inputs * outputs];
+        for (var o = 0; o < outputs; o++)
+        {
+            for (var j = 0; j < inputs; j++) transposed[j * outputs + o] = weights[o * inputs + j];
+        }
+        var product = tf.Op(prefix + "/matmul", "MatMul", [input, tf.Const(prefix + "/weights", transposed, inputs, outputs)],
+            new() { ["transpose_a"] = TfjsGraph.Bool(false), ["transpose_b"] = TfjsGraph.Bool(false) });
+        return tf.Op(prefix, "BiasAdd", [product, tf.Const(prefix + "/bias", bias, outputs)], new() { ["data_format"] = TfjsGraph.String("NHWC") });
+    }
+
+    /// <summary>Converts and writes the TF.js folder (<c>model.json</c>, shards, <c>dict.txt</c>); returns the file names.</summary>
+    public static IReadOnlyList<string> Write(string folder, ClassifierBackbone backbone, ClassifierHead head, TfjsActivations activations = TfjsActivations.EmulateInt8)
+    {
+        var graph = Convert(backbone, head, activations);
+        return TfjsGraphModelWriter.Write(folder, graph, OutputName, head.Labels, $"VisionConsole ClassifierTfjsConverter from {Path.GetFileName(backbone.OnnxPath)}");
+    }
+
+    private static void ConvertNode(Context cx, TfjsGraph tf, NodeProto node)
+    {
+        var prefix = "backbone/" + (string.IsNullOrEmpty(node.Name) ? node.Output[0] : node.Name);
+        switch (node.OpType)
+        {
+            case "QuantizeLinear":
+            {
+                cx.Values[node.Output[0]] = Requantize(cx, tf, prefix, cx.Value(node.Input[0]), node, 1, 2);
+                break;
+            }
+            case "DequantizeLinear":
+                // Values are carried as their float equivalent already.
+                cx.Values[node.Output[0]] = cx.Value(node.Input[0]);
+                break;
+            case "QLinearAdd":
+            {
+                var sum = tf.Op(prefix + "/add", "AddV2", [cx.Value(node.Input[0]), cx.Value(node.Input[3])]);
+                cx.Values[node.Output[0]] = Requantize(cx, tf, prefix, sum, node, 6, 7);
+                break;
+            }
+            case "QLinearConv":
+                cx.Values[node.Output[0]] = ConvertConv(cx, tf, node, prefix);
+                break;
+            default:
+                throw new NotSupportedException($"{cx.Path}: node '{node.Name}' ({node.Domain}{(node.Domain.Length > 0 ? "." : "")}{node.OpType}) has no TF.js conversion.");
+        }
+    }
+
+    private static string ConvertConv(Context cx, TfjsGraph tf, NodeProto node, string prefix)
+    {
+        // Inputs: x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point, [B].
+        var weight = cx.Initializer(node, 3);
+        var dims = weight.Dims.Select(v => (int)v).ToArray();
+        if (dims.Length != 4) throw new NotSupportedException($"{cx.Path}: node '{node.Name}': only 2-D convolutions are supported (weight rank {dims.Length}).");
+        int outChannels = dims[0], inPerGroup = dims[1], kh = dims[2], kw = dims[3];
+        var w = ReadNumbers(weight, cx.Path);
+        var wScale = ReadNumbers(cx.Initializer(node, 4), cx.Path);
+        var wZero = ReadNumbers(cx.Initializer(node, 5), cx.Path);
+        var xScale = ReadNumbers(cx.Initializer(node, 1), cx.Path)[0];
+        double ScaleOf(int o) => wScale.Length == 1 ? wScale[0] : wScale[o];
+        double ZeroOf(int o) => wZero.Length == 1 ? wZero[0] : wZero[o];
+
+        var group = (int)Attribute(node, "group", 1);
+        var strides = Ints(node, "strides", [1, 1]);
+        var dilations = Ints(node, "dilations", [1, 1]);
+        var pads = Ints(node, "pads", [0, 0, 0, 0]);
+        if (node.Attribute.Any(at => at.Name == "auto_pad" && at.S.ToStringUtf8() is not ("" or "NOTSET")))
+        {
+            throw new NotSupportedException($"{cx.Path}: node '{node.Name}': auto_pad is not supported; explicit pads are.");
+        }
+        var attributes = new System.Text.Json.Nodes.JsonObject
+        {
+            ["strides"] = TfjsGraph.IntList(1, strides[0], strides[1], 1),
+            ["dilations"] = TfjsGraph.IntList(1, dilations[0], dilations[1], 1),
+            ["data_format"] = TfjsGraph.String("NHWC"),
+        };
+        if (pads.All(p => p == 0))
+        {
+            attributes["padding"] = TfjsGraph.String("VALID");
+        }
+        else
+        {
+            // ONNX pads are [top, left, bottom, right]; TF's explicit_paddings are (before, after) per NHWC axis.
+            attributes["padding"] = TfjsGraph.String("EXPLICIT");
+            attributes["explicit_paddings"] = TfjsGraph.IntList(0, 0, pads[0], pads[2], pads[1], pads[3], 0, 0);
+        }
+
+        string conv;
+        if (group == 1)
+        {
+            var hwio = new float[w.Length];
+            for (var o = 0; o < outChannels; o++)
+            {
+                for (var i = 0; i < inPerGroup; i++)
+                {
+                    for (var y = 0; y < kh; y++)
+                    {
+                        for (var x = 0; x < kw; x++)
+                        {
+                            var value = (w[((o * inPerGroup + i) * kh + y) * kw + x] - ZeroOf(o)) * ScaleOf(o);
+                            hwio[((y * kw + x) * inPerGroup + i) * outChannels + o] = (float)value;
+                        }
+                    }
+                }
+            }
+            conv = tf.Op(prefix + "/conv", "Conv2D", [cx.Value(node.Input[0]), tf.Const(prefix + "/filter", hwio, kh, kw, inPerGroup, outChannels)], attributes);
+        }
+        else if (inPerGroup == 1 && group == outChannels)
+        {
+            var filter = new float[w.Length];
+            for (var c = 0; c < outChannels; c++)
+            {
+                for (var y = 0; y < kh; y++)
+                {
+                    for (var x = 0; x < kw; x++)
+                    {
+                        filter[(y * kw + x) * outChannels + c] = (float)((w[(c * kh + y) * kw + x] - ZeroOf(c)) * ScaleOf(c));
+                    }
+                }
+            }
+            conv = tf.Op(prefix + "/conv", "DepthwiseConv2dNative", [cx.Value(node.Input[0]), tf.Const(prefix + "/filter", filter, kh, kw, outChannels, 1)], attributes);
+        }
+        else
+        {
+            throw new NotSupportedException($"{cx.Path}: node '{node.Name}': grouped convolution with {group} groups of {inPerGroup} channels is not supported (only group 1 and depthwise).");
+        }
+
+        var result = conv;
+        if (node.Input.Count > 8 && node.Input[8].Length > 0)
+        {
+            var rawBias = ReadNumbers(cx.Initializer(node, 8), cx.Path);
+            var bias = new float[outChannels];
+            for (var o = 0; o < outChannels; o++) bias[o] = (float)(rawBias[o] * xScale * ScaleOf(o));
+            result = tf.Op(prefix + "/bias_add", "BiasAdd", [conv, tf.Const(prefix + "/bias", bias, outChannels)], new() { ["data_format"] = TfjsGraph.String("NHWC") });
+        }
+        return Requantize(cx, tf, prefix, result, node, 6, 7);
+    }
+
+    /// <summary>What a quantized output does to a float value: snap to the grid and range (EmulateInt8) or clip to the range (Float).</summary>
+    private static string Requantize(Context cx, TfjsGraph tf, string prefix, string value, NodeProto node, int scaleIndex, int zeroPointIndex)
+    {
+        var (scale, low, high) = cx.Quantization(node, scaleIndex, zeroPointIndex);
+        if (cx.Activations == TfjsActivations.Float)
+        {
+            return tf.Op(prefix + "/clip", "ClipByValue", [value, tf.Const(prefix + "/clip_min", [low * scale]), tf.Const(prefix + "/clip_max", [high * scale])]);
+        }
+        // q − zero point = clip(round(x / scale), q_min − zero point, q_max − zero point); value = that × scale.
+        var steps = tf.Op(prefix + "/steps", "RealDiv", [value, tf.Const(prefix + "/scale", [scale])]);
+        var rounded = tf.Op(prefix + "/round", "Round", [steps]);
+        var clipped = tf.Op(prefix + "/clip", "ClipByValue", [rounded, tf.Const(prefix + "/clip_min", [low]), tf.Const(prefix + "/clip_max", [high])]);
+        return tf.Op(prefix + "/dequantized", "Mul", [clipped, prefix + "/scale"]);
+    }
+
+    private static IEnumerable<NodeProto> NodesNeededFor(GraphProto graph, string output)
+    {
+        var needed = new HashSet<string>(StringComparer.Ordinal) { output };
+        var keep = new bool[graph.Node.Count];
+        for (var i = graph.Node.Count - 1; i >= 0; i--)
+        {
+            if (!graph.Node[i].Output.Any(needed.Contains)) continue;
+            keep[i] = true;
+            needed.UnionWith(graph.Node[i].Input.Where(s => s.Length > 0));
+        }
+        return graph.Node.Where((_, i) => keep[i]);
+    }
+
+    private static long Attribute(NodeProto node, string name, long fallback)
+        => node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.I : fallback;
+
+    private static long[] Ints(NodeProto node, string name, long[] fallback)
+        => node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? [.. a.Ints] : fallback;
+
+    /// <summary>Reads a float, int8, uint8 or int32 tensor as doubles (raw data or the typed field).</summary>
+    internal static double[] ReadNumbers(TensorProto t, string path)
+    {
+        var raw = t.RawData.Span;
+        switch ((DataType)t.DataType)
+        {
+            case DataType.Float:
+                return raw.Length > 0 ? [.. MemoryMarshal.Cast<byte, float>(raw).ToArray().Select(v => (double)v)] : [.. t.FloatData.Select(v => (double)v)];
+            case DataType.Int8:
+                return raw.Length > 0 ? [.. MemoryMarshal.Cast<byte, sbyte>(raw).ToArray().Select(v => (double)v)] : [.. t.Int32Data.Select(v => (double)v)];
+            case DataType.Uint8:
+                return raw.Length > 0 ? [.. raw.ToArray().Select(v => (double)v)] : [.. t.Int32Data.Select(v => (double)v)];
+            case DataType.Int32:
+                return raw.Length > 0 ? [.. MemoryMarshal.Cast<byte, int>(raw).ToArray().Select(v => (double)v)] : [.. t.Int32Data.Select(v => (double)v)];
+            default:
+                throw new NotSupportedException($"{path}: tensor '{t.Name}' is {(DataType)t.DataType}; expected FLOAT, INT8, UINT8 or INT32.");
+        }
+    }
+
+    private sealed class Context(string path, GraphProto graph, TfjsActivations activations)
+    {
+        public TfjsActivations Activations { get; } = activations;
+
+        private readonly Dictionary<string, TensorProto> initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
+
+        public string Path { get; } = path;
+
+        /// <summary>ONNX value name → TF node computing its float equivalent.</summary>
+        public Dictionary<string, string> Values { get; } = new(StringComparer.Ordinal);
+
+        public string Value(string onnxName)
+            => Values.TryGetValue(onnxName, out var tfName) ? tfName : throw new NotSupportedException($"{Path}: value '{onnxName}' is read before any converted node produces it.");
+
+        public TensorProto Initializer(NodeProto node, int inputIndex)
+        {
+            if (node.Input.Count <= inputIndex || !initializers.TryGetValue(node.Input[inputIndex], out var t))
+            {
+                throw new NotSupportedException($"{Path}: node '{node.Name}' ({node.OpType}) input {inputIndex} must be an initializer (a constant).");
+            }
+            return t;
+        }
+
+        /// <summary>A quantized output's scale and its range in steps from the zero point: (q_min − zero point, q_max − zero point).</summary>
+        public (float Scale, float Low, float High) Quantization(NodeProto node, int scaleIndex, int zeroPointIndex)
+        {
+            var scaleTensor = Initializer(node, scaleIndex);
+            var scale = ReadNumbers(scaleTensor, Path);
+            var zeroTensor = Initializer(node, zeroPointIndex);
+            var zero = ReadNumbers(zeroTensor, Path);
+            if (scale.Length != 1 || zero.Length != 1)
+            {
+                throw new NotSupportedException($"{Path}: node '{node.Name}' ({node.OpType}): per-channel activation quantization ('{scaleTensor.Name}') is not supported.");
+            }
+            var (qMin, qMax) = (DataType)zeroTensor.DataType == DataType.Int8 ? (-128.0, 127.0) : (0.0, 255.0);
+            return ((float)scale[0], (float)(qMin - zero[0]), (float)(qMax - zero[0]));
+        }
+    }
+}
+
+/// <summary>How <see cref="ClassifierTfjsConverter"/> treats the int8 backbone's activations in float32.</summary>
+public enum TfjsActivations
+{
+    /// <summary>Snap each quantized activation to its int8 grid and range, as ONNX Runtime computes them (the default).</summary>
+    EmulateInt8,
+    /// <summary>Keep activations in float32, only clipped to each quantized output's range.</summary>
+    Float,
+}
