@@ -5,7 +5,9 @@ switch (args.FirstOrDefault())
     case "heads":
         VisionConsole.Bench.HeadTrainerBench.Run();
         return 0;
+    case "import":
+        return await VisionConsole.Bench.ImportBench.RunAsync(args[1..]);
     default:
-        Console.WriteLine("Benchmarks: heads");
+        Console.WriteLine("Benchmarks: heads, import [count]");
         return args.Length == 0 ? 0 : 1;
 }
