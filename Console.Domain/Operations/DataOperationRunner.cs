@@ -12,7 +12,7 @@ namespace VisionConsole.Domain.Operations;
 /// oldest first. It wakes when one is queued (<see cref="DataOperationQueue.Signal"/>) and polls every second. Progress is
 /// saved at most every <see cref="ProgressSaveInterval"/>; a cancel written by another process (the row turned
 /// Cancelling) is noticed at the next save. At start-up, operations of its kinds that a dead process left Running are
-/// failed and Cancelling ones confirmed.
+/// failed and Cancelling ones confirmed, and upload folders no queued import needs are deleted.
 /// </summary>
 public sealed partial class DataOperationRunner(
     IServiceProvider services,
@@ -92,6 +92,21 @@ public sealed partial class DataOperationRunner(
             }
         }
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+
+        // Spools of requests a stopped server never finished, and folders of imports that ended.
+        if (Directory.Exists(options.UploadFolder))
+        {
+            var waiting = (await db.TrainingOperations.Where(o => o.Kind == Import.ImportRequest.Kind && o.State == OperationState.Queued)
+                .Select(o => o.Id).ToListAsync(cancellationToken).ConfigureAwait(false)).ToHashSet();
+            foreach (var folder in Directory.EnumerateDirectories(options.UploadFolder))
+            {
+                var name = Path.GetFileName(folder);
+                if (!long.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) || !waiting.Contains(id))
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+            }
+        }
     }
 
     private async Task<long?> ClaimNextAsync(List<string> kinds, CancellationToken cancellationToken)
