@@ -42,6 +42,7 @@ public static class ConsoleDomainServiceCollectionExtensions
         services.AddTransient<Import.ImportJob>();
         services.AddTransient<Export.ExportJob>();
         services.AddSingleton<Operations.DataOperationQueue>();
+        services.AddSingleton<Operations.IOperationQueue>(sp => sp.GetRequiredService<Operations.DataOperationQueue>());
         services.AddSingleton<Operations.DataOperationService>();
         services.AddTransient<Operations.IOperationJob, Operations.ImportOperationJob>();
         services.AddTransient<Operations.IOperationJob, Operations.ExportOperationJob>();

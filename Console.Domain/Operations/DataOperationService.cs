@@ -17,7 +17,7 @@ namespace VisionConsole.Domain.Operations;
 /// </summary>
 public sealed class DataOperationService(
     IDbContextFactory<ConsoleDbContext> contextFactory,
-    DataOperationQueue queue,
+    IOperationQueue queue,
     ConsoleOptions options,
     TimeProvider time)
 {

@@ -98,10 +98,20 @@ public sealed record DataOperation(
     }
 }
 
+/// <summary>What starting and cancelling an operation needs from whichever runner executes it.</summary>
+public interface IOperationQueue
+{
+    /// <summary>Wakes the runner: an operation was queued.</summary>
+    void Signal();
+
+    /// <summary>Cancels the running job of the operation; false when none runs in this process.</summary>
+    bool CancelRunning(long operationId);
+}
+
 /// <summary>
 /// The wake-up signal of the data operation runner and the cancellation handles of the jobs running in this process.
 /// </summary>
-public sealed class DataOperationQueue
+public sealed class DataOperationQueue : IOperationQueue
 {
     private readonly System.Threading.Channels.Channel<bool> _signal =
         System.Threading.Channels.Channel.CreateBounded<bool>(new System.Threading.Channels.BoundedChannelOptions(1)
