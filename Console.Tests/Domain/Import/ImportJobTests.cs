@@ -266,6 +266,27 @@ public sealed class ImportJobTests
         Assert.All(report, r => Assert.Contains("already in the dataset; merged into that image (not stored twice), labels and boxes combined. Its split Test was not applied; the image keeps Train.", r[4], StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task RunAsync_VocBoxesIntoAClassificationDataset_ImportsTheImagesUnlabeledAndWarnsOnceWithTheCount()
+    {
+        await using var db = await ImportJobFixture.CreateAsync();
+        var names = new[] { "raccoon-1", "raccoon-2", "raccoon-3" };
+        var files = names.SelectMany(n => new[]
+        {
+            new ImportFile($"annotations/{n}.xml", Path.Combine(Raccoon, "annotations", n + ".xml")),
+            new ImportFile($"images/{n}.jpg", Path.Combine(Raccoon, "images", n + ".jpg")),
+        });
+        var boxes = Voc.Count(b => names.Contains(Path.GetFileNameWithoutExtension(b.File)));
+        var dataset = await db.Get<IDatasetService>().CreateAsync("not boxes", DatasetKind.SingleLabel, "ann");
+
+        var result = await db.ImportAsync(dataset.Id, files);
+
+        Assert.Equal((3, 0, 0, 1), (result.Imported, result.BoxesAdded, result.LabelsCreated, result.Warnings));
+        var warning = Assert.Single(ReadReport(Path.Combine(db.Options.DataFolder, result.ReportFile)).Skip(1));
+        Assert.Equal(("Warning", "import"), (warning[0], warning[1]));
+        Assert.Equal($"{boxes} box(es) were ignored: this is a classification dataset, which holds whole-image labels only. Import them into an object detection dataset.", warning[4]);
+    }
+
     private static void AssertRaccoonBoxes(Dictionary<string, ImageContent> snapshot)
     {
         Assert.Equal(196, snapshot.Count);
