@@ -43,6 +43,8 @@ public static class ConsoleHost
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddScoped<Components.Ui.Toaster>();
+        builder.Services.AddSingleton(provider => ConsoleEnvironment.From(provider.GetRequiredService<ConsoleOptions>()));
         return builder;
     }
 

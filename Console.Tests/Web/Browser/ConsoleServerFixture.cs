@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Playwright;
+using VisionConsole.Web;
+
+namespace VisionConsole.Tests.Web.Browser;
+
+/// <summary>
+/// The real console on a real Kestrel port (127.0.0.1, port chosen by the OS) with a fresh data folder,
+/// and Debian's chromium driven by Playwright. Playwright's own browser download cannot work here.
+/// </summary>
+public sealed class ConsoleServerFixture : IAsyncLifetime
+{
+    private WebApplication? _app;
+    private IPlaywright? _playwright;
+
+    public string DataFolder { get; } = Path.Combine(Path.GetTempPath(), "vision-console-browser-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(DataFolder);
+        var builder = ConsoleHost.CreateBuilder(["--urls", "http://127.0.0.1:0", "--data", DataFolder, "--environment", "Development", "--Logging:LogLevel:Default=Warning"]);
+        _app = ConsoleHost.Build(builder);
+        await _app.StartAsync();
+        BaseAddress = new Uri(_app.Urls.Single());
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+        _playwright?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        if (Directory.Exists(DataFolder))
+        {
+            Directory.Delete(DataFolder, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using VisionConsole.Domain;
+using VisionConsole.Domain.Datasets;
+
+namespace VisionConsole.Tests.Web.Components;
+
+/// <summary>
+/// A small in-memory <see cref="IDatasetService"/> that isolates the components from storage. It applies
+/// the query filters and paging the way the contract describes and records every query it answered.
+/// </summary>
+internal sealed class InMemoryDatasetService : IDatasetService
+{
+    private readonly List<DatasetSummary> _datasets = [];
+    private readonly Dictionary<long, List<ImageSummary>> _images = [];
+    private readonly Dictionary<long, List<LabelSummary>> _labels = [];
+
+    public List<ImageQuery> Queries { get; } = [];
+
+    public DatasetSummary AddDataset(string name, DatasetKind kind = DatasetKind.SingleLabel, IEnumerable<ImageSummary>? images = null)
+    {
+        var list = images?.ToList() ?? [];
+        var labels = list.SelectMany(i => i.Labels).Distinct(StringComparer.Ordinal)
+            .Select((label, i) => new LabelSummary(i + 1, label, list.Count(image => image.Labels.Contains(label))))
+            .ToList();
+        var dataset = new DatasetSummary(_datasets.Count + 1, name, kind, list.Count, labels.Count,
+            new DateTimeOffset(2026, 11, 1, 9, 30, 0, TimeSpan.Zero), "tester");
+        _datasets.Add(dataset);
+        _images[dataset.Id] = list;
+        _labels[dataset.Id] = labels;
+        return dataset;
+    }
+
+    public static ImageSummary Image(long id, DataSplit split = DataSplit.Unassigned, params string[] labels) =>
+        new(id, $"{id:x64}", $"photo-{id:D5}.jpg", "Jpeg", 640, 480, 50_000, split, labels,
+            new DateTimeOffset(2026, 11, 1, 10, 0, 0, TimeSpan.Zero), "tester");
+
+    public Task<IReadOnlyList<DatasetSummary>> ListAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<DatasetSummary>>([.. _datasets]);
+
+    public Task<DatasetSummary> GetAsync(long datasetId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_datasets.SingleOrDefault(d => d.Id == datasetId) ?? throw new NotFoundException($"Dataset {datasetId}"));
+
+    public Task<DatasetSummary> CreateAsync(string displayName, DatasetKind kind, string user, CancellationToken cancellationToken = default) =>
+        Task.FromResult(AddDataset(displayName, kind));
+
+    public Task DeleteAsync(long datasetId, string user, CancellationToken cancellationToken = default)
+    {
+        _datasets.RemoveAll(d => d.Id == datasetId);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<LabelSummary>> ListLabelsAsync(long datasetId, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<LabelSummary>>(_labels.TryGetValue(datasetId, out var labels) ? labels : throw new NotFoundException($"Dataset {datasetId}"));
+
+    public Task<LabelSummary> AddLabelAsync(long datasetId, string name, string user, CancellationToken cancellationToken = default)
+    {
+        var labels = _labels[datasetId];
+        var label = new LabelSummary(labels.Count + 1, name, 0);
+        labels.Add(label);
+        return Task.FromResult(label);
+    }
+
+    public Task<ImagePage> QueryImagesAsync(long datasetId, ImageQuery query, CancellationToken cancellationToken = default)
+    {
+        Queries.Add(query);
+        if (!_images.TryGetValue(datasetId, out var images))
+        {
+            throw new NotFoundException($"Dataset {datasetId}");
+        }
+        var label = query.LabelId is { } id ? _labels[datasetId].Single(l => l.Id == id).Name : null;
+        var matching = images
+            .Where(i => query.Split is null || i.Split == query.Split)
+            .Where(i => label is null || i.Labels.Contains(label))
+            .Where(i => !query.UnlabeledOnly || i.Labels.Count == 0)
+            .Where(i => query.Search is null || i.FileName.Contains(query.Search, StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        return Task.FromResult(new ImagePage([.. matching.Skip(query.Skip).Take(query.Take)], matching.Count));
+    }
+
+    public Task<VisionConsole.Domain.Imaging.ImageFormat?> FindBlobFormatAsync(string sha256, CancellationToken cancellationToken = default) =>
+        Task.FromResult<VisionConsole.Domain.Imaging.ImageFormat?>(null);
+
+    public Task<long> SetSplitAsync(long datasetId, long imageId, DataSplit split, long expectedVersion, string user, CancellationToken cancellationToken = default)
+    {
+        var images = _images[datasetId];
+        var index = images.FindIndex(i => i.Id == imageId);
+        if (index < 0)
+        {
+            throw new NotFoundException($"Image {imageId}");
+        }
+        images[index] = images[index] with { Split = split };
+        return Task.FromResult(expectedVersion + 1);
+    }
+}
