@@ -4,10 +4,14 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Console;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Imaging;
+using VisionConsole.Domain.Models;
 using VisionConsole.Domain.Storage;
+using VisionConsole.Trainer.Export;
 using VisionConsole.Trainer.Imaging;
+using VisionConsole.Trainer.Jobs;
 using VisionConsole.Web.Api;
 using VisionConsole.Web.Components;
+using VisionConsole.Web.Hubs;
 
 namespace VisionConsole.Web;
 
@@ -33,6 +37,12 @@ public static class ConsoleHost
         builder.Services.AddDataOperationRunner();
         builder.Services.AddVipsImaging();
         builder.Services.AddOptions<ImageStoreOptions>().Configure<ConsoleOptions>((store, console) => store.BlobFolder = console.BlobFolder);
+        // After the domain, so the database is upgraded before the trainer reads its queue.
+        builder.Services.AddConsoleTrainer(builder.Configuration);
+        builder.Services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        builder.Services.AddHostedService<OperationHubRelay>();
+        builder.Services.AddSingleton<IModelPublishing, ModelPublishing>();
+        builder.Services.AddSingleton<ModelPackageBuilder>();
 
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<ICurrentUser, HttpCurrentUser>();
@@ -67,6 +77,10 @@ public static class ConsoleHost
         app.MapBlobsApi();
         app.MapAutoMlDatasetsApi();
         app.MapDataOperationsApi();
+        app.MapOperationsApi();
+        app.MapModelsApi();
+        app.MapModelPackagesApi();
+        app.MapHub<ConsoleHub>("/hubs/console");
 
         app.MapBlazorClientScript();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -60,6 +60,17 @@ public sealed class Model
     /// <summary>The label set, in output order.</summary>
     public IReadOnlyList<string> Labels => JsonSerializer.Deserialize<string[]>(LabelsJson) ?? [];
 
+    /// <summary>Gives the model a new name (1-128 characters), for example the name it is published under.</summary>
+    public void Rename(string displayName)
+    {
+        var trimmed = displayName?.Trim() ?? string.Empty;
+        if (trimmed.Length == 0 || trimmed.Length > 128)
+        {
+            throw new DomainException("invalid-name", $"Model name must be 1-128 characters (got {trimmed.Length}).");
+        }
+        DisplayName = trimmed;
+    }
+
     /// <summary>Adds the next version (numbered from 1). <see cref="Versions"/> must be loaded.</summary>
     public ModelVersion AddVersion(string modelType, ModelFiles files, long? trainingOperationId, DateTimeOffset createdAt)
     {

@@ -261,7 +261,10 @@ public static class HeadTrainer
             _adamV = new float[size];
             _scratch = new float[size];
             _learningRate = (float)(options.LearningRate ?? DefaultLearningRate(_dimension));
-            Initialize(new Random(options.Seed));
+            if (options.InitialHead is { } initial)
+                WarmStart(initial);
+            else
+                Initialize(new Random(options.Seed));
 
             var batchSize = Math.Min(options.BatchSize, _fitCount);
             _activations = new float[layers][];
@@ -367,6 +370,40 @@ public static class HeadTrainer
                     Relu: l < LayerCount - 1);
             }
             return new TrainedHead(_options.Kind, _output, _dimension, _classes, (float[])_mean.Clone(), (float[])_std.Clone(), layers);
+        }
+
+        /// <summary>
+        /// Copies a base head's weights. Its first layer is folded to raw features, then unfolded into this run's
+        /// standardization: <c>W' = W_raw * std</c>, <c>b' = b_raw + W_raw . mean</c>.
+        /// </summary>
+        private void WarmStart(TrainedHead initial)
+        {
+            if (initial.Kind != _options.Kind || initial.FeatureDimension != _dimension || initial.ClassCount != _classes
+                || initial.Layers.Count != LayerCount
+                || Enumerable.Range(0, LayerCount).Any(l => initial.Layers[l].Inputs != _widths[l] || initial.Layers[l].Outputs != _widths[l + 1]))
+            {
+                throw new ArgumentException(
+                    $"The initial head ({initial.Kind}, {initial.FeatureDimension} features, {initial.ClassCount} classes, {initial.Layers.Count} layers) does not match the head being trained ({_options.Kind}, {_dimension} features, {_classes} classes, {LayerCount} layers).",
+                    "options");
+            }
+            var raw = initial.FoldStandardization();
+            for (var l = 0; l < LayerCount; l++)
+            {
+                var layer = raw[l];
+                var weights = _parameters.AsSpan(_weightOffset[l], layer.Weights.Length);
+                var bias = _parameters.AsSpan(_biasOffset[l], layer.Outputs);
+                layer.Weights.CopyTo(weights);
+                layer.Bias.CopyTo(bias);
+                if (l == 0)
+                {
+                    for (var o = 0; o < layer.Outputs; o++)
+                    {
+                        var row = weights.Slice(o * layer.Inputs, layer.Inputs);
+                        bias[o] += TensorPrimitives.Dot(row, _mean);
+                        TensorPrimitives.Multiply(row, _std, row);
+                    }
+                }
+            }
         }
 
         private void Initialize(Random rng)

@@ -105,6 +105,13 @@ public sealed record HeadTrainingOptions
 
     /// <summary>Threads used for a batch; null means the processor count. The result does not depend on it.</summary>
     public int? MaxDegreeOfParallelism { get; init; }
+
+    /// <summary>
+    /// Warm start (resume from a base model): training starts from this head's weights instead of the
+    /// default initialization. It must have the same kind, feature dimension, class count and layer widths;
+    /// its standardization is re-expressed in the new training set's, so it predicts exactly as before at step 0.
+    /// </summary>
+    public TrainedHead? InitialHead { get; init; }
 }
 
 /// <summary>Reported after every epoch.</summary>

@@ -188,6 +188,7 @@ public static class ImageViews
 /// <item><c>flip</c>: mirrored left to right.</item>
 /// <item><c>crop-{c|tl|tr|bl|br}-{fraction}</c>, e.g. <c>crop-tl-0.875</c>: a crop of that fraction of each side at the centre or a corner.</item>
 /// <item><c>jitter-{seed}</c>, e.g. <c>jitter-1</c>: colour jitter with <see cref="ColorJitter.FromSeed"/>(seed) (the same factors for every image).</item>
+/// <item><c>{crop or jitter id}-flip</c>, e.g. <c>crop-c-0.875-flip</c>: that view, then mirrored left to right.</item>
 /// </list>
 /// </summary>
 public sealed class ImageView
@@ -238,11 +239,41 @@ public sealed class ImageView
         return new ImageView($"jitter-{seed.ToString(CultureInfo.InvariantCulture)}", 1, image => ImageViews.Jitter(image, jitter));
     }
 
+    /// <summary>The mirror image of a crop or jitter view, id <c>{inner}-flip</c> (the mirror of <c>orig</c> is <see cref="Flip"/>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="inner"/> is <c>orig</c> or already mirrored.</exception>
+    public static ImageView Mirrored(ImageView inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        if (inner == Original || inner.IsMirrored)
+            throw new ArgumentException($"'{inner.Id}' has no separate mirrored view (use 'flip' for the mirror of 'orig').", nameof(inner));
+        return new ImageView($"{inner.Id}{MirrorSuffix}", inner.CropFraction, image => ImageViews.FlipHorizontal(inner.Apply(image)));
+    }
+
+    private const string MirrorSuffix = "-flip";
+
+    private bool IsMirrored => this == Flip || Id.EndsWith(MirrorSuffix, StringComparison.Ordinal);
+
     /// <summary>The view an id names.</summary>
     /// <exception cref="FormatException">The id is not one of the forms listed on <see cref="ImageView"/>; the message quotes it.</exception>
     public static ImageView Parse(string id)
     {
         ArgumentNullException.ThrowIfNull(id);
+        if (id == Original.Id)
+            return Original;
+        if (id == Flip.Id)
+            return Flip;
+        if (id.EndsWith(MirrorSuffix, StringComparison.Ordinal) && id.Length > MirrorSuffix.Length)
+        {
+            var inner = TryParse(id[..^MirrorSuffix.Length]);
+            if (inner is not null && inner != Original && !inner.IsMirrored)
+                return Mirrored(inner);
+        }
+        return TryParse(id)
+            ?? throw new FormatException($"'{id}' is not a view id (expected orig, flip, crop-{{c|tl|tr|bl|br}}-{{fraction}} such as crop-tl-0.875, jitter-{{seed}}, or a crop or jitter id followed by -flip).");
+    }
+
+    private static ImageView? TryParse(string id)
+    {
         if (id == Original.Id)
             return Original;
         if (id == Flip.Id)
@@ -273,7 +304,7 @@ public sealed class ImageView
                     return view; // only the canonical spelling, so one view has one cache key
             }
         }
-        throw new FormatException($"'{id}' is not a view id (expected orig, flip, crop-{{c|tl|tr|bl|br}}-{{fraction}} such as crop-tl-0.875, or jitter-{{seed}}).");
+        return null;
     }
 
     /// <summary>

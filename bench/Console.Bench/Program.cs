@@ -1,13 +1,17 @@
 // Benchmarks are added per issue; each prints a table. See bench/README.md.
-// Run one: dotnet run -c Release --project bench/Console.Bench -- <name>
+// Run one: bench/run.sh <name> [options] (or: dotnet run -c Release --project bench/Console.Bench -- <name>)
+using VisionConsole.Bench;
+
 switch (args.FirstOrDefault())
 {
     case "heads":
-        VisionConsole.Bench.HeadTrainerBench.Run();
+        HeadTrainerBench.Run();
         return 0;
+    case "zoo":
+        return await ZooBenchmark.RunAsync(args[1..]);
     case "import":
-        return await VisionConsole.Bench.ImportBench.RunAsync(args[1..]);
+        return await ImportBench.RunAsync(args[1..]);
     default:
-        Console.WriteLine("Benchmarks: heads, import [count]");
+        Console.WriteLine("Benchmarks: heads | zoo [--seconds S] [--rounds R] [--mirror DIR] [--only id,id] | import [count]");
         return args.Length == 0 ? 0 : 1;
 }

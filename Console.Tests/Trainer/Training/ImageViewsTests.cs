@@ -145,6 +145,8 @@ public class ImageViewsTests
     [InlineData("crop-br-0.875")]
     [InlineData("crop-tl-0.5")]
     [InlineData("jitter-3")]
+    [InlineData("crop-c-0.875-flip")]
+    [InlineData("jitter-3-flip")]
     public void Parse_CanonicalId_RoundTrips(string id)
     {
         Assert.Equal(id, ImageView.Parse(id).Id);
@@ -156,6 +158,10 @@ public class ImageViewsTests
     [InlineData("crop-tl-1.5")]
     [InlineData("jitter--1")]
     [InlineData("rotate")]
+    [InlineData("orig-flip")]
+    [InlineData("flip-flip")]
+    [InlineData("crop-c-0.875-flip-flip")]
+    [InlineData("-flip")]
     public void Parse_UnknownOrNonCanonicalId_ThrowsQuotingIt(string id)
     {
         var error = Assert.Throws<FormatException>(() => ImageView.Parse(id));
@@ -178,6 +184,29 @@ public class ImageViewsTests
     }
 
     [Fact]
+    public void Render_MirroredCentreCrop_IsTheMirrorOfTheCentreCrop()
+    {
+        var crop = ImageView.Parse("crop-c-0.875");
+        var mirrored = ImageView.Parse("crop-c-0.875-flip");
+        var decoded = Gradient(crop.DecodeSide(224), crop.DecodeSide(224));
+
+        Assert.Equal(crop.DecodeSide(224), mirrored.DecodeSide(224));
+        Assert.Equal(ImageViews.FlipHorizontal(crop.Render(decoded, 224)).Pixels, mirrored.Render(decoded, 224).Pixels);
+        Assert.NotEqual(crop.Render(decoded, 224).Pixels, mirrored.Render(decoded, 224).Pixels);
+    }
+
+    [Fact]
+    public void Presets_PredictOnTheImageNetCentreCropThatTheyAlsoTrainOn()
+    {
+        foreach (var preset in ModelTypePresets.All)
+        {
+            Assert.Equal("crop-c-0.875", preset.PredictionView);
+            Assert.Contains(preset.PredictionView, preset.TrainingViews);
+            Assert.Equal(preset.TestTimeFlip ? ["crop-c-0.875", "crop-c-0.875-flip"] : ["crop-c-0.875"], preset.PredictionViews);
+        }
+    }
+
+    [Fact]
     public void Presets_EveryViewIdParsesAndIdsAreTheAutoMlNames()
     {
         Assert.Equal(["mobile-low-latency-1", "mobile-versatile-1", "mobile-high-accuracy-1"], ModelTypePresets.All.Select(p => p.Id));
@@ -186,7 +215,7 @@ public class ImageViewsTests
             Assert.All(preset.TrainingViews, id => Assert.Equal(id, ImageView.Parse(id).Id));
             Assert.Equal("mobilenetv2-12-int8", preset.BackboneId);
             Assert.Equal("centernet-mobilenetv3-coco", preset.FallbackBackboneId);
-            Assert.Contains("orig", preset.TrainingViews);
+            Assert.All(preset.PredictionViews, id => Assert.Equal(id, ImageView.Parse(id).Id));
         }
         Assert.Equal(HeadKind.Mlp, ModelTypePresets.Get("mobile-high-accuracy-1").HeadOptions(HeadOutput.Softmax).Kind);
         Assert.Equal(HeadOutput.Sigmoid, ModelTypePresets.Get("mobile-versatile-1").HeadOptions(HeadOutput.Sigmoid).Output);

@@ -19,10 +19,24 @@ public sealed class ConsoleServerFixture : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>The running host's services, for seeding data the UI has no form for yet.</summary>
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("The server has not started.");
+
+    /// <summary><c>VISIONCONSOLE_ZOO_MIRROR</c>, else the shared zoo next to the datasets.</summary>
+    public static string ZooMirror =>
+        Environment.GetEnvironmentVariable(VisionConsole.Trainer.Zoo.ModelZooServiceCollectionExtensions.MirrorEnvironmentVariable) is { Length: > 0 } mirror
+            ? mirror
+            : Path.Combine(Path.GetDirectoryName(VisionConsole.Tests.Domain.Import.ImportTestData.DatasetsRoot)!, "zoo");
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(DataFolder);
-        var builder = ConsoleHost.CreateBuilder(["--urls", "http://127.0.0.1:0", "--data", DataFolder, "--environment", "Development", "--Logging:LogLevel:Default=Warning"]);
+        // Backbones come from the shared mirror only (never the internet), as every test's do.
+        var builder = ConsoleHost.CreateBuilder(
+        [
+            "--urls", "http://127.0.0.1:0", "--data", DataFolder, "--environment", "Development", "--Logging:LogLevel:Default=Warning",
+            "--zoo-mirror", ZooMirror, "--Zoo:AllowDownloads", "false",
+        ]);
         _app = ConsoleHost.Build(builder);
         await _app.StartAsync();
         BaseAddress = new Uri(_app.Urls.Single());

@@ -22,7 +22,9 @@ internal sealed class ComponentHarness : IAsyncDisposable
     private readonly ServiceProvider _services;
     private readonly HtmlRenderer _renderer;
 
-    public ComponentHarness(IDatasetService? datasets = null)
+    /// <param name="datasets">The dataset service the components see (an empty in-memory one by default).</param>
+    /// <param name="configure">Registers more services (fakes of the training and model services, for example).</param>
+    public ComponentHarness(IDatasetService? datasets = null, Action<IServiceCollection>? configure = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -32,6 +34,7 @@ internal sealed class ComponentHarness : IAsyncDisposable
         services.AddSingleton<IJSRuntime, UnavailableJSRuntime>();
         services.AddSingleton<ICurrentUser, TestUser>();
         services.AddSingleton(new VisionConsole.Web.ConsoleEnvironment("/srv/vision", "/srv/vision/console.db", "/srv/vision/blobs", [("libvips", "8.14.1")]));
+        configure?.Invoke(services);
         _services = services.BuildServiceProvider();
         _renderer = new HtmlRenderer(_services, _services.GetRequiredService<ILoggerFactory>());
     }

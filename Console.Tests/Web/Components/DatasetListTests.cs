@@ -74,15 +74,16 @@ public sealed class DatasetListTests
     }
 
     [Fact]
-    public async Task Render_ModelsAndOperations_SayTrainingArrivesLaterWithoutData()
+    public async Task Render_ModelsAndOperationsWithoutData_ShowEmptyStatesPointingToTrain()
     {
-        await using var harness = new ComponentHarness();
+        await using var harness = new ComponentHarness(configure: new FakeTrainingServices().Register);
 
         var models = await harness.RenderAsync<ModelsPage>();
         var operations = await harness.RenderAsync<OperationsPage>();
 
-        Assert.Contains("training feature", models.QuerySelector(".empty-state")!.Text(), StringComparison.Ordinal);
-        Assert.Contains("training feature", operations.QuerySelector(".empty-state")!.Text(), StringComparison.Ordinal);
+        Assert.Equal("No models yet", models.QuerySelector(".empty-state h2")!.Text());
+        Assert.Equal("No operations yet", operations.QuerySelector(".empty-state h2")!.Text());
+        Assert.Contains("Train", operations.QuerySelector(".empty-state")!.Text(), StringComparison.Ordinal);
         Assert.Null(models.QuerySelector("table"));
     }
 }

@@ -1,0 +1,132 @@
+using VisionConsole.Domain.Datasets;
+using VisionConsole.Domain.Metrics;
+
+namespace VisionConsole.Domain.Models;
+
+/// <summary>A model as lists and the API show it, with its latest version.</summary>
+/// <param name="Id">The model id.</param>
+/// <param name="DisplayName">Its name.</param>
+/// <param name="DatasetId">The dataset it was trained from (null once deleted).</param>
+/// <param name="Kind">Single-label or multi-label.</param>
+/// <param name="Labels">The label set in output order.</param>
+/// <param name="LatestVersionId">The newest version's id.</param>
+/// <param name="LatestVersionNumber">The newest version's number (1, 2 ...).</param>
+/// <param name="ModelType">The newest version's model type.</param>
+/// <param name="TrainingOperationId">The operation that trained the newest version.</param>
+/// <param name="Training">How the newest version was trained (budget, stop reason, cost), when recorded.</param>
+/// <param name="CreatedAt">When the model was created.</param>
+/// <param name="CreatedBy">Who created it.</param>
+public sealed record ModelSummary(
+    long Id,
+    string DisplayName,
+    long? DatasetId,
+    DatasetKind Kind,
+    IReadOnlyList<string> Labels,
+    long LatestVersionId,
+    int LatestVersionNumber,
+    string ModelType,
+    long? TrainingOperationId,
+    TrainingRecord? Training,
+    DateTimeOffset CreatedAt,
+    string CreatedBy);
+
+/// <summary>What a training recorded next to the model files (<c>training.json</c>).</summary>
+/// <param name="ModelType">The preset.</param>
+/// <param name="BackboneId">The zoo backbone the features came from.</param>
+/// <param name="InputSize">The backbone's square input side.</param>
+/// <param name="TestTimeFlip">Whether prediction averages the image and its mirror image.</param>
+/// <param name="MultiLabel">Sigmoid (true) or softmax (false) output.</param>
+/// <param name="Labels">The labels in output order.</param>
+/// <param name="BudgetMilliNodeHours">The budget as AutoML counts it (wall-clock seconds / 3.6).</param>
+/// <param name="CostMilliNodeHours">The wall-clock time spent, counted the same way.</param>
+/// <param name="StopReason"><c>converged</c>, <c>budget-reached</c> or <c>epoch-limit</c>.</param>
+/// <param name="Epochs">Epochs run.</param>
+/// <param name="BaseModelId">The model it resumed from.</param>
+/// <param name="SuggestedThreshold">The confidence threshold with the best F1 on the evaluation images.</param>
+/// <param name="TrainImages">Images fitted on.</param>
+/// <param name="ValidationImages">Images used only to decide when to stop (0 when a TRAIN hold-out was used).</param>
+/// <param name="EvaluationImages">Images of the evaluation, never used for fitting or stopping.</param>
+/// <param name="EvaluationSplit"><c>TEST</c> or <c>VALIDATION</c>.</param>
+public sealed record TrainingRecord(
+    string ModelType,
+    string BackboneId,
+    int InputSize,
+    bool TestTimeFlip,
+    bool MultiLabel,
+    IReadOnlyList<string> Labels,
+    long BudgetMilliNodeHours,
+    long CostMilliNodeHours,
+    string StopReason,
+    int Epochs,
+    long? BaseModelId,
+    float SuggestedThreshold,
+    int TrainImages,
+    int ValidationImages,
+    int EvaluationImages,
+    string EvaluationSplit)
+{
+    /// <summary>
+    /// The view ids (see the trainer's <c>ImageView</c>) whose scores prediction averages, e.g. <c>["crop-c-0.875"]</c>;
+    /// null in records written before it existed, whose models predict on <c>orig</c> (and <c>flip</c> when
+    /// <see cref="TestTimeFlip"/>).
+    /// </summary>
+    public IReadOnlyList<string>? PredictionViews { get; init; }
+}
+
+/// <summary>One evaluation image: its scores (label order) and true labels, so any threshold can be recomputed.</summary>
+/// <param name="ImageId">The dataset image.</param>
+/// <param name="Sha256">Its blob (thumbnails at <c>/api/blobs/{sha256}/thumbnail</c>).</param>
+/// <param name="FileName">Its file name.</param>
+/// <param name="TrueLabels">Indices into the model's labels.</param>
+/// <param name="Scores">One score per label.</param>
+public sealed record EvaluatedImage(long ImageId, string Sha256, string FileName, IReadOnlyList<int> TrueLabels, IReadOnlyList<float> Scores);
+
+/// <summary>
+/// A model version's evaluation: the report at the suggested threshold and the per-image scores that let a page
+/// recompute every figure at any threshold (<see cref="ToEvaluation"/>) without the server running the model.
+/// </summary>
+public sealed record ModelEvaluationView(
+    long ModelId,
+    long ModelVersionId,
+    long EvaluationId,
+    IReadOnlyList<string> Labels,
+    PredictionRule Rule,
+    EvaluationReport Report,
+    IReadOnlyList<EvaluatedImage> Images,
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>The metrics engine over the stored scores (threshold queries, curves, confusion matrix).</summary>
+    public ClassificationEvaluation ToEvaluation() =>
+        new(Labels, Images.Select(i => new ScoredImage(i.ImageId, i.TrueLabels, i.Scores)).ToArray(), Rule);
+}
+
+/// <summary>One label's score for an image.</summary>
+/// <param name="LabelIndex">Index in the model's labels.</param>
+/// <param name="Label">The label name.</param>
+/// <param name="Score">Softmax or sigmoid probability.</param>
+public sealed record LabelScore(int LabelIndex, string Label, float Score);
+
+/// <summary>The scores of one image, best first.</summary>
+public sealed record ClassificationPrediction(long ModelId, long ModelVersionId, IReadOnlyList<LabelScore> Scores, double ElapsedMilliseconds);
+
+/// <summary>Models, their evaluations and online prediction. Used by the REST API and the console pages alike.</summary>
+public interface IModelService
+{
+    /// <summary>Models, newest first.</summary>
+    Task<IReadOnlyList<ModelSummary>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>One model; <see cref="NotFoundException"/> when absent.</summary>
+    Task<ModelSummary> GetAsync(long modelId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the model, its versions, evaluations and files.</summary>
+    Task DeleteAsync(long modelId, string user, CancellationToken cancellationToken = default);
+
+    /// <summary>The evaluation of the model's latest version (or of <paramref name="modelVersionId"/>).</summary>
+    Task<ModelEvaluationView> GetEvaluationAsync(long modelId, long? modelVersionId = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Scores an encoded image (any format the intake accepts) with the model's latest version, best first.
+    /// Throws <see cref="Imaging.ImageRejectedException"/> for bytes that are not a decodable image.
+    /// </summary>
+    Task<ClassificationPrediction> PredictAsync(long modelId, ReadOnlyMemory<byte> imageBytes, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,97 @@
+using Microsoft.Extensions.DependencyInjection;
+using VisionConsole.Domain;
+using VisionConsole.Domain.Datasets;
+using VisionConsole.Domain.Metrics;
+using VisionConsole.Domain.Models;
+using VisionConsole.Domain.Training;
+
+namespace VisionConsole.Tests.Web.Components;
+
+/// <summary>Fixed operations, models and evaluations for page markup tests (the pages only read them).</summary>
+internal sealed class FakeTrainingServices : ITrainingService, IModelService, IModelPublishing
+{
+    private static readonly DateTimeOffset Created = new(2026, 11, 2, 9, 0, 0, TimeSpan.Zero);
+
+    public List<OperationSummary> Operations { get; } = [];
+
+    public List<ModelSummary> Models { get; } = [];
+
+    public Dictionary<long, ModelEvaluationView> Evaluations { get; } = [];
+
+    public void Register(IServiceCollection services)
+    {
+        services.AddSingleton<ITrainingService>(this);
+        services.AddSingleton<IModelService>(this);
+        services.AddSingleton<IModelPublishing>(this);
+        services.AddSingleton<IOperationNotifier, OperationNotifier>();
+    }
+
+    /// <summary>Six images, two labels, single-label; hand-computed figures in <c>ThresholdExplorerTests</c>.</summary>
+    public static ModelEvaluationView SixImageEvaluation(long modelId = 7)
+    {
+        string[] labels = ["ants", "bees"];
+        EvaluatedImage Image(long id, int truth, float ants, float bees) =>
+            new(id, new string((char)('a' + id), 64), $"photo-{id}.jpg", [truth], [ants, bees]);
+        EvaluatedImage[] images =
+        [
+            Image(1, 0, 0.9f, 0.1f),
+            Image(2, 0, 0.6f, 0.4f),
+            Image(3, 0, 0.3f, 0.7f),
+            Image(4, 1, 0.2f, 0.8f),
+            Image(5, 1, 0.45f, 0.55f),
+            Image(6, 1, 0.65f, 0.35f),
+        ];
+        var report = new ClassificationEvaluation(labels, images.Select(i => new ScoredImage(i.ImageId, i.TrueLabels, i.Scores)).ToArray(), PredictionRule.TopOne).Report();
+        return new ModelEvaluationView(modelId, 70, 700, labels, PredictionRule.TopOne, report, images, Created);
+    }
+
+    public static ModelSummary Model(long id, string name = "Ants and bees model") =>
+        new(id, name, 1, DatasetKind.SingleLabel, ["ants", "bees"], id * 10, 1, "mobile-versatile-1", 3, null, Created, "tester");
+
+    public static OperationSummary Operation(long id, OperationState state, TrainingProgress? progress, string? error = null, string? stopReason = null, long? modelId = null) =>
+        new(id, TrainingRequest.ClassificationKind, state, 1, new TrainingRequest("Ants and bees model", 1, "mobile-versatile-1", BudgetMinutes: 5),
+            progress, error, stopReason, modelId, modelId is null ? null : modelId * 10, Created, Created.AddSeconds(1),
+            state is OperationState.Succeeded or OperationState.Failed or OperationState.Cancelled ? Created.AddSeconds(43) : null, "tester");
+
+    public Task<OperationSummary> StartTrainingAsync(TrainingRequest request, string user, CancellationToken cancellationToken = default) =>
+        throw new DomainException("invalid-training", "The fake does not train.");
+
+    public Task<IReadOnlyList<OperationSummary>> ListOperationsAsync(OperationQuery query, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<OperationSummary>>(Operations.Where(o => query.Done is null || o.Done == query.Done).ToList());
+
+    public Task<OperationSummary> GetOperationAsync(long operationId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Operations.SingleOrDefault(o => o.Id == operationId) ?? throw new NotFoundException($"Operation {operationId}"));
+
+    public Task<OperationSummary> CancelOperationAsync(long operationId, string user, CancellationToken cancellationToken = default) =>
+        throw new DomainException("invalid-transition", "The fake does not cancel.");
+
+    public Task<IReadOnlyList<ModelSummary>> ListAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<ModelSummary>>([.. Models]);
+
+    public Task<ModelSummary> GetAsync(long modelId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Models.SingleOrDefault(m => m.Id == modelId) ?? throw new NotFoundException($"Model {modelId}"));
+
+    public Task DeleteAsync(long modelId, string user, CancellationToken cancellationToken = default) =>
+        throw new DomainException("invalid-request", "The fake does not delete.");
+
+    public Task<ModelEvaluationView> GetEvaluationAsync(long modelId, long? modelVersionId = null, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Evaluations.TryGetValue(modelId, out var view) ? view : throw new NotFoundException($"The evaluation of model {modelId}"));
+
+    public Task<ClassificationPrediction> PredictAsync(long modelId, ReadOnlyMemory<byte> imageBytes, CancellationToken cancellationToken = default) =>
+        throw new DomainException("invalid-request", "The fake does not predict.");
+
+    public Task<IReadOnlyList<ModelVersionSummary>> ListVersionsAsync(long modelId, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<ModelVersionSummary>>([new ModelVersionSummary(modelId * 10, modelId, 1, "mobile-versatile-1", [], 3, $"models/{modelId}/v1", Created)]);
+
+    public Task<ModelVersionSummary> GetVersionAsync(long modelId, int number, CancellationToken cancellationToken = default) =>
+        throw new NotFoundException($"Version {number} of model {modelId}");
+
+    public Task<ModelVersionSummary> TagVersionAsync(long modelId, int number, IReadOnlyList<string> tags, string? displayName, string user, CancellationToken cancellationToken = default) =>
+        throw new DomainException("invalid-request", "The fake does not tag.");
+
+    public Task<ModelVersionSummary> RemoveTagAsync(long modelId, int number, string tag, string user, CancellationToken cancellationToken = default) =>
+        throw new DomainException("invalid-request", "The fake does not tag.");
+
+    public Task<PublishedVersion> FindLatestPublishedAsync(string modelName, CancellationToken cancellationToken = default) =>
+        throw new NotFoundException($"A published version of a model named '{modelName}'");
+}

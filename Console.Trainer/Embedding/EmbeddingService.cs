@@ -1,0 +1,253 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Numerics.Tensors;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using VisionConsole.Domain.Imaging;
+using VisionConsole.Trainer.Native.Ort;
+using VisionConsole.Trainer.Zoo;
+
+namespace VisionConsole.Trainer.Embedding;
+
+/// <summary>
+/// Runs a frozen backbone over decoded images and returns one pooled feature vector per image.
+/// Images must already be at the backbone's input size (<see cref="IImageCodec.DecodeRgb"/> does that).
+/// One ONNX Runtime session is cached per model file and shared by all callers (runs are thread-safe).
+/// </summary>
+public sealed partial class EmbeddingService : IDisposable
+{
+    private readonly ConcurrentDictionary<string, Lazy<OrtSession>> sessions = new(StringComparer.Ordinal);
+    private readonly OrtSessionOptions sessionOptions;
+    private readonly EmbeddingOptions embeddingOptions;
+    private readonly ILogger<EmbeddingService> logger;
+    private bool disposed;
+
+    /// <summary>Creates the service; configures where ONNX Runtime is loaded from (before its first use).</summary>
+    public EmbeddingService(IOptions<OrtOptions> ortOptions, IOptions<EmbeddingOptions> embeddingOptions, ILogger<EmbeddingService>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(ortOptions);
+        ArgumentNullException.ThrowIfNull(embeddingOptions);
+        if (embeddingOptions.Value.BatchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(embeddingOptions), embeddingOptions.Value.BatchSize, "Embedding:BatchSize must be at least 1.");
+        }
+        OrtLibrary.Configure(ortOptions.Value.LibraryPath);
+        sessionOptions = ortOptions.Value.ToSessionOptions();
+        this.embeddingOptions = embeddingOptions.Value;
+        this.logger = logger ?? NullLogger<EmbeddingService>.Instance;
+    }
+
+    /// <summary>Feature vectors for <paramref name="images"/>, one array of <see cref="BackboneInfo.FeatureDimension"/> floats each.</summary>
+    public float[][] Embed(BackboneInfo backbone, string modelPath, IReadOnlyList<RgbImage> images, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        ArgumentNullException.ThrowIfNull(images);
+        var dimension = backbone.FeatureDimension;
+        var flat = new float[images.Count * dimension];
+        Embed(backbone, modelPath, images, flat, cancellationToken);
+        var result = new float[images.Count][];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = flat.AsSpan(i * dimension, dimension).ToArray();
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Writes the feature vectors of <paramref name="images"/> row after row into <paramref name="destination"/>
+    /// (<c>images.Count * FeatureDimension</c> floats). Spatial feature maps are mean-pooled.
+    /// </summary>
+    public void Embed(BackboneInfo backbone, string modelPath, IReadOnlyList<RgbImage> images, Span<float> destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        ArgumentException.ThrowIfNullOrEmpty(modelPath);
+        ArgumentNullException.ThrowIfNull(images);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var pre = backbone.Preprocessing;
+        var dimension = backbone.FeatureDimension;
+        if (dimension < 1)
+        {
+            throw new ArgumentException($"Backbone {backbone.Id} declares feature dimension {dimension}.", nameof(backbone));
+        }
+        if (destination.Length != images.Count * dimension)
+        {
+            throw new ArgumentException($"{images.Count} images of {dimension} features need {images.Count * dimension} floats; the destination has {destination.Length}.", nameof(destination));
+        }
+        for (var i = 0; i < images.Count; i++)
+        {
+            var image = images[i];
+            if (image.Width != pre.Width || image.Height != pre.Height || image.Pixels.Length != image.Width * image.Height * 3)
+            {
+                throw new ArgumentException($"Image {i} is {image.Width}x{image.Height} with {image.Pixels.Length} bytes; backbone {backbone.Id} needs {pre.Width}x{pre.Height} RGB ({pre.Width * pre.Height * 3} bytes).", nameof(images));
+            }
+        }
+        if (images.Count == 0)
+        {
+            return;
+        }
+
+        var session = GetSession(modelPath);
+        var plan = Plan(session, backbone, modelPath);
+        var batch = plan.FixedBatch ?? Math.Min(embeddingOptions.BatchSize, images.Count);
+        var perImage = pre.Width * pre.Height * 3;
+        var buffer = ArrayPool<float>.Shared.Rent(batch * perImage);
+        try
+        {
+            using var runOptions = new OrtRunOptions();
+            using var cancellation = runOptions.TerminateOn(cancellationToken);
+            for (var start = 0; start < images.Count; start += batch)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var count = Math.Min(batch, images.Count - start);
+                var runBatch = plan.FixedBatch ?? count;
+                FillInput(images, start, count, pre, buffer, perImage);
+                buffer.AsSpan(count * perImage, (runBatch - count) * perImage).Clear();
+                long[] shape = pre.Layout == TensorLayout.Nchw
+                    ? [runBatch, 3, pre.Height, pre.Width]
+                    : [runBatch, pre.Height, pre.Width, 3];
+                using var input = OrtTensor.Create(buffer.AsMemory(0, runBatch * perImage), shape);
+                OrtValue[] outputs;
+                try
+                {
+                    outputs = session.Run([new OrtInput(backbone.InputName, input)], [backbone.FeatureOutputName], runOptions);
+                }
+                catch (OrtException) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException(cancellationToken);
+                }
+                using var features = outputs[0];
+                Pool(features, backbone, count, destination.Slice(start * dimension, count * dimension));
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The cached session of a model file, created on first use.</summary>
+    public OrtSession GetSession(string modelPath)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var key = Path.GetFullPath(modelPath);
+        var lazy = sessions.GetOrAdd(key, path => new Lazy<OrtSession>(() => CreateSession(path)));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            // Do not cache a failure: the file may be fixed or appear later.
+            sessions.TryRemove(new KeyValuePair<string, Lazy<OrtSession>>(key, lazy));
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (disposed)
+        {
+            return;
+        }
+        disposed = true;
+        foreach (var session in sessions.Values.Where(s => s.IsValueCreated))
+        {
+            session.Value.Dispose();
+        }
+        sessions.Clear();
+    }
+
+    private OrtSession CreateSession(string path)
+    {
+        var session = OrtSession.FromFile(path, sessionOptions);
+        foreach (var warning in session.ProviderWarnings)
+        {
+            LogProviderWarning(logger, path, warning);
+        }
+        LogSessionCreated(logger, path, string.Join(", ", session.ExecutionProviders), sessionOptions.IntraOpThreads);
+        return session;
+    }
+
+    private sealed record RunPlan(int? FixedBatch);
+
+    private static RunPlan Plan(OrtSession session, BackboneInfo backbone, string modelPath)
+    {
+        var pre = backbone.Preprocessing;
+        var input = session.Inputs.FirstOrDefault(i => i.Name == backbone.InputName)
+            ?? throw new InvalidOperationException($"Model {modelPath} has no input '{backbone.InputName}' (backbone {backbone.Id}); its inputs are: {string.Join("; ", session.Inputs)}.");
+        if (session.Outputs.All(o => o.Name != backbone.FeatureOutputName))
+        {
+            throw new InvalidOperationException($"Model {modelPath} has no output '{backbone.FeatureOutputName}' (backbone {backbone.Id}); its outputs are: {string.Join("; ", session.Outputs)}.");
+        }
+        long[] expected = pre.Layout == TensorLayout.Nchw ? [-1, 3, pre.Height, pre.Width] : [-1, pre.Height, pre.Width, 3];
+        var fits = input.ElementType == OrtElementType.Float && input.Shape.Count == 4
+            && Enumerable.Range(1, 3).All(d => input.Shape[d] < 0 || input.Shape[d] == expected[d]);
+        if (!fits)
+        {
+            throw new InvalidOperationException($"Model {modelPath} input {input} does not take {pre.Layout} float images of {pre.Width}x{pre.Height} as backbone {backbone.Id} declares.");
+        }
+        return new RunPlan(input.Shape[0] > 0 ? (int)input.Shape[0] : null);
+    }
+
+    private static void FillInput(IReadOnlyList<RgbImage> images, int start, int count, Preprocessing pre, float[] buffer, int perImage)
+    {
+        if (count == 1)
+        {
+            ImageTensorWriter.Write(images[start].Pixels, pre, buffer.AsSpan(0, perImage));
+            return;
+        }
+        Parallel.For(0, count, i => ImageTensorWriter.Write(images[start + i].Pixels, pre, buffer.AsSpan(i * perImage, perImage)));
+    }
+
+    /// <summary>Reduces [n, D], [n, D, 1, 1], [n, D, H, W] or [n, H, W, D] features to [n, D] by mean pooling.</summary>
+    private static void Pool(OrtValue features, BackboneInfo backbone, int count, Span<float> destination)
+    {
+        var shape = features.Shape;
+        var dimension = backbone.FeatureDimension;
+        var data = features.GetData<float>();
+        var perImage = (int)(features.ElementCount / shape[0]);
+        if (shape.Count == 2 && shape[1] == dimension)
+        {
+            data[..(count * dimension)].CopyTo(destination);
+            return;
+        }
+        if (shape.Count == 4 && shape[1] == dimension)
+        {
+            var area = (int)(shape[2] * shape[3]);
+            for (var n = 0; n < count; n++)
+            {
+                var image = data.Slice(n * perImage, perImage);
+                for (var d = 0; d < dimension; d++)
+                {
+                    destination[n * dimension + d] = TensorPrimitives.Sum(image.Slice(d * area, area)) / area;
+                }
+            }
+            return;
+        }
+        if (shape.Count == 4 && shape[3] == dimension)
+        {
+            var area = (int)(shape[1] * shape[2]);
+            for (var n = 0; n < count; n++)
+            {
+                var image = data.Slice(n * perImage, perImage);
+                var row = destination.Slice(n * dimension, dimension);
+                row.Clear();
+                for (var position = 0; position < area; position++)
+                {
+                    TensorPrimitives.Add(row, image.Slice(position * dimension, dimension), row);
+                }
+                TensorPrimitives.Multiply(row, 1f / area, row);
+            }
+            return;
+        }
+        throw new InvalidOperationException($"Backbone {backbone.Id} output '{backbone.FeatureOutputName}' has shape [{string.Join(", ", shape)}], which is not [N, {dimension}], [N, {dimension}, H, W] or [N, H, W, {dimension}].");
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "ONNX Runtime session for {ModelPath}: {Warning}")]
+    private static partial void LogProviderWarning(ILogger logger, string modelPath, string warning);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "ONNX Runtime session for {ModelPath} on {Providers} with {Threads} intra-op threads")]
+    private static partial void LogSessionCreated(ILogger logger, string modelPath, string providers, int threads);
+}

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using VisionConsole.Trainer.Native.Ort;
+
+namespace VisionConsole.Trainer.Embedding;
+
+/// <summary>Registers ONNX Runtime feature extraction.</summary>
+public static class EmbeddingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds <see cref="OrtOptions"/> (section <c>Ort</c>) and <see cref="EmbeddingOptions"/> (section
+    /// <c>Embedding</c>) and registers the one <see cref="EmbeddingService"/>.
+    /// </summary>
+    public static IServiceCollection AddEmbedding(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.Configure<OrtOptions>(configuration.GetSection(OrtOptions.SectionName));
+        services.Configure<EmbeddingOptions>(configuration.GetSection(EmbeddingOptions.SectionName));
+        services.AddSingleton<EmbeddingService>();
+        return services;
+    }
+}

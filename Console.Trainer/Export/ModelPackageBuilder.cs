@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using System.IO.Compression;
+using VisionConsole.Domain;
+using VisionConsole.Trainer.Jobs;
+using VisionConsole.Trainer.Training;
+using VisionConsole.Trainer.Zoo;
+
+namespace VisionConsole.Trainer.Export;
+
+/// <summary>
+/// The download zip of a model version (<see cref="ModelPackageWriter"/>'s layout), <c>package.zip</c> in the version
+/// folder: the training's export step writes it (<see cref="ClassifierModelExporter"/>). For a version without it, made
+/// on first use: when <c>model.onnx</c> and <c>tfjs/</c> are there they are zipped as they are; otherwise the version's head (<c>head.json</c>) is exported on the backbone it was
+/// trained on. Test-time flip (<c>mobile-high-accuracy-1</c>) is a prediction-time average the single exported graph
+/// does not contain: the exported model scores the image as it is.
+/// </summary>
+public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options)
+{
+    /// <summary>The zip's file name in the version folder.</summary>
+    public const string PackageFile = ClassifierModelExporter.PackageFile;
+
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The path of the version's zip, made on first use (one build at a time per version).
+    /// </summary>
+    /// <param name="versionFolder">The version folder relative to the data folder (<c>models/{id}/v{n}</c>).</param>
+    /// <param name="cancellationToken">Stops the wait and the backbone download.</param>
+    /// <exception cref="NotFoundException">The folder has no model files.</exception>
+    /// <exception cref="DomainException"><c>export-unsupported</c>: the version's backbone cannot be exported.</exception>
+    public async Task<string> GetPackageAsync(string versionFolder, CancellationToken cancellationToken = default)
+    {
+        var folder = Path.GetFullPath(Path.Combine(options.DataFolder, versionFolder));
+        var zipPath = Path.Combine(folder, PackageFile);
+        if (File.Exists(zipPath))
+        {
+            return zipPath;
+        }
+        var gate = _locks.GetOrAdd(folder, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!File.Exists(zipPath))
+            {
+                await BuildAsync(folder, zipPath, cancellationToken).ConfigureAwait(false);
+            }
+            return zipPath;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>The <c>manifest.json</c> bytes inside a package zip.</summary>
+    public static byte[] ReadManifest(string zipPath)
+    {
+        using var zip = ZipFile.OpenRead(zipPath);
+        var entry = zip.GetEntry(ModelPackageWriter.ManifestEntry)
+            ?? throw new InvalidDataException($"{zipPath} has no {ModelPackageWriter.ManifestEntry}.");
+        using var stream = entry.Open();
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    private async Task BuildAsync(string folder, string zipPath, CancellationToken cancellationToken)
+    {
+        var labelsPath = Path.Combine(folder, ClassifierFiles.LabelsFile);
+        if (!File.Exists(labelsPath))
+        {
+            throw new NotFoundException($"The files of model version folder {folder}");
+        }
+        var labels = (await File.ReadAllLinesAsync(labelsPath, cancellationToken).ConfigureAwait(false)).Where(l => l.Length > 0).ToList();
+        var onnxPath = Path.Combine(folder, ModelPackageWriter.ModelEntry);
+        var tfjsFolder = Path.Combine(folder, ModelPackageWriter.TfjsFolder);
+        var temp = Path.Combine(folder, $".{PackageFile}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            if (File.Exists(onnxPath) && File.Exists(Path.Combine(tfjsFolder, TfjsGraphModelWriter.ModelFileName)))
+            {
+                var onnx = await File.ReadAllBytesAsync(onnxPath, cancellationToken).ConfigureAwait(false);
+                await using var stream = File.Create(temp);
+                ModelPackageWriter.Write(stream, onnx, labels, tfjsFolder, PackageModelType.ImageLabeling);
+            }
+            else
+            {
+                var (head, record) = await ClassifierFiles.ReadAsync(folder, cancellationToken).ConfigureAwait(false);
+                if (record.BackboneId != ModelTypePresets.MobileNetV2Int8)
+                {
+                    throw new DomainException("export-unsupported", $"Models on backbone '{record.BackboneId}' cannot be exported yet; only {ModelTypePresets.MobileNetV2Int8} can.");
+                }
+                var backbone = ClassifierBackbone.MobileNetV2Int8(await zoo.GetModelPathAsync(record.BackboneId, cancellationToken).ConfigureAwait(false));
+                var exported = ClassifierModelExporter.ToExportHead(head, labels);
+                exported.Validate(backbone.FeatureDimension);
+                await Task.Run(() =>
+                {
+                    using var stream = File.Create(temp);
+                    ModelPackageWriter.WriteClassifier(stream, backbone, exported);
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            File.Move(temp, zipPath, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+}

@@ -1,0 +1,429 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VisionConsole.Domain;
+using VisionConsole.Domain.Auditing;
+using VisionConsole.Domain.Datasets;
+using VisionConsole.Domain.Imaging;
+using VisionConsole.Domain.Metrics;
+using VisionConsole.Domain.Models;
+using VisionConsole.Domain.Storage;
+using VisionConsole.Domain.Training;
+using VisionConsole.Trainer.Training;
+using VisionConsole.Trainer.Zoo;
+
+namespace VisionConsole.Trainer.Jobs;
+
+/// <summary>What a finished training produced.</summary>
+/// <param name="ModelId">The new model.</param>
+/// <param name="ModelVersionId">Its version.</param>
+/// <param name="StopReason"><c>converged</c>, <c>budget-reached</c> or <c>epoch-limit</c>.</param>
+/// <param name="EmbeddingsComputed">Backbone runs (image views not in the feature cache).</param>
+/// <param name="EmbeddingsCached">Image views served by the feature cache.</param>
+/// <param name="Top1Accuracy">Top-1 accuracy on the evaluation images.</param>
+/// <param name="Elapsed">Wall-clock time of the whole job.</param>
+public sealed record TrainingJobResult(long ModelId, long ModelVersionId, string StopReason, int EmbeddingsComputed, int EmbeddingsCached, double? Top1Accuracy, TimeSpan Elapsed);
+
+/// <summary>
+/// Trains an image classifier from a dataset: plan, features (cached per sha256, backbone and view), head with
+/// early stopping, evaluation on images never used for fitting or stopping, files written to a staging folder,
+/// export, and one transaction that creates the model, its version and evaluation and completes the operation.
+/// Cancellation is honoured between images, between batches and before the commit; nothing of a cancelled or
+/// failed run is left behind (the staging folder is deleted).
+/// </summary>
+public sealed partial class ClassificationTrainingJob(
+    IDbContextFactory<ConsoleDbContext> contextFactory,
+    IImageStore store,
+    FeatureExtractor extractor,
+    FeatureCache cache,
+    IModelZoo zoo,
+    IEnumerable<IModelExporter> exporters,
+    ConsoleOptions consoleOptions,
+    IOptions<TrainerOptions> trainerOptions,
+    TimeProvider time,
+    ILogger<ClassificationTrainingJob> logger)
+{
+    private static readonly JsonSerializerOptions Json = ClassifierFiles.Json;
+
+    /// <summary>Runs the training of operation <paramref name="operationId"/> (which must be Running) to its commit.</summary>
+    /// <exception cref="OperationCanceledException">Cancelled; nothing was saved.</exception>
+    public async Task<TrainingJobResult> RunAsync(long operationId, TrainingRequest request, IProgress<TrainingProgress> progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(progress);
+        var options = trainerOptions.Value;
+        var clock = Stopwatch.StartNew();
+        var budget = options.ResolveBudget(request);
+        var reporter = new Reporter(progress, clock);
+        reporter.Phase(TrainingPhase.Preparing, "reading the dataset");
+
+        TrainingPlan plan;
+        string createdBy;
+        await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            plan = await TrainingPlan.BuildAsync(db, request, consoleOptions.DataFolder, cancellationToken).ConfigureAwait(false);
+            createdBy = await db.TrainingOperations.Where(o => o.Id == operationId).Select(o => o.CreatedBy).FirstAsync(cancellationToken).ConfigureAwait(false);
+        }
+        TrainedHead? baseHead = null;
+        if (plan.BaseVersionFolder is { } baseFolder)
+        {
+            (baseHead, _) = await ClassifierFiles.ReadAsync(baseFolder, cancellationToken).ConfigureAwait(false);
+        }
+
+        var backbone = await ResolveBackboneAsync(plan.Preset, cancellationToken).ConfigureAwait(false);
+        var trainViews = plan.Preset.TrainingViews.Select(ImageView.Parse).ToArray();
+        var evalViews = ClassifierPredictor.PredictionViews(plan.Preset);
+
+        // Features: every view of every image, into the cache.
+        var work = plan.Train.Select(i => (Image: i, Views: (IReadOnlyList<ImageView>)trainViews))
+            .Concat(plan.Validation.Concat(plan.Test).Select(i => (Image: i, Views: evalViews)))
+            .ToList();
+        var unreadable = await EmbedAllAsync(work, backbone, reporter, cancellationToken).ConfigureAwait(false);
+        var train = plan.Train.Where(i => !unreadable.Contains(i.Id)).ToList();
+        var validation = plan.Validation.Where(i => !unreadable.Contains(i.Id)).ToList();
+        var test = plan.Test.Where(i => !unreadable.Contains(i.Id)).ToList();
+
+        // Stop on VALIDATION only when TEST is there to evaluate on; otherwise stop on a TRAIN hold-out and
+        // evaluate on VALIDATION, so the evaluation never sees an image that fitting or stopping used.
+        var stopOnValidation = test.Count > 0 && validation.Count > 0;
+        var evaluation = test.Count > 0 ? test : validation;
+        if (evaluation.Count == 0)
+        {
+            throw new DomainException("invalid-training", "No VALIDATION or TEST image could be read; there is nothing to evaluate on.");
+        }
+
+        reporter.Phase(TrainingPhase.Training, "training the head");
+        var dimension = backbone.Info.FeatureDimension;
+        var classCount = plan.Labels.Count;
+        var trainSet = BuildSet(train, trainViews, backbone, dimension, classCount);
+        var validationSet = stopOnValidation ? BuildSet(validation, [evalViews[0]], backbone, dimension, classCount) : null;
+        var remaining = budget - clock.Elapsed;
+        var headOptions = plan.Preset.HeadOptions(plan.MultiLabel ? HeadOutput.Sigmoid : HeadOutput.Softmax) with
+        {
+            TimeBudget = remaining > options.MinimumHeadTime ? remaining : options.MinimumHeadTime,
+            InitialHead = baseHead,
+        };
+        var headProgress = new SynchronousProgress<HeadTrainingProgress>(p => reporter.Epoch(p, headOptions.TimeBudget));
+        var trained = HeadTrainer.Train(trainSet, validationSet, headOptions, headProgress, cancellationToken);
+        if (trained.StopReason == TrainingStopReason.Cancelled)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+
+        reporter.Phase(TrainingPhase.Evaluating, $"evaluating on {evaluation.Count} {(test.Count > 0 ? "TEST" : "VALIDATION")} images");
+        var rule = plan.MultiLabel ? PredictionRule.Independent : PredictionRule.TopOne;
+        var evaluated = new List<EvaluatedImage>(evaluation.Count);
+        foreach (var image in evaluation)
+        {
+            var features = evalViews.Select(v => Read(backbone, v, image.Sha256, dimension)).ToArray();
+            evaluated.Add(new EvaluatedImage(image.Id, image.Sha256, image.FileName, image.Labels, ClassifierPredictor.Score(trained.Head, features)));
+        }
+        var metrics = new ClassificationEvaluation(plan.Labels, evaluated.Select(e => new ScoredImage(e.ImageId, e.TrueLabels, e.Scores)).ToArray(), rule);
+        var report = metrics.Report();
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var stopReason = trained.StopReason switch
+        {
+            TrainingStopReason.Converged => "converged",
+            TrainingStopReason.BudgetReached => "budget-reached",
+            _ => "epoch-limit",
+        };
+        var record = new TrainingRecord(
+            plan.Preset.Id, backbone.Info.Id, backbone.InputSide, plan.Preset.TestTimeFlip, plan.MultiLabel, plan.Labels,
+            ToMilliNodeHours(budget), ToMilliNodeHours(clock.Elapsed), stopReason, trained.EpochsCompleted, plan.BaseModelId,
+            report.SuggestedThreshold.Threshold, train.Count, stopOnValidation ? validation.Count : 0, evaluation.Count,
+            test.Count > 0 ? "TEST" : "VALIDATION")
+        {
+            PredictionViews = evalViews.Select(v => v.Id).ToArray(),
+        };
+
+        var staging = Path.Combine(consoleOptions.DataFolder, "models", ".staging", $"op-{operationId.ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}");
+        try
+        {
+            await ClassifierFiles.WriteAsync(staging, plan.Labels, trained.Head, record, cancellationToken).ConfigureAwait(false);
+            ExportedModelFiles? exported = null;
+            var exporter = exporters.LastOrDefault();
+            if (exporter is not null)
+            {
+                reporter.Phase(TrainingPhase.Exporting, "exporting model.onnx");
+                exported = await exporter.ExportClassifierAsync(
+                    new ClassifierExportRequest(staging, plan.Labels, trained.Head, backbone.Info, backbone.ModelPath, plan.Preset, plan.MultiLabel),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+
+            reporter.Phase(TrainingPhase.Saving, "saving the model");
+            var done = reporter.Snapshot(TrainingPhase.Done, $"done: top-1 {report.Top1Accuracy:0.###} on {evaluation.Count} images, {stopReason}");
+            var (modelId, versionId) = await CommitAsync(operationId, request, plan, createdBy, staging, exported, report, evaluated, stopReason, done, cancellationToken).ConfigureAwait(false);
+            progress.Report(done);
+            var result = new TrainingJobResult(modelId, versionId, stopReason, reporter.Computed, reporter.Cached, report.Top1Accuracy, clock.Elapsed);
+            LogTrained(operationId, modelId, plan.Preset.Id, result.Top1Accuracy, evaluation.Count, stopReason, clock.Elapsed.TotalSeconds, reporter.Computed, reporter.Cached);
+            return result;
+        }
+        finally
+        {
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Milli node hours as AutoML counts them, from wall-clock time (3.6 s each).</summary>
+    public static long ToMilliNodeHours(TimeSpan wallClock) =>
+        (long)Math.Ceiling(wallClock.TotalSeconds / TrainingRequest.SecondsPerMilliNodeHour);
+
+    private async Task<ReadyBackbone> ResolveBackboneAsync(ModelTypePreset preset, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadyAsync(preset.BackboneId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && preset.FallbackBackboneId != preset.BackboneId)
+        {
+            LogBackboneFallback(ex, preset.BackboneId, preset.FallbackBackboneId);
+            return await ReadyAsync(preset.FallbackBackboneId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<ReadyBackbone> ReadyAsync(string backboneId, CancellationToken cancellationToken)
+    {
+        var info = zoo.Catalog.FirstOrDefault(b => b.Id == backboneId)
+            ?? throw new InvalidOperationException($"The model zoo has no backbone '{backboneId}'.");
+        var path = await zoo.GetModelPathAsync(backboneId, cancellationToken).ConfigureAwait(false);
+        return new ReadyBackbone(info, path);
+    }
+
+    /// <summary>Makes sure every (image, view) has cached features; returns the ids of images that could not be decoded.</summary>
+    private async Task<HashSet<long>> EmbedAllAsync(
+        List<(PlannedImage Image, IReadOnlyList<ImageView> Views)> work, ReadyBackbone backbone, Reporter reporter, CancellationToken cancellationToken)
+    {
+        var dimension = backbone.Info.FeatureDimension;
+        var backboneId = backbone.Info.Id;
+        var unreadable = new HashSet<long>();
+        reporter.StartEmbedding(work.Count);
+        var chunkSize = Math.Max(1, trainerOptions.Value.EmbeddingChunkImages);
+        for (var start = 0; start < work.Count; start += chunkSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var chunk = work.Skip(start).Take(chunkSize).ToList();
+            var pending = new List<(PlannedImage Image, ImageView[] Missing, byte[] Bytes)>();
+            var cached = 0;
+            foreach (var (image, views) in chunk)
+            {
+                var missing = views.Where(v => !cache.Contains(backboneId, v.Id, image.Sha256, dimension)).ToArray();
+                cached += views.Count - missing.Length;
+                if (missing.Length > 0)
+                {
+                    pending.Add((image, missing, await store.ReadOriginalAsync(image.Sha256, cancellationToken).ConfigureAwait(false)));
+                }
+            }
+            if (pending.Count > 0)
+            {
+                // Decode and render the chunk's images in parallel, then one backbone run over all their views.
+                var rendered = new IReadOnlyList<RgbImage>?[pending.Count];
+                Parallel.For(0, pending.Count, new ParallelOptions { CancellationToken = cancellationToken }, k =>
+                {
+                    try
+                    {
+                        rendered[k] = extractor.Render(pending[k].Bytes, backbone, pending[k].Missing);
+                    }
+                    catch (ImageRejectedException ex)
+                    {
+                        LogUnreadable(pending[k].Image.Id, pending[k].Image.FileName, ex.Message);
+                    }
+                });
+                var batch = new List<RgbImage>();
+                var owners = new List<(string Sha, string View)>();
+                for (var k = 0; k < pending.Count; k++)
+                {
+                    if (rendered[k] is not { } views)
+                    {
+                        unreadable.Add(pending[k].Image.Id);
+                        continue;
+                    }
+                    for (var v = 0; v < views.Count; v++)
+                    {
+                        batch.Add(views[v]);
+                        owners.Add((pending[k].Image.Sha256, pending[k].Missing[v].Id));
+                    }
+                }
+                if (batch.Count > 0)
+                {
+                    var features = extractor.Embed(backbone, batch, cancellationToken);
+                    for (var i = 0; i < features.Length; i++)
+                    {
+                        cache.Add(backboneId, owners[i].View, owners[i].Sha, features[i]);
+                    }
+                }
+                reporter.Embedded(chunk.Count, batch.Count, cached, unreadable.Count);
+            }
+            else
+            {
+                reporter.Embedded(chunk.Count, 0, cached, unreadable.Count);
+            }
+        }
+        return unreadable;
+    }
+
+    private FeatureSet BuildSet(IReadOnlyList<PlannedImage> images, IReadOnlyList<ImageView> views, ReadyBackbone backbone, int dimension, int classCount)
+    {
+        var features = new List<float[]>(images.Count * views.Count);
+        var labels = new List<IReadOnlyList<int>>(features.Capacity);
+        var groups = new List<string?>(features.Capacity);
+        foreach (var image in images)
+        {
+            foreach (var view in views)
+            {
+                features.Add(Read(backbone, view, image.Sha256, dimension));
+                labels.Add(image.Labels);
+                groups.Add(image.Sha256);
+            }
+        }
+        return new FeatureSet(features, labels, classCount, groups);
+    }
+
+    private float[] Read(ReadyBackbone backbone, ImageView view, string sha256, int dimension)
+    {
+        var vector = new float[dimension];
+        if (!cache.TryGet(backbone.Info.Id, view.Id, sha256, dimension, vector))
+        {
+            throw new InvalidOperationException($"Features of image {sha256} view {view.Id} ({backbone.Info.Id}) are missing from the cache after embedding.");
+        }
+        return vector;
+    }
+
+    private async Task<(long ModelId, long VersionId)> CommitAsync(
+        long operationId, TrainingRequest request, TrainingPlan plan, string createdBy, string staging, ExportedModelFiles? exported,
+        EvaluationReport report, IReadOnlyList<EvaluatedImage> evaluated, string stopReason, TrainingProgress done, CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var operation = await db.TrainingOperations.FirstAsync(o => o.Id == operationId, cancellationToken).ConfigureAwait(false);
+        if (operation.State == OperationState.Cancelling)
+        {
+            throw new OperationCanceledException($"Operation {operationId} was cancelled before its model was saved.");
+        }
+        var now = time.GetUtcNow();
+        var model = new Model(plan.ProjectId, plan.DatasetId, request.DisplayName, plan.Kind, plan.Labels, createdBy, now);
+        db.Models.Add(model);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+
+        var relative = Path.Combine("models", model.Id.ToString(CultureInfo.InvariantCulture), "v1");
+        var files = new ModelFiles(
+            Path.Combine(relative, exported?.ModelFile ?? ClassifierFiles.HeadFile),
+            Path.Combine(relative, ClassifierFiles.LabelsFile),
+            exported?.TfjsFolder is { } tfjs ? Path.Combine(relative, tfjs) : null);
+        var version = model.AddVersion(plan.Preset.Id, files, operationId, now);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+
+        var final = Path.Combine(consoleOptions.DataFolder, relative);
+        if (Directory.Exists(final))
+        {
+            // Left by a commit that failed after its move (the ids were never committed, so they are reused).
+            Directory.Delete(final, recursive: true);
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+        Directory.Move(staging, final);
+        try
+        {
+            db.Evaluations.Add(new Evaluation(version.Id, JsonSerializer.Serialize(report, Json), JsonSerializer.Serialize(evaluated, Json), now));
+            operation.ReportProgress(JsonSerializer.Serialize(done, Json));
+            operation.Complete(version.Id, stopReason, now);
+            db.AuditEvents.Add(AuditEvent.Of(createdBy, now, "model", model.Id, "created", null, new { model.DisplayName, plan.DatasetId, plan.Preset.Id, operationId, stopReason }));
+            // Past this point the work is done: a cancel arriving now loses to the commit (the entity allows it).
+            await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            Directory.Delete(final, recursive: true);
+            // The operation changed under us: a cancel request. Treat it as one; nothing is kept.
+            throw new OperationCanceledException($"Operation {operationId} changed while its model was being saved.");
+        }
+        catch
+        {
+            Directory.Delete(final, recursive: true);
+            throw;
+        }
+        return (model.Id, version.Id);
+    }
+
+    /// <summary>Progress that runs the handler on the reporting thread (<see cref="Progress{T}"/> would post it elsewhere).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> handler) : IProgress<T>
+    {
+        public void Report(T value) => handler(value);
+    }
+
+    /// <summary>Builds <see cref="TrainingProgress"/> reports with counts, history and ETA.</summary>
+    private sealed class Reporter(IProgress<TrainingProgress> sink, Stopwatch clock)
+    {
+        private readonly List<EpochPoint> _history = [];
+        private TrainingPhase _phase = TrainingPhase.Preparing;
+        private TimeSpan _phaseStart;
+        private int _done;
+        private int _total;
+        private int _unreadable;
+        private int _maxEpochs;
+
+        public int Computed { get; private set; }
+
+        public int Cached { get; private set; }
+
+        public void Phase(TrainingPhase phase, string message)
+        {
+            _phase = phase;
+            _phaseStart = clock.Elapsed;
+            Send(null, message);
+        }
+
+        public void StartEmbedding(int total)
+        {
+            _total = total;
+            Phase(TrainingPhase.Embedding, $"embedding 0/{total}");
+        }
+
+        public void Embedded(int images, int computed, int cached, int unreadable)
+        {
+            _done += images;
+            Computed += computed;
+            Cached += cached;
+            _unreadable = unreadable;
+            var spent = (clock.Elapsed - _phaseStart).TotalSeconds;
+            double? eta = _done == 0 ? null : spent / _done * (_total - _done);
+            var skipped = _unreadable > 0 ? $", {_unreadable} unreadable skipped" : string.Empty;
+            Send(eta, $"embedding {_done}/{_total}{skipped}");
+        }
+
+        public void Epoch(HeadTrainingProgress epoch, TimeSpan? budget)
+        {
+            _maxEpochs = epoch.MaxEpochs;
+            _history.Add(new EpochPoint(epoch.Epoch, epoch.TrainLoss, epoch.ValidationLoss, epoch.ValidationAccuracy));
+            var spent = (clock.Elapsed - _phaseStart).TotalSeconds;
+            var perEpoch = spent / epoch.Epoch;
+            var byEpochs = perEpoch * (epoch.MaxEpochs - epoch.Epoch);
+            double? eta = budget is { } b ? Math.Min(byEpochs, Math.Max(0, b.TotalSeconds - spent)) : byEpochs;
+            var accuracy = epoch.ValidationAccuracy is { } a ? $", val acc {a:0.###}" : string.Empty;
+            Send(eta, $"epoch {epoch.Epoch}: loss {epoch.TrainLoss:0.####}{accuracy}");
+        }
+
+        public TrainingProgress Snapshot(TrainingPhase phase, string message) => new(
+            phase, _done, _total, Computed, Cached, _history.Count == 0 ? 0 : _history[^1].Epoch, _maxEpochs,
+            _history.ToArray(), clock.Elapsed.TotalSeconds, phase == TrainingPhase.Done ? 0 : null, message);
+
+        private void Send(double? eta, string message) => sink.Report(Snapshot(_phase, message) with { EtaSeconds = eta });
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backbone {Backbone} is not available; using {Fallback}")]
+    private partial void LogBackboneFallback(Exception exception, string backbone, string fallback);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {ImageId} ({FileName}) cannot be decoded and is left out of training: {Reason}")]
+    private partial void LogUnreadable(long imageId, string fileName, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId} trained model {ModelId} ({ModelType}): top-1 {Top1} on {Images} images, {StopReason}, {Seconds:0.0} s, {Computed} embeddings computed, {Cached} cached")]
+    private partial void LogTrained(long operationId, long modelId, string modelType, double? top1, int images, string stopReason, double seconds, int computed, int cached);
+}

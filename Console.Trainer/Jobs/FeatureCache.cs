@@ -1,0 +1,223 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+using VisionConsole.Domain;
+
+namespace VisionConsole.Trainer.Jobs;
+
+/// <summary>
+/// Backbone features on disk, keyed by (image sha256, backbone id, view id), so a second training on the same
+/// images never runs the backbone again.
+/// </summary>
+/// <remarks>
+/// One append-only file per (backbone, view): <c>&lt;data&gt;/features/{backbone}/{view}.f32</c>, a 16-byte header
+/// (<c>VCFC</c>, format version, dimension, reserved) then fixed-size records of the raw 32-byte sha256 and
+/// the vector's floats. The index (sha256 to offset) is rebuilt by reading the keys when a file is first used
+/// (10k images: 10k reads of 32 bytes). A record torn by a crash is cut off on open. Features are a
+/// derived cache: deleting the folder only costs a recomputation.
+/// </remarks>
+public sealed class FeatureCache : IDisposable
+{
+    private const int HeaderBytes = 16;
+    private const int KeyBytes = 32;
+    private const int FormatVersion = 1;
+    private static readonly byte[] Magic = "VCFC"u8.ToArray();
+
+    private readonly string _root;
+    private readonly ConcurrentDictionary<(string Backbone, string View), Lazy<Store>> _stores = new();
+    private long _writes;
+    private long _hits;
+    private bool _disposed;
+
+    /// <summary>Creates the cache under <c>&lt;data&gt;/features</c>.</summary>
+    public FeatureCache(ConsoleOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _root = Path.Combine(options.DataFolder, "features");
+    }
+
+    /// <summary>Vectors written since start-up: each is one backbone run that the cache did not spare.</summary>
+    public long WriteCount => Interlocked.Read(ref _writes);
+
+    /// <summary>Vectors served from the cache since start-up.</summary>
+    public long HitCount => Interlocked.Read(ref _hits);
+
+    /// <summary>Copies the cached vector into <paramref name="destination"/>; false when it is not cached.</summary>
+    public bool TryGet(string backboneId, string viewId, string sha256, int dimension, Span<float> destination)
+    {
+        if (destination.Length != dimension)
+        {
+            throw new ArgumentException($"The destination holds {destination.Length} floats; the dimension is {dimension}.", nameof(destination));
+        }
+        var store = GetStore(backboneId, viewId, dimension);
+        if (!store.TryGet(sha256, MemoryMarshal.AsBytes(destination)))
+        {
+            return false;
+        }
+        Interlocked.Increment(ref _hits);
+        return true;
+    }
+
+    /// <summary>True when the vector is cached (no read).</summary>
+    public bool Contains(string backboneId, string viewId, string sha256, int dimension) =>
+        GetStore(backboneId, viewId, dimension).Contains(sha256);
+
+    /// <summary>Appends a vector unless one is already cached for the key.</summary>
+    public void Add(string backboneId, string viewId, string sha256, ReadOnlySpan<float> vector)
+    {
+        var store = GetStore(backboneId, viewId, vector.Length);
+        if (store.Add(sha256, MemoryMarshal.AsBytes(vector)))
+        {
+            Interlocked.Increment(ref _writes);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        foreach (var store in _stores.Values.Where(s => s.IsValueCreated))
+        {
+            store.Value.Dispose();
+        }
+        _stores.Clear();
+    }
+
+    private Store GetStore(string backboneId, string viewId, int dimension)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        CheckName(backboneId, nameof(backboneId));
+        CheckName(viewId, nameof(viewId));
+        var lazy = _stores.GetOrAdd((backboneId, viewId), key => new Lazy<Store>(() =>
+            new Store(Path.Combine(_root, key.Backbone, key.View + ".f32"), dimension)));
+        var store = lazy.Value;
+        if (store.Dimension != dimension)
+        {
+            throw new InvalidOperationException($"Feature cache {store.Path} holds {store.Dimension}-d vectors; {dimension}-d was asked for.");
+        }
+        return store;
+    }
+
+    private static void CheckName(string name, string parameter)
+    {
+        if (string.IsNullOrEmpty(name) || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') || name.Contains("..", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{name}' cannot name a feature cache file.", parameter);
+        }
+    }
+
+    private static byte[] KeyOf(string sha256)
+    {
+        if (sha256 is not { Length: 64 })
+        {
+            throw new ArgumentException($"'{sha256}' is not a hex sha256.", nameof(sha256));
+        }
+        return Convert.FromHexString(sha256);
+    }
+
+    private sealed class Store : IDisposable
+    {
+        private readonly SafeFileHandle _file;
+        private readonly Dictionary<string, long> _index = new(StringComparer.Ordinal);
+        private readonly Lock _gate = new();
+        private readonly int _recordBytes;
+        private long _length;
+
+        public Store(string path, int dimension)
+        {
+            Path = path;
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+            _file = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+            var length = RandomAccess.GetLength(_file);
+            Span<byte> header = stackalloc byte[HeaderBytes];
+            if (length < HeaderBytes)
+            {
+                Magic.CopyTo(header);
+                BitConverter.TryWriteBytes(header[4..], FormatVersion);
+                BitConverter.TryWriteBytes(header[8..], dimension);
+                RandomAccess.SetLength(_file, 0);
+                RandomAccess.Write(_file, header, 0);
+                length = HeaderBytes;
+                Dimension = dimension;
+            }
+            else
+            {
+                RandomAccess.Read(_file, header, 0);
+                if (!header[..4].SequenceEqual(Magic) || BitConverter.ToInt32(header[4..]) != FormatVersion)
+                {
+                    throw new InvalidOperationException($"{path} is not a feature cache file of format {FormatVersion}; delete it to rebuild the cache.");
+                }
+                Dimension = BitConverter.ToInt32(header[8..]);
+            }
+            _recordBytes = KeyBytes + Dimension * sizeof(float);
+            var whole = (length - HeaderBytes) / _recordBytes;
+            _length = HeaderBytes + whole * _recordBytes;
+            if (_length != length)
+            {
+                // A record torn by a crash: drop it, it is recomputed on demand.
+                RandomAccess.SetLength(_file, _length);
+            }
+            var key = new byte[KeyBytes];
+            for (long offset = HeaderBytes; offset < _length; offset += _recordBytes)
+            {
+                RandomAccess.Read(_file, key, offset);
+                _index[Convert.ToHexStringLower(key)] = offset + KeyBytes;
+            }
+        }
+
+        public string Path { get; }
+
+        public int Dimension { get; }
+
+        public bool Contains(string sha256)
+        {
+            lock (_gate)
+            {
+                return _index.ContainsKey(sha256);
+            }
+        }
+
+        public bool TryGet(string sha256, Span<byte> destination)
+        {
+            long offset;
+            lock (_gate)
+            {
+                if (!_index.TryGetValue(sha256, out offset))
+                {
+                    return false;
+                }
+            }
+            var read = RandomAccess.Read(_file, destination, offset);
+            if (read != destination.Length)
+            {
+                throw new IOException($"Feature cache {Path} ended inside the record of {sha256}.");
+            }
+            return true;
+        }
+
+        public bool Add(string sha256, ReadOnlySpan<byte> vector)
+        {
+            var key = KeyOf(sha256);
+            var record = new byte[_recordBytes];
+            key.CopyTo(record, 0);
+            vector.CopyTo(record.AsSpan(KeyBytes));
+            lock (_gate)
+            {
+                if (_index.ContainsKey(sha256))
+                {
+                    return false;
+                }
+                RandomAccess.Write(_file, record, _length);
+                _index[sha256] = _length + KeyBytes;
+                _length += _recordBytes;
+                return true;
+            }
+        }
+
+        public void Dispose() => _file.Dispose();
+    }
+}

@@ -1,0 +1,41 @@
+using VisionConsole.Trainer.Training;
+using VisionConsole.Trainer.Zoo;
+
+namespace VisionConsole.Trainer.Jobs;
+
+/// <summary>What a trained classifier is made of, for an exporter to turn into deployable files.</summary>
+/// <param name="OutputFolder">The (staging) folder of the model version; exporters write their files here.</param>
+/// <param name="Labels">The labels in output order (also in <c>dict.txt</c> there).</param>
+/// <param name="Head">The trained head (standardization and dense layers).</param>
+/// <param name="Backbone">The zoo backbone the head was trained on.</param>
+/// <param name="BackboneModelPath">The backbone's ready ONNX file (features exposed).</param>
+/// <param name="Preset">The model type.</param>
+/// <param name="MultiLabel">Sigmoid (true) or softmax (false) output.</param>
+public sealed record ClassifierExportRequest(
+    string OutputFolder,
+    IReadOnlyList<string> Labels,
+    TrainedHead Head,
+    BackboneInfo Backbone,
+    string BackboneModelPath,
+    ModelTypePreset Preset,
+    bool MultiLabel);
+
+/// <summary>The files an exporter wrote, relative to <see cref="ClassifierExportRequest.OutputFolder"/>.</summary>
+/// <param name="ModelFile">The single ONNX model (for example <c>model.onnx</c>).</param>
+/// <param name="TfjsFolder">The TF.js graph model folder, when written.</param>
+/// <param name="PackageFile">The download zip (<c>model.onnx</c>, <c>dict.txt</c>, <c>manifest.json</c>, <c>tfjs/</c>), when written.</param>
+public sealed record ExportedModelFiles(string ModelFile, string? TfjsFolder, string? PackageFile = null);
+
+/// <summary>
+/// Turns a trained classifier into deployable files (one <c>model.onnx</c>, a TF.js folder). The training job
+/// calls the registered exporter as its export step; with none registered the version keeps <c>dict.txt</c>,
+/// <c>head.json</c> and <c>training.json</c>, which is all online prediction needs.
+/// </summary>
+public interface IModelExporter
+{
+    /// <summary>
+    /// Writes the files into <see cref="ClassifierExportRequest.OutputFolder"/>; honours cancellation. Null when this
+    /// exporter cannot export the backbone (the version then keeps the head files only).
+    /// </summary>
+    Task<ExportedModelFiles?> ExportClassifierAsync(ClassifierExportRequest request, CancellationToken cancellationToken);
+}

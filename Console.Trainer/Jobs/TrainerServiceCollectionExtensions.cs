@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using VisionConsole.Domain;
+using VisionConsole.Domain.Imaging;
+using VisionConsole.Domain.Models;
+using VisionConsole.Domain.Training;
+using VisionConsole.Trainer.Embedding;
+using VisionConsole.Trainer.Imaging;
+using VisionConsole.Trainer.Zoo;
+
+namespace VisionConsole.Trainer.Jobs;
+
+/// <summary>Registers training: the hosted trainer, its services, and what they run on.</summary>
+public static class TrainerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the hosted trainer (<see cref="TrainerHostedService"/>, options from section <c>Trainer</c>),
+    /// <see cref="ITrainingService"/>, <see cref="IModelService"/>, the one <see cref="IOperationNotifier"/>, the feature
+    /// cache and predictor, and, unless already registered, libvips imaging (blobs under
+    /// <see cref="ConsoleOptions.BlobFolder"/>), the model zoo (data folder <see cref="ConsoleOptions.DataFolder"/>
+    /// unless <c>Zoo:DataFolder</c> is set) and ONNX Runtime embedding. Call after <c>AddConsoleDomain</c>, so the
+    /// database is upgraded before the trainer reads its queue. An <see cref="IModelExporter"/> registered by the
+    /// export code is called as the training's export step.
+    /// </summary>
+    public static IServiceCollection AddConsoleTrainer(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.Configure<TrainerOptions>(configuration.GetSection(TrainerOptions.SectionName));
+        services.TryAddSingleton(TimeProvider.System);
+
+        if (!services.Any(d => d.ServiceType == typeof(IImageStore)))
+        {
+            services.AddVipsImaging();
+            services.AddOptions<ImageStoreOptions>().Configure<ConsoleOptions>((store, console) =>
+            {
+                if (string.IsNullOrEmpty(store.BlobFolder))
+                {
+                    store.BlobFolder = console.BlobFolder;
+                }
+            });
+        }
+        if (!services.Any(d => d.ServiceType == typeof(IModelZoo)))
+        {
+            services.AddSingleton<IModelZoo>(sp =>
+            {
+                var console = sp.GetRequiredService<ConsoleOptions>();
+                var zooOptions = new ZooOptions(
+                    DataFolder: configuration["Zoo:DataFolder"] ?? console.DataFolder,
+                    Mirror: configuration["Zoo:Mirror"] ?? configuration["zoo-mirror"] ?? Environment.GetEnvironmentVariable(ModelZooServiceCollectionExtensions.MirrorEnvironmentVariable),
+                    NpmCacheFolder: configuration["Zoo:NpmCacheFolder"],
+                    AllowDownloads: !bool.TryParse(configuration["Zoo:AllowDownloads"], out var allow) || allow);
+                return new ModelZoo(zooOptions, sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(ModelZoo)), sp.GetService<Microsoft.Extensions.Logging.ILogger<ModelZoo>>());
+            });
+            services.AddHttpClient(nameof(ModelZoo));
+        }
+        if (!services.Any(d => d.ServiceType == typeof(EmbeddingService)))
+        {
+            services.AddEmbedding(configuration);
+        }
+
+        services.TryAddSingleton<IOperationNotifier, OperationNotifier>();
+        services.TryAddSingleton<FeatureCache>();
+        services.TryAddSingleton<FeatureExtractor>();
+        services.TryAddSingleton<ClassifierPredictor>();
+        services.TryAddSingleton<OperationStore>();
+        services.TryAddSingleton<TrainingQueue>();
+        services.TryAddTransient<ClassificationTrainingJob>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelExporter, ClassifierModelExporter>());
+        services.TryAddSingleton<ITrainingService, TrainingService>();
+        services.TryAddSingleton<IModelService, ModelService>();
+        services.AddHostedService<TrainerHostedService>();
+        return services;
+    }
+}

@@ -1,0 +1,277 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using VisionConsole.Domain;
+using VisionConsole.Domain.Metrics;
+using VisionConsole.Domain.Models;
+using VisionConsole.Domain.Training;
+
+namespace VisionConsole.Web.Api;
+
+/// <summary>
+/// Models in the AutoML v1 shape under <c>/v1/projects/{project}/locations/{location}/models</c>: create (starts a
+/// training and returns its operation), list, get, delete, <c>{id}/modelEvaluations</c> and <c>{id}:predict</c>.
+/// </summary>
+public static class ModelsApi
+{
+    /// <summary>Largest prediction request (a 30 MB image, base64 encoded in JSON).</summary>
+    public const long MaxPredictBytes = 48L * 1024 * 1024;
+
+    /// <summary>Thresholds of the <c>confidenceMetricsEntry</c> lists: 0, 0.05, ..., 1.</summary>
+    private static readonly float[] Thresholds = Enumerable.Range(0, 21).Select(i => i / 20f).ToArray();
+
+    /// <summary>Body of <c>POST .../models</c>.</summary>
+    public sealed record CreateModelRequest(
+        string? DisplayName,
+        [property: JsonConverter(typeof(FlexibleIdConverter))] string? DatasetId,
+        ClassificationMetadataRequest? ImageClassificationModelMetadata);
+
+    /// <summary>
+    /// <c>imageClassificationModelMetadata</c>: <c>modelType</c>, <c>trainBudgetMilliNodeHours</c> (a string or number;
+    /// 1 = 3.6 s of wall clock here), the console's <c>budgetMinutes</c>, and <c>baseModelId</c>.
+    /// </summary>
+    public sealed record ClassificationMetadataRequest(
+        string? ModelType,
+        [property: JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)] long? TrainBudgetMilliNodeHours,
+        [property: JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)] double? BudgetMinutes,
+        [property: JsonConverter(typeof(FlexibleIdConverter))] string? BaseModelId);
+
+    public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/v1/projects/{project}/locations/{location}/models").WithTags("Models")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/", CreateAsync).DisableAntiforgery();
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{id:long}", GetAsync);
+        group.MapDelete("/{id:long}", DeleteAsync);
+        group.MapGet("/{id:long}/modelEvaluations", EvaluationsAsync);
+        group.MapPost("/{id:long}:predict", PredictAsync)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxPredictBytes))
+            .DisableAntiforgery();
+        return endpoints;
+    }
+
+    private static async Task<Ok<OperationResource>> CreateAsync(
+        string project, string location, CreateModelRequest request, ITrainingService training, ICurrentUser user, CancellationToken cancellationToken)
+    {
+        var metadata = request.ImageClassificationModelMetadata
+            ?? throw new DomainException("invalid-request", "imageClassificationModelMetadata is required (for example {\"modelType\":\"mobile-versatile-1\"}).");
+        var trainingRequest = new TrainingRequest(
+            request.DisplayName ?? string.Empty,
+            AutoMl.ParseId(request.DatasetId, "datasetId"),
+            string.IsNullOrWhiteSpace(metadata.ModelType) ? null : metadata.ModelType,
+            metadata.TrainBudgetMilliNodeHours,
+            metadata.BudgetMinutes,
+            string.IsNullOrWhiteSpace(metadata.BaseModelId) ? null : AutoMl.ParseId(metadata.BaseModelId, "baseModelId"));
+        var operation = await training.StartTrainingAsync(trainingRequest, user.Name, cancellationToken);
+        return TypedResults.Ok(AutoMl.Operation(operation, project, location));
+    }
+
+    private static async Task<Ok<ModelList>> ListAsync(string project, string location, IModelService models, CancellationToken cancellationToken)
+    {
+        var list = await models.ListAsync(cancellationToken);
+        return TypedResults.Ok(new ModelList(list.Select(m => AutoMl.Model(m, project, location)).ToList(), string.Empty));
+    }
+
+    private static async Task<Ok<ModelResource>> GetAsync(string project, string location, long id, IModelService models, CancellationToken cancellationToken) =>
+        TypedResults.Ok(AutoMl.Model(await models.GetAsync(id, cancellationToken), project, location));
+
+    private static async Task<Ok<JsonObjectPlaceholder>> DeleteAsync(long id, IModelService models, ICurrentUser user, CancellationToken cancellationToken)
+    {
+        await models.DeleteAsync(id, user.Name, cancellationToken);
+        return TypedResults.Ok(new JsonObjectPlaceholder());
+    }
+
+    /// <summary>One overall evaluation (no annotationSpecId) and one per label, as AutoML lists them.</summary>
+    private static async Task<Ok<ModelEvaluationList>> EvaluationsAsync(string project, string location, long id, IModelService models, CancellationToken cancellationToken)
+    {
+        var view = await models.GetEvaluationAsync(id, cancellationToken: cancellationToken);
+        var evaluation = view.ToEvaluation();
+        var parent = $"{AutoMl.Parent(project, location)}/models/{AutoMl.Id(id)}/modelEvaluations";
+        var list = new List<ModelEvaluationResource>();
+        var atThresholds = Thresholds.Select(evaluation.AtThreshold).ToArray();
+        var top1 = evaluation.TopKAccuracy(1);
+        list.Add(new ModelEvaluationResource(
+            $"{parent}/{AutoMl.Id(view.EvaluationId)}",
+            null,
+            null,
+            view.CreatedAt,
+            evaluation.Images.Count,
+            new ClassificationMetrics(
+                evaluation.AveragePrecision() ?? 0,
+                atThresholds.Select(t => Entry(t.Threshold, t.Micro, view.Rule == PredictionRule.TopOne ? top1 : null)).ToArray(),
+                view.Rule == PredictionRule.TopOne ? Confusion(evaluation) : null,
+                evaluation.Labels.Select((_, i) => AutoMl.Id(i)).ToArray(),
+                top1,
+                evaluation.TopKAccuracy(5),
+                view.Report.SuggestedThreshold.Threshold)));
+        for (var c = 0; c < evaluation.Labels.Count; c++)
+        {
+            list.Add(new ModelEvaluationResource(
+                $"{parent}/{AutoMl.Id(view.EvaluationId)}-{AutoMl.Id(c)}",
+                AutoMl.Id(c),
+                evaluation.Labels[c],
+                view.CreatedAt,
+                evaluation.Positives(c),
+                new ClassificationMetrics(
+                    evaluation.AveragePrecision(c) ?? 0,
+                    atThresholds.Select(t => Entry(t.Threshold, t.PerLabel[c].Counts, null)).ToArray(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null)));
+        }
+        return TypedResults.Ok(new ModelEvaluationList(list, string.Empty));
+    }
+
+    private static ConfidenceMetricsEntry Entry(float threshold, MetricCounts counts, double? top1) => new(
+        threshold,
+        counts.Recall ?? 0,
+        counts.Precision ?? 1,
+        counts.F1 ?? 0,
+        counts.TruePositives,
+        counts.FalsePositives,
+        counts.FalseNegatives,
+        top1,
+        top1,
+        top1);
+
+    /// <summary>The top-1 confusion matrix (threshold 0: every image is predicted as its best label).</summary>
+    private static ConfusionMatrixResource Confusion(ClassificationEvaluation evaluation)
+    {
+        var matrix = evaluation.ConfusionMatrix(0f);
+        var n = evaluation.Labels.Count;
+        var rows = Enumerable.Range(0, n)
+            .Select(t => new ConfusionRow(Enumerable.Range(0, n).Select(p => matrix.Count(t, p)).ToArray()))
+            .ToArray();
+        return new ConfusionMatrixResource(Enumerable.Range(0, n).Select(i => AutoMl.Id(i)).ToArray(), evaluation.Labels, rows);
+    }
+
+    /// <summary>
+    /// The AutoML payload <c>{"payload":{"image":{"imageBytes":"&lt;base64&gt;"}},"params":{"score_threshold":"0.5"}}</c>,
+    /// or a multipart upload (the first file part; an optional <c>score_threshold</c> field). Answers the labels scoring
+    /// at least the threshold (default 0.5, as AutoML), best first.
+    /// </summary>
+    private static async Task<Ok<PredictResponse>> PredictAsync(long id, HttpRequest request, IModelService models, CancellationToken cancellationToken)
+    {
+        byte[] image;
+        string? thresholdText;
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(cancellationToken);
+            var file = form.Files.FirstOrDefault()
+                ?? throw new DomainException("invalid-request", "The multipart body has no file part; send the image as a file.");
+            using var buffer = new MemoryStream();
+            await file.CopyToAsync(buffer, cancellationToken);
+            image = buffer.ToArray();
+            thresholdText = form["score_threshold"].FirstOrDefault() ?? form["scoreThreshold"].FirstOrDefault();
+        }
+        else
+        {
+            (image, thresholdText) = await ReadJsonPayloadAsync(request, cancellationToken);
+        }
+        var threshold = 0.5f;
+        if (!string.IsNullOrWhiteSpace(thresholdText)
+            && !(float.TryParse(thresholdText, NumberStyles.Float, CultureInfo.InvariantCulture, out threshold) && threshold is >= 0 and <= 1))
+        {
+            throw new DomainException("invalid-request", $"params.score_threshold '{thresholdText}' must be a number from 0 to 1.");
+        }
+        var prediction = await models.PredictAsync(id, image, cancellationToken);
+        var payload = prediction.Scores.Where(s => s.Score >= threshold)
+            .Select(s => new AnnotationPayload(AutoMl.Id(s.LabelIndex), s.Label, new ClassificationAnnotation(s.Score)))
+            .ToArray();
+        return TypedResults.Ok(new PredictResponse(payload, new PredictMetadata(prediction.ModelVersionId.ToString(CultureInfo.InvariantCulture), prediction.ElapsedMilliseconds)));
+    }
+
+    private static async Task<(byte[] Image, string? Threshold)> ReadJsonPayloadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            throw new DomainException("invalid-request", $"The body is not JSON ({ex.Message}); send {{\"payload\":{{\"image\":{{\"imageBytes\":\"<base64>\"}}}}}} or a multipart image upload.");
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("payload", out var payload) || payload.ValueKind != JsonValueKind.Object
+                || !payload.TryGetProperty("image", out var imageElement) || imageElement.ValueKind != JsonValueKind.Object
+                || !imageElement.TryGetProperty("imageBytes", out var bytesElement) || bytesElement.ValueKind != JsonValueKind.String)
+            {
+                throw new DomainException("invalid-request", "payload.image.imageBytes (a base64 string) is required.");
+            }
+            byte[] image;
+            try
+            {
+                image = Convert.FromBase64String(bytesElement.GetString()!);
+            }
+            catch (FormatException)
+            {
+                throw new DomainException("invalid-request", "payload.image.imageBytes is not valid base64.");
+            }
+            string? threshold = null;
+            if (root.TryGetProperty("params", out var parameters) && parameters.ValueKind == JsonValueKind.Object
+                && parameters.TryGetProperty("score_threshold", out var value))
+            {
+                threshold = value.ValueKind switch
+                {
+                    JsonValueKind.String => value.GetString(),
+                    JsonValueKind.Number => value.GetRawText(),
+                    _ => throw new DomainException("invalid-request", "params.score_threshold must be a number or a string holding one."),
+                };
+            }
+            return (image, threshold);
+        }
+    }
+
+    internal sealed record ModelEvaluationList(IReadOnlyList<ModelEvaluationResource> ModelEvaluation, string NextPageToken);
+
+    internal sealed record ModelEvaluationResource(
+        string Name,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? AnnotationSpecId,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DisplayName,
+        DateTimeOffset CreateTime,
+        int EvaluatedExampleCount,
+        ClassificationMetrics ClassificationEvaluationMetrics);
+
+    internal sealed record ClassificationMetrics(
+        double AuPrc,
+        IReadOnlyList<ConfidenceMetricsEntry> ConfidenceMetricsEntry,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ConfusionMatrixResource? ConfusionMatrix,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? AnnotationSpecId,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Top1Accuracy,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Top5Accuracy,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float? SuggestedScoreThreshold);
+
+    internal sealed record ConfidenceMetricsEntry(
+        float ConfidenceThreshold,
+        double Recall,
+        double Precision,
+        double F1Score,
+        int TruePositiveCount,
+        int FalsePositiveCount,
+        int FalseNegativeCount,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? RecallAt1,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? PrecisionAt1,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? F1ScoreAt1);
+
+    internal sealed record ConfusionMatrixResource(IReadOnlyList<string> AnnotationSpecId, IReadOnlyList<string> DisplayName, IReadOnlyList<ConfusionRow> Row);
+
+    internal sealed record ConfusionRow(IReadOnlyList<int> ExampleCount);
+
+    internal sealed record PredictResponse(IReadOnlyList<AnnotationPayload> Payload, PredictMetadata Metadata);
+
+    internal sealed record AnnotationPayload(string AnnotationSpecId, string DisplayName, ClassificationAnnotation Classification);
+
+    internal sealed record ClassificationAnnotation(float Score);
+
+    internal sealed record PredictMetadata(string ModelVersionId, double ElapsedMilliseconds);
+}
