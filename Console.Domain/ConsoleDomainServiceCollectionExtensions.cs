@@ -41,21 +41,9 @@ public static class ConsoleDomainServiceCollectionExtensions
         services.AddSingleton<DatasetHealthService>();
         services.AddTransient<Import.ImportJob>();
         services.AddTransient<Export.ExportJob>();
-        services.AddSingleton<Operations.DataOperationQueue>();
-        services.AddSingleton<Operations.IOperationQueue>(sp => sp.GetRequiredService<Operations.DataOperationQueue>());
         services.AddSingleton<Operations.DataOperationService>();
         services.AddTransient<Operations.IOperationJob, Operations.ImportOperationJob>();
         services.AddTransient<Operations.IOperationJob, Operations.ExportOperationJob>();
-        return services;
-    }
-
-    /// <summary>
-    /// Adds the hosted runner of import and export operations (<see cref="Operations.DataOperationRunner"/>). Call after
-    /// <c>AddConsoleDomain</c>, so the database is upgraded before the runner reads its queue.
-    /// </summary>
-    public static IServiceCollection AddDataOperationRunner(this IServiceCollection services)
-    {
-        services.AddHostedService<Operations.DataOperationRunner>();
         return services;
     }
 }

@@ -34,7 +34,6 @@ public static class ConsoleHost
         builder.Services.AddOptions<ConsoleLoggerOptions>().Configure<IConfiguration>((logger, configuration) =>
             logger.FormatterName = ReadLogFormat(configuration));
         builder.Services.AddConsoleDomain(provider => ReadOptions(provider.GetRequiredService<IConfiguration>()));
-        builder.Services.AddDataOperationRunner();
         builder.Services.AddVipsImaging();
         builder.Services.AddOptions<ImageStoreOptions>().Configure<ConsoleOptions>((store, console) => store.BlobFolder = console.BlobFolder);
         // After the domain, so the database is upgraded before the trainer reads its queue.

@@ -162,6 +162,28 @@ public sealed class DataOperationService(
         }
     }
 
+    /// <summary>
+    /// Deletes upload folders no queued import needs: spools of requests a stopped server never finished
+    /// (<c>incoming-...</c>) and folders of imports that ended. Called by the runner at start-up.
+    /// </summary>
+    public async Task DeleteStaleUploadsAsync(CancellationToken cancellationToken = default)
+    {
+        if (!Directory.Exists(options.UploadFolder))
+        {
+            return;
+        }
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var waiting = (await db.TrainingOperations.Where(o => o.Kind == ImportRequest.Kind && o.State == OperationState.Queued)
+            .Select(o => o.Id).ToListAsync(cancellationToken).ConfigureAwait(false)).ToHashSet();
+        foreach (var folder in Directory.EnumerateDirectories(options.UploadFolder))
+        {
+            if (!long.TryParse(Path.GetFileName(folder), NumberStyles.None, CultureInfo.InvariantCulture, out var id) || !waiting.Contains(id))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
     /// <summary>The finished export's zip, or null when the operation has none (yet).</summary>
     public string? ExportFilePath(long operationId)
     {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using VisionConsole.Domain.Export;
@@ -8,9 +7,9 @@ using VisionConsole.Domain.Training;
 namespace VisionConsole.Domain.Operations;
 
 /// <summary>
-/// A kind of long-running operation a runner can execute: the runner claims a Queued <see cref="TrainingOperation"/>
-/// row of <see cref="Kind"/>, calls <see cref="RunAsync"/>, saves the reported progress, and completes the row with
-/// the returned result JSON (or fails / confirms the cancel).
+/// A kind of long-running operation the hosted trainer runs besides trainings: it claims a Queued
+/// <see cref="TrainingOperation"/> row of <see cref="Kind"/>, calls <see cref="RunAsync"/>, saves and publishes the
+/// reported progress, and completes the row with the returned result JSON (or fails it / confirms the cancel).
 /// </summary>
 public interface IOperationJob
 {
@@ -83,6 +82,20 @@ public sealed record DataOperation(
     /// <summary>Succeeded, Failed or Cancelled.</summary>
     public bool Done => State is OperationState.Succeeded or OperationState.Failed or OperationState.Cancelled;
 
+    /// <summary>The view of an operation as the trainer's store and notifier carry it.</summary>
+    public static DataOperation From(OperationSummary operation)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        var isImport = operation.Kind == ImportRequest.Kind;
+        return new DataOperation(
+            operation.Id, operation.Kind, operation.State, operation.DatasetId,
+            isImport ? OperationJson.Read<ImportProgress>(operation.ProgressJson) : null,
+            isImport ? null : OperationJson.Read<ExportProgress>(operation.ProgressJson),
+            isImport ? OperationJson.Read<ImportResult>(operation.ResultJson) : null,
+            isImport ? null : OperationJson.Read<ExportResult>(operation.ResultJson),
+            operation.Error, operation.CreatedAt, operation.StartedAt, operation.FinishedAt, operation.CreatedBy);
+    }
+
     /// <summary>The view of an operation row.</summary>
     public static DataOperation From(TrainingOperation operation)
     {
@@ -98,7 +111,7 @@ public sealed record DataOperation(
     }
 }
 
-/// <summary>What starting and cancelling an operation needs from whichever runner executes it.</summary>
+/// <summary>What starting and cancelling an operation needs from the runner that executes it (the hosted trainer's queue).</summary>
 public interface IOperationQueue
 {
     /// <summary>Wakes the runner: an operation was queued.</summary>
@@ -106,58 +119,4 @@ public interface IOperationQueue
 
     /// <summary>Cancels the running job of the operation; false when none runs in this process.</summary>
     bool CancelRunning(long operationId);
-}
-
-/// <summary>
-/// The wake-up signal of the data operation runner and the cancellation handles of the jobs running in this process.
-/// </summary>
-public sealed class DataOperationQueue : IOperationQueue
-{
-    private readonly System.Threading.Channels.Channel<bool> _signal =
-        System.Threading.Channels.Channel.CreateBounded<bool>(new System.Threading.Channels.BoundedChannelOptions(1)
-        {
-            FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite,
-        });
-
-    private readonly ConcurrentDictionary<long, CancellationTokenSource> _running = new();
-
-    /// <summary>Wakes the runner: an operation was queued.</summary>
-    public void Signal() => _signal.Writer.TryWrite(true);
-
-    /// <summary>Waits for a signal, up to <paramref name="timeout"/>.</summary>
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(timeout);
-        try
-        {
-            await _signal.Reader.ReadAsync(timer.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // The poll interval passed.
-        }
-    }
-
-    internal void Register(long operationId, CancellationTokenSource cancellation) => _running[operationId] = cancellation;
-
-    internal void Unregister(long operationId) => _running.TryRemove(operationId, out _);
-
-    /// <summary>Cancels the running job of the operation; false when none runs in this process.</summary>
-    public bool CancelRunning(long operationId)
-    {
-        if (!_running.TryGetValue(operationId, out var cancellation))
-        {
-            return false;
-        }
-        try
-        {
-            cancellation.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            return false;
-        }
-        return true;
-    }
 }

@@ -6,31 +6,20 @@ using VisionConsole.Domain.Operations;
 namespace VisionConsole.Web.Api;
 
 /// <summary>
-/// Import and export operations and their files:
-/// <c>GET /v1/projects/{p}/locations/{l}/operations/{id}</c> and <c>POST .../operations/{id}:cancel</c> for import/export
-/// operations (the trainer's operations API takes this route over when it lands), <c>GET /api/exports/{id}</c> (the zip),
-/// <c>GET /api/imports/{id}/report</c> (the CSV report) and <c>GET /api/datasets/{id}/health</c>.
+/// The files of import and export operations and the dataset health: <c>GET /api/exports/{id}</c> (the zip),
+/// <c>GET /api/imports/{id}/report</c> (the CSV report) and <c>GET /api/datasets/{id}/health</c>. The operations
+/// themselves are served by <see cref="OperationsApi"/> (<c>/v1/.../operations/{id}</c>), which renders import and
+/// export operations with <see cref="AutoMlOperation"/>.
 /// </summary>
 public static class DataOperationsApi
 {
     public static IEndpointRouteBuilder MapDataOperationsApi(this IEndpointRouteBuilder endpoints)
     {
-        var operations = endpoints.MapGroup("/v1/projects/{project}/locations/{location}/operations").WithTags("AutoML operations")
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        operations.MapGet("/{operationId}", GetAsync);
-        operations.MapPost("/{operationId}:cancel", CancelAsync).ProducesProblem(StatusCodes.Status409Conflict);
-
         endpoints.MapGet("/api/exports/{operationId:long}", DownloadExport).WithTags("Exports").ProducesProblem(StatusCodes.Status404NotFound);
         endpoints.MapGet("/api/imports/{operationId:long}/report", DownloadReport).WithTags("Imports").ProducesProblem(StatusCodes.Status404NotFound);
         endpoints.MapGet("/api/datasets/{id:long}/health", HealthAsync).WithTags("Datasets").ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
-
-    private static async Task<Ok<AutoMlOperation>> GetAsync(string project, string location, string operationId, DataOperationService operations, CancellationToken cancellationToken) =>
-        TypedResults.Ok(AutoMlOperation.From(project, location, await operations.GetAsync(AutoMlDatasetsApi.ParseId(operationId), cancellationToken)));
-
-    private static async Task<Ok<AutoMlOperation>> CancelAsync(string project, string location, string operationId, DataOperationService operations, ICurrentUser user, CancellationToken cancellationToken) =>
-        TypedResults.Ok(AutoMlOperation.From(project, location, await operations.CancelAsync(AutoMlDatasetsApi.ParseId(operationId), user.Name, cancellationToken)));
 
     private static PhysicalFileHttpResult DownloadExport(long operationId, DataOperationService operations)
     {
