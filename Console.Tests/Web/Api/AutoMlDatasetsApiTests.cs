@@ -8,6 +8,9 @@ using System.Text.Json;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using VisionConsole.Domain.Imaging;
+using VisionConsole.Domain.Import;
+using VisionConsole.Domain.Operations;
+using VisionConsole.Domain.Training;
 using VisionConsole.Tests.Domain.Import;
 using static VisionConsole.Tests.Domain.Import.ImportTestData;
 
@@ -76,6 +79,12 @@ public sealed class AutoMlDatasetsApiTests : IAsyncLifetime
         var files = ImportJobFixture.HymenopteraFiles().Where(f => f.Split == "val").Where((_, i) => i % 20 == 0).ToList();
         var zip = WriteZip(temp.File("insects.zip"), files.Select(f => ($"{f.Split}/{f.Label}/{Path.GetFileName(f.File)}", (string?)f.File, (byte[]?)null)));
         var dataset = await CreateAsync(new { displayName = "insects", imageClassificationDatasetMetadata = new { classificationType = "MULTICLASS" } });
+        var updates = new List<OperationUpdate>();
+        using var subscription = _app.Inner.Services.GetRequiredService<IOperationNotifier>().Subscribe(u =>
+        {
+            lock (updates)
+                updates.Add(u);
+        });
 
         var started = await ImportAsync(IdOf(dataset), ("insects.zip", zip));
         Assert.False(started.GetProperty("done").GetBoolean());
@@ -93,6 +102,12 @@ public sealed class AutoMlDatasetsApiTests : IAsyncLifetime
         Assert.False(Directory.Exists(Path.Combine(_factory.DataFolder, "uploads", operationId.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         var report = await _client.GetStringAsync(response.GetProperty("reportUri").GetString());
         Assert.Equal("severity,source,line,entry,message,fix\n", report);
+        // Live progress went through the one notifier (what the hub relays): every image, then the final state with the result.
+        List<DataOperation> seen;
+        lock (updates)
+            seen = updates.Where(u => u.Operation.Id == operationId).Select(u => DataOperation.From(u.Operation)).ToList();
+        Assert.Equal(Enumerable.Range(1, files.Count), seen.Where(o => o.ImportProgress?.Phase == ImportPhase.Importing).Select(o => o.ImportProgress!.Done));
+        Assert.Equal((OperationState.Succeeded, files.Count), (seen[^1].State, seen[^1].ImportResult!.Imported));
 
         var got = await _client.GetFromJsonAsync<JsonElement>($"{Root}/datasets/{IdOf(dataset)}");
         Assert.Equal(files.Count, got.GetProperty("exampleCount").GetInt32());
