@@ -24,13 +24,17 @@ internal static class ImportBench
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2000;
-        var source = Environment.GetEnvironmentVariable("VC_DATASETS") ?? "/work/shared/datasets";
+        var count = args.Length > 0 && int.TryParse(args[0], CultureInfo.InvariantCulture, out var n) ? n : 2000;
+        var repository = ZooBenchmark.RepositoryRoot();
+        var hymenoptera = ZooBenchmark.Option(args, "--dataset")
+            ?? new[] { Path.Combine(repository, "..", "shared", "datasets", "hymenoptera"), Path.Combine(repository, "..", "..", "shared", "datasets", "hymenoptera") }
+                .Select(Path.GetFullPath).FirstOrDefault(Directory.Exists)
+            ?? throw new DirectoryNotFoundException("No hymenoptera dataset: pass --dataset DIR.");
         var root = Path.Combine(Path.GetTempPath(), "vc-bench-import-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
         try
         {
-            var (zip, totalBytes) = BuildZip(Path.Combine(source, "hymenoptera"), Path.Combine(root, "upload.zip"), count);
+            var (zip, totalBytes) = BuildZip(hymenoptera, Path.Combine(root, "upload.zip"), count);
             // Warm the page cache so no phase pays the first read.
             await using (var warm = File.OpenRead(zip))
                 await warm.CopyToAsync(Stream.Null);

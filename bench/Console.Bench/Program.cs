@@ -7,11 +7,13 @@ switch (args.FirstOrDefault())
     case "heads":
         HeadTrainerBench.Run();
         return 0;
+    case "training":
+        return await TrainingBenchmark.RunAsync(args[1..]);
     case "zoo":
         return await ZooBenchmark.RunAsync(args[1..]);
     case "import":
         return await ImportBench.RunAsync(args[1..]);
     default:
-        Console.WriteLine("Benchmarks: heads | zoo [--seconds S] [--rounds R] [--mirror DIR] [--only id,id] | import [count]");
+        Console.WriteLine("Benchmarks: heads | training [--only type,type] [--mirror DIR] [--dataset DIR] | zoo [--seconds S] [--rounds R] [--mirror DIR] [--only id,id] | import [count] [--dataset DIR]");
         return args.Length == 0 ? 0 : 1;
 }

@@ -42,9 +42,7 @@ internal static class ZooBenchmark
         var seconds = double.Parse(Option(args, "--seconds") ?? "3", CultureInfo.InvariantCulture);
         var rounds = int.Parse(Option(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
         var root = RepositoryRoot();
-        var mirror = Option(args, "--mirror") ?? Environment.GetEnvironmentVariable("VISIONCONSOLE_ZOO_MIRROR")
-            ?? new[] { Path.Combine(root, "..", "shared", "zoo"), Path.Combine(root, "..", "..", "shared", "zoo") }.Select(Path.GetFullPath).FirstOrDefault(Directory.Exists)
-            ?? throw new DirectoryNotFoundException("No model mirror: pass --mirror DIR or set VISIONCONSOLE_ZOO_MIRROR.");
+        var mirror = FindMirror(args, root);
         var data = Directory.CreateDirectory(Path.Combine(root, ".cache", "bench")).FullName;
         var zoo = new ModelZoo(new ZooOptions(data, mirror, Path.Combine(root, ".cache", "npm-pack")));
         var only = Option(args, "--only");
@@ -240,7 +238,13 @@ internal static class ZooBenchmark
     private static string Ratio(double numerator, double denominator, string format) =>
         double.IsNaN(numerator) || double.IsNaN(denominator) ? "n/a" : (numerator / denominator).ToString(format, CultureInfo.InvariantCulture);
 
-    private static string? Option(string[] args, string name)
+    /// <summary>The model mirror: <c>--mirror DIR</c>, else <c>VISIONCONSOLE_ZOO_MIRROR</c>, else ../shared/zoo or ../../shared/zoo from the repository.</summary>
+    internal static string FindMirror(string[] args, string root) =>
+        Option(args, "--mirror") ?? Environment.GetEnvironmentVariable("VISIONCONSOLE_ZOO_MIRROR")
+            ?? new[] { Path.Combine(root, "..", "shared", "zoo"), Path.Combine(root, "..", "..", "shared", "zoo") }.Select(Path.GetFullPath).FirstOrDefault(Directory.Exists)
+            ?? throw new DirectoryNotFoundException("No model mirror: pass --mirror DIR or set VISIONCONSOLE_ZOO_MIRROR.");
+
+    internal static string? Option(string[] args, string name)
     {
         var index = Array.IndexOf(args, name);
         return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
@@ -248,7 +252,7 @@ internal static class ZooBenchmark
 
     private static string Format(double value) => double.IsNaN(value) ? "n/a" : value.ToString("0.0", CultureInfo.InvariantCulture);
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
@@ -260,8 +264,8 @@ internal static class ZooBenchmark
         throw new InvalidOperationException("Console.sln not found above " + AppContext.BaseDirectory);
     }
 
-    private static string CpuModel() =>
+    internal static string CpuModel() =>
         File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
 
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+    internal static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 }

@@ -10,7 +10,7 @@ namespace VisionConsole.Tests.Domain.Imaging;
 /// </summary>
 internal static class TestImages
 {
-    private static readonly Lazy<string> DatasetsRoot = new(FindDatasets);
+    private static readonly Lazy<string> DatasetsRoot = new(() => SharedData.Datasets);
 
     /// <summary>The shared datasets folder (VISION_CONSOLE_DATASETS, or the nearest <c>shared/datasets</c> above the test binaries).</summary>
     public static string Datasets => DatasetsRoot.Value;
@@ -264,21 +264,4 @@ internal static class TestImages
         return ~crc;
     }
 
-    private static string FindDatasets()
-    {
-        var configured = Environment.GetEnvironmentVariable("VISION_CONSOLE_DATASETS");
-        if (!string.IsNullOrEmpty(configured))
-        {
-            return configured;
-        }
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "datasets");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new DirectoryNotFoundException("shared/datasets not found above " + AppContext.BaseDirectory + "; set VISION_CONSOLE_DATASETS.");
-    }
 }

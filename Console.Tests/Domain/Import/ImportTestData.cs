@@ -9,22 +9,7 @@ namespace VisionConsole.Tests.Domain.Import;
 /// <summary>Paths to the shared real datasets and helpers to build uploads from them in a temporary folder.</summary>
 internal static class ImportTestData
 {
-    public static string DatasetsRoot
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "shared", "datasets");
-                if (Directory.Exists(candidate))
-                    return candidate;
-                candidate = Path.Combine(dir.FullName, "..", "shared", "datasets");
-                if (Directory.Exists(Path.Combine(candidate, "raccoon")))
-                    return Path.GetFullPath(candidate);
-            }
-            return "/work/shared/datasets";
-        }
-    }
+    public static string DatasetsRoot => SharedData.Datasets;
 
     public static string Raccoon => Path.Combine(DatasetsRoot, "raccoon");
 

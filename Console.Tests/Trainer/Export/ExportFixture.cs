@@ -20,8 +20,8 @@ public sealed class ExportFixture : IDisposable
     public ExportFixture()
     {
         Work = Directory.CreateTempSubdirectory("vc-export-tests-").FullName;
-        var zoo = Environment.GetEnvironmentVariable("VISION_CONSOLE_ZOO") ?? FindShared("zoo");
-        Datasets = Environment.GetEnvironmentVariable("VISION_CONSOLE_DATASETS") ?? FindShared("datasets");
+        var zoo = SharedData.Zoo;
+        Datasets = SharedData.Datasets;
         Backbone = ClassifierBackbone.MobileNetV2Int8(Path.Combine(zoo, "mobilenetv2-12-int8", "mobilenetv2-12-int8.onnx"));
 
         // The untouched backbone with its feature map exposed: what the reference scripts run.
@@ -170,7 +170,4 @@ public sealed class ExportFixture : IDisposable
         return new ClassifierHead(names, mean, std, [.. w.Select(v => (float)v)], [.. b.Select(v => (float)v)], HeadActivation.Softmax);
     }
 
-    private static string FindShared(string name)
-        => Path.Combine(NodeScript.FindUp(AppContext.BaseDirectory, Path.Combine("shared", name))
-            ?? throw new InvalidOperationException($"No shared/{name} above {AppContext.BaseDirectory}; set VISION_CONSOLE_{name.ToUpperInvariant()}."), "shared", name);
 }

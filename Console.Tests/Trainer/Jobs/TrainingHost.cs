@@ -18,7 +18,7 @@ namespace VisionConsole.Tests.Trainer.Jobs;
 /// </summary>
 internal sealed class TrainingHost : IAsyncDisposable
 {
-    public const string Mirror = "/work/shared/zoo";
+    public static readonly string Mirror = SharedData.Zoo;
     public const string Api = "/v1/projects/default/locations/us-central1";
 
     private readonly WebApplicationFactory<Program> _factory;

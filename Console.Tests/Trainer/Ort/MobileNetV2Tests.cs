@@ -16,8 +16,8 @@ namespace VisionConsole.Tests.Trainer.Ort;
 /// </summary>
 public sealed class MobileNetV2Tests(ITestOutputHelper output) : IDisposable
 {
-    private const string Zoo = "/work/shared/zoo/mobilenetv2-12-int8";
-    private const string Hymenoptera = "/work/shared/datasets/hymenoptera/val";
+    private static readonly string Zoo = Path.Combine(SharedData.Zoo, "mobilenetv2-12-int8");
+    private static readonly string Hymenoptera = Path.Combine(SharedData.Hymenoptera, "val");
     private const int FirstInsectClass = 300; // tiger beetle
     private const int LastInsectClass = 326; // lycaenid butterfly
     private static readonly Preprocessing ImageNet = new(224, 224, FitMode.CenterCrop, TensorLayout.Nchw, 1 / 255f, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
@@ -81,7 +81,7 @@ public sealed class MobileNetV2Tests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Embed_ZooMobileNetV2Int8_FeaturesEqualMeanPooledLastConv()
     {
-        var zoo = new ModelZoo(new ZooOptions(Path.Combine(folder, "data"), "/work/shared/zoo", AllowDownloads: false));
+        var zoo = new ModelZoo(new ZooOptions(Path.Combine(folder, "data"), SharedData.Zoo, AllowDownloads: false));
         var backbone = zoo.Catalog.Single(b => b.Id == "mobilenetv2-12-int8");
         var ready = await zoo.GetModelPathAsync(backbone.Id);
         var exposed = Path.Combine(folder, "mobilenetv2-627.onnx");

@@ -6,12 +6,12 @@ using VisionConsole.Trainer.Zoo;
 namespace VisionConsole.Tests.Trainer.Zoo;
 
 /// <summary>
-/// Real photos from /work/shared/datasets decoded by the product's codec (libvips) and normalised as the
+/// Real photos from shared/datasets decoded by the product's codec (libvips) and normalised as the
 /// backbone's <see cref="Preprocessing"/> says: both runtimes in a parity check see the same tensor.
 /// </summary>
 internal static class TestImages
 {
-    public const string Datasets = "/work/shared/datasets";
+    public static readonly string Datasets = SharedData.Datasets;
 
     /// <summary>Two ants, one bee (hymenoptera) and two raccoons, fixed by name.</summary>
     public static readonly string[] ParityImages =

@@ -10,7 +10,7 @@ namespace VisionConsole.Tests.Trainer.Zoo;
 /// </summary>
 public sealed class ZooFixture : IDisposable
 {
-    public const string Mirror = "/work/shared/zoo";
+    public static readonly string Mirror = SharedData.Zoo;
 
     public ZooFixture()
     {

@@ -26,7 +26,7 @@ public sealed class ConsoleServerFixture : IAsyncLifetime
     public static string ZooMirror =>
         Environment.GetEnvironmentVariable(VisionConsole.Trainer.Zoo.ModelZooServiceCollectionExtensions.MirrorEnvironmentVariable) is { Length: > 0 } mirror
             ? mirror
-            : Path.Combine(Path.GetDirectoryName(VisionConsole.Tests.Domain.Import.ImportTestData.DatasetsRoot)!, "zoo");
+            : SharedData.Zoo;
 
     public async Task InitializeAsync()
     {

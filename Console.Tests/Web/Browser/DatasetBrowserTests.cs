@@ -7,7 +7,7 @@ namespace VisionConsole.Tests.Web.Browser;
 /// <summary>The console as a person uses it: real host, real SQLite file, real images, real chromium.</summary>
 public sealed class DatasetBrowserTests(ConsoleServerFixture server, ITestOutputHelper output) : IClassFixture<ConsoleServerFixture>
 {
-    private static readonly string Hymenoptera = Path.Combine(FindShared(), "datasets", "hymenoptera", "train");
+    private static readonly string Hymenoptera = Path.Combine(SharedData.Hymenoptera, "train");
 
     [Fact]
     public async Task CreateUploadBrowseDelete_SixHymenopteraPhotos_AllAddedAndThumbnailsLoaded()
@@ -194,16 +194,4 @@ public sealed class DatasetBrowserTests(ConsoleServerFixture server, ITestOutput
         public string? Error { get; set; }
     }
 
-    private static string FindShared()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared");
-            if (Directory.Exists(Path.Combine(candidate, "datasets")))
-            {
-                return candidate;
-            }
-        }
-        throw new DirectoryNotFoundException($"No shared/datasets folder above {AppContext.BaseDirectory}.");
-    }
 }
