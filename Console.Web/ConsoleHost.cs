@@ -44,6 +44,7 @@ public static class ConsoleHost
         builder.Services.AddSingleton<ModelPackageBuilder>();
 
         builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<CircuitUser>();
         builder.Services.AddScoped<ICurrentUser, HttpCurrentUser>();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
@@ -72,6 +73,7 @@ public static class ConsoleHost
         {
             ResultStatusCodes = { [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable },
         });
+        app.MapConsoleUser();
         app.MapDatasetsApi();
         app.MapBlobsApi();
         app.MapAutoMlDatasetsApi();

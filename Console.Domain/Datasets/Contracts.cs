@@ -15,8 +15,17 @@ public sealed record LabelSummary(long Id, string Name, int ImageCount);
 /// <summary>A page request over a dataset's images; all filters combine with AND.</summary>
 public sealed record ImageQuery(DataSplit? Split = null, long? LabelId = null, bool UnlabeledOnly = false, string? Search = null, int Skip = 0, int Take = 100);
 
-/// <summary>One image as the grid shows it. Thumbnails are served at <c>/api/blobs/{Sha256}/thumbnail</c>, originals at <c>/api/blobs/{Sha256}</c>.</summary>
-public sealed record ImageSummary(long Id, string Sha256, string FileName, string Format, int Width, int Height, long ByteSize, DataSplit Split, IReadOnlyList<string> Labels, DateTimeOffset AddedAt, string AddedBy);
+/// <summary>One image as the grid shows it. Thumbnails are served at <c>/api/blobs/{Sha256}/thumbnail</c>, originals at <c>/api/blobs/{Sha256}</c>. <see cref="Version"/> is the concurrency token a single-image edit sends back.</summary>
+public sealed record ImageSummary(long Id, string Sha256, string FileName, string Format, int Width, int Height, long ByteSize, DataSplit Split, IReadOnlyList<string> Labels, DateTimeOffset AddedAt, string AddedBy, long Version = 1);
+
+/// <summary>
+/// A label change over several images at once: <paramref name="Add"/> and <paramref name="Remove"/> are label ids.
+/// <paramref name="ExpectedVersions"/> (image id to the version the user saw) is optional; an image whose version moved on is refused.
+/// </summary>
+public sealed record LabelChange(IReadOnlyCollection<long> ImageIds, IReadOnlyCollection<long> Add, IReadOnlyCollection<long> Remove, IReadOnlyDictionary<long, long>? ExpectedVersions = null);
+
+/// <summary>An image's whole-image labels after a change, its new version, and whether the change altered it.</summary>
+public sealed record ImageLabelState(long ImageId, IReadOnlyList<string> Labels, long Version, bool Changed);
 
 /// <summary>One page of images and the total that match the query.</summary>
 public sealed record ImagePage(IReadOnlyList<ImageSummary> Items, int Total);
@@ -34,6 +43,16 @@ public interface IDatasetService
     Task<IReadOnlyList<LabelSummary>> ListLabelsAsync(long datasetId, CancellationToken cancellationToken = default);
     Task<LabelSummary> AddLabelAsync(long datasetId, string name, string user, CancellationToken cancellationToken = default);
     Task<ImagePage> QueryImagesAsync(long datasetId, ImageQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>The ids of every image matching the query's filters (paging ignored), oldest first: "select all filtered".</summary>
+    Task<IReadOnlyList<long>> QueryImageIdsAsync(long datasetId, ImageQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Adds and removes whole-image labels on several images in one transaction, one audit event per changed image
+    /// (before and after label sets). A single-label dataset takes at most one label to add, which replaces the image's
+    /// label. A stale expected version refuses the whole change with <see cref="ConcurrencyConflictException"/>.
+    /// </summary>
+    Task<IReadOnlyList<ImageLabelState>> ChangeLabelsAsync(long datasetId, LabelChange change, string user, CancellationToken cancellationToken = default);
 
     /// <summary>The format of a stored blob (for its content type), from any image that uses it; null when none does.</summary>
     Task<VisionConsole.Domain.Imaging.ImageFormat?> FindBlobFormatAsync(string sha256, CancellationToken cancellationToken = default);

@@ -124,7 +124,127 @@ public sealed class DatasetService(IDbContextFactory<ConsoleDbContext> contextFa
         }
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await EnsureDatasetAsync(db, datasetId, cancellationToken).ConfigureAwait(false);
+        var images = Filter(db, datasetId, query);
 
+        var total = await images.CountAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await images.OrderBy(i => i.Id).Skip(query.Skip).Take(query.Take).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var ids = rows.Select(r => r.Id).ToList();
+        var wholeImage = await db.ImageLabels.Where(il => ids.Contains(il.ImageId)).Select(il => new { il.ImageId, il.Label!.Name }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var boxed = await db.Boxes.Where(b => ids.Contains(b.ImageId)).Select(b => new { b.ImageId, b.Label!.Name }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var names = wholeImage.Concat(boxed).ToLookup(x => x.ImageId, x => x.Name);
+
+        var items = rows.Select(i => new ImageSummary(
+            i.Id, i.Sha256, i.FileName, i.Format.ToString(), i.Width, i.Height, i.ByteSize, i.Split,
+            names[i.Id].Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+            i.AddedAt, i.AddedBy, i.Version)).ToList();
+        return new ImagePage(items, total);
+    }
+
+    /// <summary>The ids of every image matching the filters of <paramref name="query"/> (its paging is ignored), oldest first.</summary>
+    public async Task<IReadOnlyList<long>> QueryImageIdsAsync(long datasetId, ImageQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureDatasetAsync(db, datasetId, cancellationToken).ConfigureAwait(false);
+        return await Filter(db, datasetId, query).OrderBy(i => i.Id).Select(i => i.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Adds and removes whole-image labels on several images in one transaction. Single-label datasets: at most one
+    /// label to add, and it replaces whatever label the image had. Multi-label: removals first, then additions.
+    /// Each image that changes gets one <c>labels-changed</c> audit event with the label names before and after,
+    /// and a new version; an image that ends up as it was is left alone. Refused as a whole when an expected version
+    /// is stale, a label or image is not in the dataset, or the dataset is for object detection (boxes carry its labels).
+    /// </summary>
+    public async Task<IReadOnlyList<ImageLabelState>> ChangeLabelsAsync(long datasetId, LabelChange change, string user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (change.ImageIds.Count == 0)
+        {
+            throw new DomainException("invalid-label-change", "Choose at least one image to label.");
+        }
+        if (change.Add.Count == 0 && change.Remove.Count == 0)
+        {
+            throw new DomainException("invalid-label-change", "Name at least one label to add or remove.");
+        }
+        if (change.Add.Intersect(change.Remove).FirstOrDefault() is var both && both != 0)
+        {
+            throw new DomainException("invalid-label-change", $"Label {both} is both added and removed; choose one.");
+        }
+
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var dataset = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == datasetId, cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"Dataset {datasetId}");
+        if (dataset.Kind == DatasetKind.ObjectDetection)
+        {
+            throw new DomainException("invalid-label-change", $"Dataset '{dataset.DisplayName}' is for object detection: its labels are drawn as boxes, not given to whole images.");
+        }
+        if (dataset.Kind == DatasetKind.SingleLabel && change.Add.Count > 1)
+        {
+            throw new DomainException("invalid-label-change", $"Dataset '{dataset.DisplayName}' is single-label: an image takes one label, not {change.Add.Count}.");
+        }
+
+        var labels = await db.Labels.Where(l => l.DatasetId == datasetId).ToDictionaryAsync(l => l.Id, cancellationToken).ConfigureAwait(false);
+        if (change.Add.Concat(change.Remove).FirstOrDefault(id => !labels.ContainsKey(id)) is var unknownLabel && unknownLabel != 0)
+        {
+            throw new NotFoundException($"Label {unknownLabel} of dataset {datasetId}");
+        }
+
+        var ids = change.ImageIds.Distinct().ToList();
+        var images = await db.Images.Include(i => i.Labels)
+            .Where(i => i.DatasetId == datasetId && ids.Contains(i.Id))
+            .ToDictionaryAsync(i => i.Id, cancellationToken).ConfigureAwait(false);
+        if (ids.FirstOrDefault(id => !images.ContainsKey(id)) is var unknownImage && unknownImage != 0)
+        {
+            throw new NotFoundException($"Image {unknownImage} of dataset {datasetId}");
+        }
+        if (change.ExpectedVersions is { } expected)
+        {
+            foreach (var (imageId, version) in expected)
+            {
+                if (images.TryGetValue(imageId, out var image) && image.Version != version)
+                {
+                    throw new ConcurrencyConflictException($"Image {imageId} changed since version {version} (now {image.Version}); refresh and try again.");
+                }
+            }
+        }
+
+        var now = time.GetUtcNow();
+        var results = new List<ImageLabelState>(ids.Count);
+        foreach (var id in ids)
+        {
+            var image = images[id];
+            var before = LabelNames(image, labels);
+            var removals = dataset.Kind == DatasetKind.SingleLabel && change.Add.Count == 1
+                ? image.Labels.Select(l => l.LabelId).Where(l => !change.Add.Contains(l)).Concat(change.Remove).ToList()
+                : [.. change.Remove];
+            image.ChangeLabels(change.Add.Select(l => labels[l]), removals);
+            var after = LabelNames(image, labels);
+            // Removing then re-adding the same label is no change: compare the sets, not the steps.
+            var changed = !before.SequenceEqual(after, StringComparer.Ordinal);
+            if (changed)
+            {
+                db.AuditEvents.Add(AuditEvent.Of(user, now, "image", id, "labels-changed", new { labels = before }, new { labels = after }));
+            }
+            results.Add(new ImageLabelState(id, after, image.Version, changed));
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            throw new ConcurrencyConflictException("Some of these images were changed by someone else while saving; refresh and try again.");
+        }
+        return results;
+    }
+
+    private static List<string> LabelNames(Image image, Dictionary<long, Label> labels) =>
+        [.. image.Labels.Select(l => labels[l.LabelId].Name).Order(StringComparer.Ordinal)];
+
+    private static IQueryable<Image> Filter(ConsoleDbContext db, long datasetId, ImageQuery query)
+    {
         var images = db.Images.AsNoTracking().Where(i => i.DatasetId == datasetId);
         if (query.Split is { } split)
         {
@@ -145,19 +265,7 @@ public sealed class DatasetService(IDbContextFactory<ConsoleDbContext> contextFa
             var shaPrefix = search.ToLowerInvariant();
             images = images.Where(i => EF.Functions.Like(i.FileName, pattern, "\\") || i.Sha256.StartsWith(shaPrefix));
         }
-
-        var total = await images.CountAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await images.OrderBy(i => i.Id).Skip(query.Skip).Take(query.Take).ToListAsync(cancellationToken).ConfigureAwait(false);
-        var ids = rows.Select(r => r.Id).ToList();
-        var wholeImage = await db.ImageLabels.Where(il => ids.Contains(il.ImageId)).Select(il => new { il.ImageId, il.Label!.Name }).ToListAsync(cancellationToken).ConfigureAwait(false);
-        var boxed = await db.Boxes.Where(b => ids.Contains(b.ImageId)).Select(b => new { b.ImageId, b.Label!.Name }).ToListAsync(cancellationToken).ConfigureAwait(false);
-        var names = wholeImage.Concat(boxed).ToLookup(x => x.ImageId, x => x.Name);
-
-        var items = rows.Select(i => new ImageSummary(
-            i.Id, i.Sha256, i.FileName, i.Format.ToString(), i.Width, i.Height, i.ByteSize, i.Split,
-            names[i.Id].Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
-            i.AddedAt, i.AddedBy)).ToList();
-        return new ImagePage(items, total);
+        return images;
     }
 
     /// <summary>The format of a stored blob, from any image that uses it; null when no image does.</summary>

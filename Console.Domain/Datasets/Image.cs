@@ -114,6 +114,28 @@ public sealed class Image
         return true;
     }
 
+    /// <summary>
+    /// Takes the <paramref name="remove"/> labels off, then gives the <paramref name="add"/> labels, as one edit:
+    /// the version moves on once, and only when the label set changed. Returns whether it changed. <see cref="Labels"/> must be loaded.
+    /// </summary>
+    public bool ChangeLabels(IEnumerable<Label> add, IEnumerable<long> remove)
+    {
+        ArgumentNullException.ThrowIfNull(add);
+        ArgumentNullException.ThrowIfNull(remove);
+        var version = Version;
+        var changed = false;
+        foreach (var labelId in remove)
+        {
+            changed |= RemoveLabel(labelId);
+        }
+        foreach (var label in add)
+        {
+            changed |= AddLabel(label);
+        }
+        Version = changed ? version + 1 : version;
+        return changed;
+    }
+
     /// <summary>Draws a box on the image. <see cref="Boxes"/> must be loaded.</summary>
     public Box AddBox(Label label, BoxRect rect, string createdBy, DateTimeOffset createdAt)
     {

@@ -25,6 +25,12 @@ public static class DatasetsApi
     /// <summary>Response of a split change: the image's new version.</summary>
     public sealed record SetSplitResponse(long ImageId, string Split, long Version);
 
+    /// <summary>
+    /// Body of <c>POST /api/datasets/{id}/images:labels</c>: label ids to add and remove on the images; optional
+    /// <c>versions</c> (image id to the version the client saw) refuse the change with 409 when one is stale.
+    /// </summary>
+    public sealed record ChangeLabelsRequest(IReadOnlyList<long> ImageIds, IReadOnlyList<long>? Add, IReadOnlyList<long>? Remove, IReadOnlyDictionary<long, long>? Versions);
+
     public static IEndpointRouteBuilder MapDatasetsApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/datasets").WithTags("Datasets")
@@ -43,6 +49,7 @@ public static class DatasetsApi
             .WithMetadata(new RequestSizeLimitAttribute(MaxUploadBytes))
             .DisableAntiforgery();
         group.MapPut("/{id:long}/images/{imageId:long}/split", SetSplitAsync).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{id:long}/images:labels", ChangeLabelsAsync).ProducesProblem(StatusCodes.Status409Conflict);
         return endpoints;
     }
 
@@ -124,6 +131,12 @@ public static class DatasetsApi
         var split = ParseSplit(request.Split);
         var version = await datasets.SetSplitAsync(id, imageId, split, request.Version, user.Name, cancellationToken);
         return TypedResults.Ok(new SetSplitResponse(imageId, split.ToString(), version));
+    }
+
+    private static async Task<Ok<IReadOnlyList<ImageLabelState>>> ChangeLabelsAsync(long id, ChangeLabelsRequest request, IDatasetService datasets, ICurrentUser user, CancellationToken cancellationToken)
+    {
+        var change = new LabelChange(request.ImageIds ?? [], request.Add ?? [], request.Remove ?? [], request.Versions);
+        return TypedResults.Ok(await datasets.ChangeLabelsAsync(id, change, user.Name, cancellationToken));
     }
 
     /// <summary>TRAIN, VALIDATION, TEST or UNASSIGNED, in any case (AutoML spells them in capitals).</summary>

@@ -33,6 +33,7 @@ internal sealed class ComponentHarness : IAsyncDisposable
         services.AddSingleton<NavigationManager, TestNavigationManager>();
         services.AddSingleton<IJSRuntime, UnavailableJSRuntime>();
         services.AddSingleton<ICurrentUser, TestUser>();
+        services.AddScoped<VisionConsole.Web.CircuitUser>();
         services.AddSingleton(new VisionConsole.Web.ConsoleEnvironment("/srv/vision", "/srv/vision/console.db", "/srv/vision/blobs", [("libvips", "8.14.1")]));
         configure?.Invoke(services);
         _services = services.BuildServiceProvider();

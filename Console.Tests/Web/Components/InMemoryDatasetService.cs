@@ -90,4 +90,35 @@ internal sealed class InMemoryDatasetService : IDatasetService
         images[index] = images[index] with { Split = split };
         return Task.FromResult(expectedVersion + 1);
     }
+
+    public List<(LabelChange Change, string User)> LabelChanges { get; } = [];
+
+    public async Task<IReadOnlyList<long>> QueryImageIdsAsync(long datasetId, ImageQuery query, CancellationToken cancellationToken = default)
+    {
+        var page = await QueryImagesAsync(datasetId, query with { Skip = 0, Take = int.MaxValue }, cancellationToken);
+        return [.. page.Items.Select(i => i.Id)];
+    }
+
+    /// <summary>Applies the change to the stored summaries (single-label replaces) and records it.</summary>
+    public Task<IReadOnlyList<ImageLabelState>> ChangeLabelsAsync(long datasetId, LabelChange change, string user, CancellationToken cancellationToken = default)
+    {
+        LabelChanges.Add((change, user));
+        var kind = _datasets.Single(d => d.Id == datasetId).Kind;
+        var names = _labels[datasetId].ToDictionary(l => l.Id, l => l.Name);
+        var images = _images[datasetId];
+        var results = new List<ImageLabelState>();
+        foreach (var id in change.ImageIds)
+        {
+            var index = images.FindIndex(i => i.Id == id);
+            var image = images[index];
+            var labels = kind == DatasetKind.SingleLabel && change.Add.Count == 1 ? [] : image.Labels.ToList();
+            labels.RemoveAll(l => change.Remove.Any(r => names[r] == l));
+            labels.AddRange(change.Add.Select(a => names[a]).Where(a => !labels.Contains(a)));
+            labels.Sort(StringComparer.Ordinal);
+            var changed = !labels.SequenceEqual(image.Labels);
+            images[index] = image with { Labels = labels, Version = image.Version + (changed ? 1 : 0) };
+            results.Add(new ImageLabelState(id, labels, images[index].Version, changed));
+        }
+        return Task.FromResult<IReadOnlyList<ImageLabelState>>(results);
+    }
 }
