@@ -38,6 +38,12 @@ public static class ConsoleDomainServiceCollectionExtensions
         services.AddHostedService<DatabaseStartup>();
         services.AddSingleton<IDatasetService, DatasetService>();
         services.AddSingleton<IImageIntake, ImageIntake>();
+        services.AddSingleton<DatasetHealthService>();
+        services.AddTransient<Import.ImportJob>();
+        services.AddTransient<Export.ExportJob>();
+        services.AddSingleton<Operations.DataOperationService>();
+        services.AddTransient<Operations.IOperationJob, Operations.ImportOperationJob>();
+        services.AddTransient<Operations.IOperationJob, Operations.ExportOperationJob>();
         return services;
     }
 }

@@ -26,6 +26,15 @@ public sealed class ConsoleOptions
         set => _blobFolder = value;
     }
 
+    /// <summary>Where uploads wait for their import operation: <c>&lt;data&gt;/uploads/&lt;operation&gt;/</c>, deleted when it ends.</summary>
+    public string UploadFolder => Path.Combine(DataFolder, "uploads");
+
+    /// <summary>Finished exports: <c>&lt;data&gt;/exports/&lt;operation&gt;.zip</c>.</summary>
+    public string ExportFolder => Path.Combine(DataFolder, "exports");
+
+    /// <summary>Import reports: <c>&lt;data&gt;/reports/import-&lt;operation&gt;.csv</c>.</summary>
+    public string ReportFolder => Path.Combine(DataFolder, "reports");
+
     /// <summary>How long a SQLite writer waits for another before giving up.</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -76,6 +76,8 @@ public static class ConsoleHost
         app.MapConsoleUser();
         app.MapDatasetsApi();
         app.MapBlobsApi();
+        app.MapAutoMlDatasetsApi();
+        app.MapDataOperationsApi();
         app.MapOperationsApi();
         app.MapModelsApi();
         app.MapModelPackagesApi();

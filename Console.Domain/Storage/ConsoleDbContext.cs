@@ -117,6 +117,7 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
             e.HasOne<Dataset>().WithMany().HasForeignKey(o => o.DatasetId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(o => o.State);
             e.HasIndex(o => o.DatasetId);
+            e.HasIndex(o => o.Kind);
         });
 
         modelBuilder.Entity<Model>(e =>

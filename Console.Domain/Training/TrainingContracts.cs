@@ -114,6 +114,19 @@ public sealed record OperationSummary(
 
     /// <summary>When it last changed.</summary>
     public DateTimeOffset UpdatedAt => FinishedAt ?? StartedAt ?? CreatedAt;
+
+    /// <summary>
+    /// The latest progress as stored, for kinds that are not trainings (<c>import-data</c>: an
+    /// <see cref="Import.ImportProgress"/>, <c>export-data</c>: an <see cref="Export.ExportProgress"/>; read them with
+    /// <see cref="Operations.OperationJson.Read{T}"/> or take <see cref="Operations.DataOperation.From(TrainingOperation)"/>).
+    /// </summary>
+    public string? ProgressJson { get; init; }
+
+    /// <summary>The result as stored, for kinds whose result is not a model (<see cref="Import.ImportResult"/>, <see cref="Export.ExportResult"/>).</summary>
+    public string? ResultJson { get; init; }
+
+    /// <summary>True for the kinds the trainer's own jobs run (<c>train-...</c>); false for import and export.</summary>
+    public bool IsTraining => Kind.StartsWith("train-", StringComparison.Ordinal);
 }
 
 /// <summary>One change of an operation, as the notifier publishes it (progress, state change, result).</summary>

@@ -72,6 +72,9 @@ public sealed class TrainingOperation
     /// <summary>The model version the operation produced, once it succeeded.</summary>
     public long? ResultModelVersionId { get; private set; }
 
+    /// <summary>What an operation that produces no model returned (import counts and report, export file), as JSON.</summary>
+    public string? ResultJson { get; private set; }
+
     /// <summary>Optimistic concurrency token: the job and a user's cancel must not overwrite each other.</summary>
     public long Version { get; private set; }
 
@@ -101,6 +104,17 @@ public sealed class TrainingOperation
         Require(nameof(Complete), OperationState.Running, OperationState.Cancelling);
         State = OperationState.Succeeded;
         ResultModelVersionId = resultModelVersionId;
+        StopReason = stopReason;
+        FinishedAt = now;
+        Version++;
+    }
+
+    /// <summary>Running (or Cancelling) to Succeeded for an operation whose result is not a model (import, export).</summary>
+    public void CompleteWithResult(string resultJson, string stopReason, DateTimeOffset now)
+    {
+        Require(nameof(CompleteWithResult), OperationState.Running, OperationState.Cancelling);
+        State = OperationState.Succeeded;
+        ResultJson = resultJson;
         StopReason = stopReason;
         FinishedAt = now;
         Version++;

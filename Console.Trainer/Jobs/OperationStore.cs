@@ -83,6 +83,14 @@ public sealed class OperationStore(IDbContextFactory<ConsoleDbContext> contextFa
         return rows.Select(o => ToSummary(o, o.ResultModelVersionId is { } v && modelByVersion.TryGetValue(v, out var m) ? m : null)).ToList();
     }
 
+    /// <summary>The request of an operation as stored; <see cref="NotFoundException"/> when absent.</summary>
+    public async Task<string> GetRequestJsonAsync(long operationId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return await db.TrainingOperations.Where(o => o.Id == operationId).Select(o => o.RequestJson).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"Operation {operationId}");
+    }
+
     /// <summary>The ids of operations in these states, oldest first.</summary>
     public async Task<IReadOnlyList<long>> FindAsync(OperationState state, CancellationToken cancellationToken = default)
     {
@@ -130,10 +138,16 @@ public sealed class OperationStore(IDbContextFactory<ConsoleDbContext> contextFa
     public static OperationSummary ToSummary(TrainingOperation operation, long? resultModelId)
     {
         ArgumentNullException.ThrowIfNull(operation);
+        // Import and export keep other shapes in the same columns: they are passed on as JSON, not read as a training's.
+        var training = operation.Kind.StartsWith("train-", StringComparison.Ordinal);
         return new OperationSummary(
-            operation.Id, operation.Kind, operation.State, operation.DatasetId, ReadRequest(operation.RequestJson),
-            ReadProgress(operation.ProgressJson), operation.Error, operation.StopReason, resultModelId, operation.ResultModelVersionId,
-            operation.CreatedAt, operation.StartedAt, operation.FinishedAt, operation.CreatedBy);
+            operation.Id, operation.Kind, operation.State, operation.DatasetId, training ? ReadRequest(operation.RequestJson) : null,
+            training ? ReadProgress(operation.ProgressJson) : null, operation.Error, operation.StopReason, resultModelId, operation.ResultModelVersionId,
+            operation.CreatedAt, operation.StartedAt, operation.FinishedAt, operation.CreatedBy)
+        {
+            ProgressJson = training ? null : operation.ProgressJson,
+            ResultJson = operation.ResultJson,
+        };
     }
 
     private static async Task<OperationSummary> ToSummaryAsync(ConsoleDbContext db, TrainingOperation operation, CancellationToken cancellationToken)
@@ -150,7 +164,7 @@ public sealed class OperationStore(IDbContextFactory<ConsoleDbContext> contextFa
 /// <summary>
 /// The queue's wake-up signal and the cancellation handles of the jobs running in this process.
 /// </summary>
-public sealed class TrainingQueue
+public sealed class TrainingQueue : VisionConsole.Domain.Operations.IOperationQueue
 {
     private readonly System.Threading.Channels.Channel<bool> _signal =
         System.Threading.Channels.Channel.CreateBounded<bool>(new System.Threading.Channels.BoundedChannelOptions(1)

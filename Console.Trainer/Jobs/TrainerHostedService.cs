@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VisionConsole.Domain;
+using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Training;
 
 namespace VisionConsole.Trainer.Jobs;
@@ -13,6 +14,7 @@ namespace VisionConsole.Trainer.Jobs;
 /// <see cref="TrainerOptions.MaxConcurrentJobs"/> at once. It wakes at once when an operation is queued
 /// (<see cref="TrainingQueue.Signal"/>) and also polls. At start-up, operations a dead process left Running are
 /// failed with the reason "interrupted" and Cancelling ones are confirmed Cancelled; Queued ones simply run.
+/// Besides trainings it runs every kind an <see cref="IOperationJob"/> is registered for (import and export).
 /// </summary>
 public sealed partial class TrainerHostedService(
     IServiceProvider services,
@@ -68,6 +70,11 @@ public sealed partial class TrainerHostedService(
             await TryUpdateAsync(id, o => o.ConfirmCancelled(time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
             LogRecovered(id, "Cancelled");
         }
+        // Uploads of imports that ended (or of requests a stopped server never finished) are not needed any more.
+        if (services.GetService<DataOperationService>() is { } dataOperations)
+        {
+            await dataOperations.DeleteStaleUploadsAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task<OperationSummary?> ClaimNextAsync(CancellationToken cancellationToken)
@@ -101,6 +108,17 @@ public sealed partial class TrainerHostedService(
         var pumpTask = PumpProgressAsync(operation.Id, sink, cancellation);
         try
         {
+            await using var dataScope = services.CreateAsyncScope();
+            if (dataScope.ServiceProvider.GetServices<IOperationJob>().FirstOrDefault(j => j.Kind == operation.Kind) is { } dataJob)
+            {
+                // Import and export: the job reports its own progress JSON and returns its result JSON.
+                var requestJson = await operations.GetRequestJsonAsync(operation.Id, stoppingToken).ConfigureAwait(false);
+                var resultJson = await dataJob.RunAsync(operation.Id, requestJson, sink, cancellation.Token).ConfigureAwait(false);
+                sink.Stop();
+                await operations.UpdateAsync(operation.Id, o => o.CompleteWithResult(resultJson, "completed", time.GetUtcNow()), CancellationToken.None, publish: false).ConfigureAwait(false);
+                LogDataJobSucceeded(operation.Id, operation.Kind);
+                return;
+            }
             if (operation.Kind != TrainingRequest.ClassificationKind || operation.Request is not { } request)
             {
                 throw new InvalidOperationException($"Operation {operation.Id} of kind '{operation.Kind}' has no training request this trainer can run.");
@@ -237,7 +255,7 @@ public sealed partial class TrainerHostedService(
     }
 
     /// <summary>Receives the job's reports: publishes each at once, keeps the latest for the database.</summary>
-    private sealed class ProgressSink(OperationSummary operation, IOperationNotifier notifier, TimeProvider time) : IProgress<TrainingProgress>
+    private sealed class ProgressSink(OperationSummary operation, IOperationNotifier notifier, TimeProvider time) : IProgress<TrainingProgress>, IProgress<OperationReport>
     {
         private readonly CancellationTokenSource _stop = new();
         private string? _latestJson;
@@ -254,6 +272,14 @@ public sealed partial class TrainerHostedService(
             notifier.Publish(new OperationUpdate(operation with { State = OperationState.Running, Progress = value }, time.GetUtcNow()));
         }
 
+        /// <summary>An import's or export's report: its JSON is stored and published as it is.</summary>
+        public void Report(OperationReport value)
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            Volatile.Write(ref _latestJson, value.ProgressJson);
+            notifier.Publish(new OperationUpdate(operation with { State = OperationState.Running, ProgressJson = value.ProgressJson }, time.GetUtcNow()));
+        }
+
         public void Stop() => _stop.Cancel();
     }
 
@@ -265,6 +291,9 @@ public sealed partial class TrainerHostedService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId} succeeded: model {ModelId} in {Seconds:0.0} s")]
     private partial void LogSucceeded(long operationId, long modelId, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId} ({Kind}) succeeded")]
+    private partial void LogDataJobSucceeded(long operationId, string kind);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId} stopped (server shutting down: {ShuttingDown})")]
     private partial void LogCancelled(long operationId, bool shuttingDown);

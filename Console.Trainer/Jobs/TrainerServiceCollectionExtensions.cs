@@ -65,6 +65,8 @@ public static class TrainerServiceCollectionExtensions
         services.TryAddSingleton<ClassifierPredictor>();
         services.TryAddSingleton<OperationStore>();
         services.TryAddSingleton<TrainingQueue>();
+        // Import and export operations (IOperationJob, registered by the domain) run in this trainer's queue too.
+        services.AddSingleton<VisionConsole.Domain.Operations.IOperationQueue>(sp => sp.GetRequiredService<TrainingQueue>());
         services.TryAddTransient<ClassificationTrainingJob>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelExporter, ClassifierModelExporter>());
         services.TryAddSingleton<ITrainingService, TrainingService>();

@@ -141,7 +141,7 @@ internal sealed record OperationError(int Code, string Message);
 internal sealed record OperationResponse([property: JsonPropertyName("@type")] string Type, string Name);
 
 /// <summary><c>ListOperationsResponse</c>.</summary>
-internal sealed record OperationList(IReadOnlyList<OperationResource> Operations, string NextPageToken);
+internal sealed record OperationList(IReadOnlyList<object> Operations, string NextPageToken);
 
 /// <summary><c>google.cloud.automl.v1.Model</c> (image classification).</summary>
 internal sealed record ModelResource(

@@ -11,7 +11,9 @@ switch (args.FirstOrDefault())
         return await TrainingBenchmark.RunAsync(args[1..]);
     case "zoo":
         return await ZooBenchmark.RunAsync(args[1..]);
+    case "import":
+        return await ImportBench.RunAsync(args[1..]);
     default:
-        Console.WriteLine("Benchmarks: heads | training [--only type,type] [--mirror DIR] [--dataset DIR] | zoo [--seconds S] [--rounds R] [--mirror DIR] [--only id,id]");
+        Console.WriteLine("Benchmarks: heads | training [--only type,type] [--mirror DIR] [--dataset DIR] | zoo [--seconds S] [--rounds R] [--mirror DIR] [--only id,id] | import [count] [--dataset DIR]");
         return args.Length == 0 ? 0 : 1;
 }

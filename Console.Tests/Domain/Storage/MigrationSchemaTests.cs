@@ -13,7 +13,8 @@ namespace VisionConsole.Tests.Domain.Storage;
 public class MigrationSchemaTests
 {
     private const string InitialStep = "20260101000000_Initial";
-    private const string LatestStep = "20260201000000_TrainingAndModels";
+    private const string SecondStep = "20260201000000_TrainingAndModels";
+    private const string LatestStep = "20260301000000_OperationResults";
 
     [Fact]
     public async Task Initialize_DatabaseAtFirstStepWithRows_UpgradesInPlaceKeepingRows()
@@ -34,7 +35,7 @@ public class MigrationSchemaTests
 
             await using (var db = database.OpenContext())
             {
-                Assert.Equal([InitialStep, LatestStep], await db.Database.GetAppliedMigrationsAsync());
+                Assert.Equal([InitialStep, SecondStep, LatestStep], await db.Database.GetAppliedMigrationsAsync());
                 Assert.Equal(1, await db.Projects.CountAsync());
             }
             var datasets = database.Get<IDatasetService>();

@@ -1,0 +1,223 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+using VisionConsole.Domain;
+using VisionConsole.Domain.Datasets;
+using VisionConsole.Domain.Export;
+using VisionConsole.Domain.Import;
+using VisionConsole.Domain.Operations;
+
+namespace VisionConsole.Web.Api;
+
+/// <summary>
+/// Datasets shaped like Cloud AutoML v1: <c>/v1/projects/{project}/locations/{location}/datasets</c>, with
+/// <c>:importData</c> (multipart upload, returns an operation) and <c>:exportData</c> (returns an operation).
+/// Any <c>{project}</c> and <c>{location}</c> value means the one default project; resource names echo them back.
+/// </summary>
+public static class AutoMlDatasetsApi
+{
+    /// <summary>Largest import upload accepted (several GB across files; every part is spooled to disk, never buffered).</summary>
+    public const long MaxImportBytes = 16L * 1024 * 1024 * 1024;
+
+    /// <summary>Body of <c>datasets.create</c>: a display name and exactly one of the two metadata objects.</summary>
+    public sealed record CreateDatasetBody(
+        string? DisplayName,
+        ImageClassificationDatasetMetadata? ImageClassificationDatasetMetadata,
+        ImageObjectDetectionDatasetMetadata? ImageObjectDetectionDatasetMetadata);
+
+    /// <summary><c>classificationType</c>: <c>MULTICLASS</c> (one label per image, the default) or <c>MULTILABEL</c>.</summary>
+    public sealed record ImageClassificationDatasetMetadata(string? ClassificationType);
+
+    /// <summary>Object detection datasets carry no settings.</summary>
+    public sealed record ImageObjectDetectionDatasetMetadata;
+
+    /// <summary>A label's count in a dataset resource (an extension of AutoML's resource).</summary>
+    public sealed record LabelStat(string LabelId, string DisplayName, int ExampleCount);
+
+    /// <summary>The dataset resource.</summary>
+    public sealed record DatasetResource(
+        string Name,
+        string DisplayName,
+        DateTimeOffset CreateTime,
+        int ExampleCount,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ImageClassificationDatasetMetadata? ImageClassificationDatasetMetadata,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ImageObjectDetectionDatasetMetadata? ImageObjectDetectionDatasetMetadata,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<LabelStat>? LabelStats);
+
+    /// <summary>Response of <c>datasets.list</c>.</summary>
+    public sealed record DatasetList(IReadOnlyList<DatasetResource> Datasets);
+
+    /// <summary>Body of <c>:exportData</c>: <c>{"outputConfig":{"format":"FOLDER_ZIP|AUTOML_CSV|COCO|PASCAL_VOC"}}</c>.</summary>
+    public sealed record ExportDataBody(OutputConfig? OutputConfig);
+
+    /// <summary>Where AutoML takes a <c>gcsDestination</c>, the console takes the archive layout (default <c>AUTOML_CSV</c>).</summary>
+    public sealed record OutputConfig(string? Format);
+
+    public static IEndpointRouteBuilder MapAutoMlDatasetsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/v1/projects/{project}/locations/{location}/datasets").WithTags("AutoML datasets")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/", CreateAsync);
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{datasetId}", GetAsync);
+        group.MapDelete("/{datasetId}", DeleteAsync);
+        // No Accepts<> content-type filter: routing would answer another content type with a bare 404; the handler
+        // answers it with a 415 problem that says what to send.
+        group.MapPost("/{datasetId}:importData", ImportDataAsync)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxImportBytes))
+            .DisableAntiforgery();
+        group.MapPost("/{datasetId}:exportData", ExportDataAsync);
+        return endpoints;
+    }
+
+    private static async Task<Ok<DatasetResource>> CreateAsync(string project, string location, CreateDatasetBody body, IDatasetService datasets, ICurrentUser user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var kind = (body.ImageClassificationDatasetMetadata, body.ImageObjectDetectionDatasetMetadata) switch
+        {
+            ({ } c, null) => c.ClassificationType?.ToUpperInvariant() switch
+            {
+                null or "" or "MULTICLASS" => DatasetKind.SingleLabel,
+                "MULTILABEL" => DatasetKind.MultiLabel,
+                var other => throw new DomainException("invalid-argument", $"classificationType '{other}' is not MULTICLASS or MULTILABEL."),
+            },
+            (null, { }) => DatasetKind.ObjectDetection,
+            _ => throw new DomainException("invalid-argument",
+                "Give exactly one of imageClassificationDatasetMetadata ({\"classificationType\":\"MULTICLASS\"|\"MULTILABEL\"}) or imageObjectDetectionDatasetMetadata ({})."),
+        };
+        var created = await datasets.CreateAsync(body.DisplayName ?? "", kind, user.Name, cancellationToken);
+        return TypedResults.Ok(ToResource(project, location, created, null));
+    }
+
+    private static async Task<Ok<DatasetList>> ListAsync(string project, string location, IDatasetService datasets, CancellationToken cancellationToken)
+    {
+        var all = await datasets.ListAsync(cancellationToken);
+        return TypedResults.Ok(new DatasetList(all.Select(d => ToResource(project, location, d, null)).ToList()));
+    }
+
+    private static async Task<Ok<DatasetResource>> GetAsync(string project, string location, string datasetId, IDatasetService datasets, CancellationToken cancellationToken)
+    {
+        var id = ParseId(datasetId);
+        var dataset = await datasets.GetAsync(id, cancellationToken);
+        var labels = await datasets.ListLabelsAsync(id, cancellationToken);
+        return TypedResults.Ok(ToResource(project, location, dataset,
+            labels.Select(l => new LabelStat(l.Id.ToString(CultureInfo.InvariantCulture), l.Name, l.ImageCount)).ToList()));
+    }
+
+    private static async Task<Ok<AutoMlOperation>> DeleteAsync(string project, string location, string datasetId, IDatasetService datasets, ICurrentUser user, CancellationToken cancellationToken)
+    {
+        var id = ParseId(datasetId);
+        await datasets.DeleteAsync(id, user.Name, cancellationToken);
+        return TypedResults.Ok(AutoMlOperation.Deleted(project, location, id));
+    }
+
+    /// <summary>
+    /// Spools every file part of the multipart body to <c>&lt;data&gt;/uploads/&lt;operation&gt;/</c> (one part at a time,
+    /// straight to disk), then queues the import and returns its operation. <c>?format=</c> forces a reader
+    /// (<c>FOLDER_TREE</c>, <c>CSV</c>, <c>COCO</c>, <c>PASCAL_VOC</c>, <c>CVAT_XML</c>; default: detected).
+    /// </summary>
+    private static async Task<Results<Ok<AutoMlOperation>, ProblemHttpResult>> ImportDataAsync(
+        string project, string location, string datasetId, string? format, HttpRequest request,
+        IDatasetService datasets, DataOperationService operations, ICurrentUser user, CancellationToken cancellationToken)
+    {
+        var id = ParseId(datasetId);
+        await datasets.GetAsync(id, cancellationToken);
+        var importFormat = ParseImportFormat(format);
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 } boundary)
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, $"Send the files as multipart/form-data, one part named 'file' per file (got content type '{request.ContentType}').");
+        }
+
+        var folder = operations.CreateUploadFolder();
+        var files = new List<ImportFile>();
+        try
+        {
+            var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = MaxImportBytes };
+            var part = 0;
+            for (var section = await reader.ReadNextSectionAsync(cancellationToken); section is not null; section = await reader.ReadNextSectionAsync(cancellationToken))
+            {
+                part++;
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
+                {
+                    continue; // Form fields are not files; nothing to import from them.
+                }
+                var name = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
+                if (string.IsNullOrWhiteSpace(name))
+                {
+                    name = $"part-{part.ToString(CultureInfo.InvariantCulture)}";
+                }
+                if (files.Any(f => f.Name == name))
+                {
+                    throw new DomainException("invalid-upload", $"Two parts are named '{name}'; every uploaded file needs its own name (relative paths are fine).");
+                }
+                // Stored under a number: the client's name (perhaps a relative path) is kept only as the file's name in the plan.
+                var path = Path.Combine(folder, part.ToString("D6", CultureInfo.InvariantCulture));
+                var target = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+                await using (target)
+                {
+                    await section.Body.CopyToAsync(target, cancellationToken);
+                }
+                files.Add(new ImportFile(name, path));
+            }
+        }
+        catch
+        {
+            Directory.Delete(folder, recursive: true);
+            throw;
+        }
+        if (files.Count == 0)
+        {
+            Directory.Delete(folder, recursive: true);
+            return Problem(StatusCodes.Status400BadRequest, "The upload has no file parts; send the zip, CSV, COCO JSON, VOC XML or images as parts named 'file'.");
+        }
+        var operation = await operations.StartImportAsync(id, folder, files, importFormat, user.Name, cancellationToken);
+        return TypedResults.Ok(AutoMlOperation.From(project, location, operation));
+    }
+
+    private static async Task<Ok<AutoMlOperation>> ExportDataAsync(
+        string project, string location, string datasetId, ExportDataBody? body, DataOperationService operations, ICurrentUser user, CancellationToken cancellationToken)
+    {
+        var id = ParseId(datasetId);
+        var format = (body?.OutputConfig?.Format?.Trim().ToUpperInvariant()) switch
+        {
+            null or "" or "AUTOML_CSV" => ExportFormat.AutoMlCsv,
+            "FOLDER_ZIP" => ExportFormat.FolderZip,
+            "COCO" => ExportFormat.Coco,
+            "PASCAL_VOC" => ExportFormat.PascalVoc,
+            var other => throw new DomainException("invalid-argument", $"outputConfig.format '{other}' is not one of FOLDER_ZIP, AUTOML_CSV, COCO, PASCAL_VOC."),
+        };
+        var operation = await operations.StartExportAsync(id, format, user.Name, cancellationToken);
+        return TypedResults.Ok(AutoMlOperation.From(project, location, operation));
+    }
+
+    internal static long ParseId(string value) =>
+        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : throw new NotFoundException($"Resource '{value}'");
+
+    private static ImportFormat ParseImportFormat(string? value) => value?.Trim().ToUpperInvariant() switch
+    {
+        null or "" or "AUTO" => ImportFormat.Auto,
+        "FOLDER_TREE" or "FOLDER_ZIP" => ImportFormat.FolderTree,
+        "CSV" or "AUTOML_CSV" => ImportFormat.Csv,
+        "COCO" => ImportFormat.Coco,
+        "PASCAL_VOC" => ImportFormat.PascalVoc,
+        "CVAT_XML" => ImportFormat.CvatXml,
+        var other => throw new DomainException("invalid-argument", $"format '{other}' is not one of AUTO, FOLDER_TREE, CSV, COCO, PASCAL_VOC, CVAT_XML."),
+    };
+
+    private static DatasetResource ToResource(string project, string location, DatasetSummary d, IReadOnlyList<LabelStat>? labels) => new(
+        $"projects/{project}/locations/{location}/datasets/{d.Id.ToString(CultureInfo.InvariantCulture)}",
+        d.DisplayName, d.CreatedAt, d.ImageCount,
+        d.Kind == DatasetKind.ObjectDetection ? null : new ImageClassificationDatasetMetadata(d.Kind == DatasetKind.MultiLabel ? "MULTILABEL" : "MULTICLASS"),
+        d.Kind == DatasetKind.ObjectDetection ? new ImageObjectDetectionDatasetMetadata() : null,
+        labels);
+
+    private static ProblemHttpResult Problem(int status, string detail) =>
+        TypedResults.Problem(detail, statusCode: status, title: "Invalid upload",
+            extensions: new Dictionary<string, object?> { ["code"] = "invalid-upload" });
+}

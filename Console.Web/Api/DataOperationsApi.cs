@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using VisionConsole.Domain;
+using VisionConsole.Domain.Datasets;
+using VisionConsole.Domain.Operations;
+
+namespace VisionConsole.Web.Api;
+
+/// <summary>
+/// The files of import and export operations and the dataset health: <c>GET /api/exports/{id}</c> (the zip),
+/// <c>GET /api/imports/{id}/report</c> (the CSV report) and <c>GET /api/datasets/{id}/health</c>. The operations
+/// themselves are served by <see cref="OperationsApi"/> (<c>/v1/.../operations/{id}</c>), which renders import and
+/// export operations with <see cref="AutoMlOperation"/>.
+/// </summary>
+public static class DataOperationsApi
+{
+    public static IEndpointRouteBuilder MapDataOperationsApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/exports/{operationId:long}", DownloadExport).WithTags("Exports").ProducesProblem(StatusCodes.Status404NotFound);
+        endpoints.MapGet("/api/imports/{operationId:long}/report", DownloadReport).WithTags("Imports").ProducesProblem(StatusCodes.Status404NotFound);
+        endpoints.MapGet("/api/datasets/{id:long}/health", HealthAsync).WithTags("Datasets").ProducesProblem(StatusCodes.Status404NotFound);
+        return endpoints;
+    }
+
+    private static PhysicalFileHttpResult DownloadExport(long operationId, DataOperationService operations)
+    {
+        var path = operations.ExportFilePath(operationId) ?? throw new NotFoundException($"The export of operation {operationId}");
+        return TypedResults.PhysicalFile(path, "application/zip", $"export-{operationId}.zip", enableRangeProcessing: true);
+    }
+
+    private static PhysicalFileHttpResult DownloadReport(long operationId, DataOperationService operations)
+    {
+        var path = operations.ImportReportPath(operationId) ?? throw new NotFoundException($"The report of import operation {operationId}");
+        return TypedResults.PhysicalFile(path, "text/csv; charset=utf-8", $"import-{operationId}-report.csv");
+    }
+
+    private static async Task<Ok<DatasetHealth>> HealthAsync(long id, DatasetHealthService health, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await health.GetAsync(id, cancellationToken));
+}
