@@ -42,17 +42,7 @@ public static class TrainerServiceCollectionExtensions
         }
         if (!services.Any(d => d.ServiceType == typeof(IModelZoo)))
         {
-            services.AddSingleton<IModelZoo>(sp =>
-            {
-                var console = sp.GetRequiredService<ConsoleOptions>();
-                var zooOptions = new ZooOptions(
-                    DataFolder: configuration["Zoo:DataFolder"] ?? console.DataFolder,
-                    Mirror: configuration["Zoo:Mirror"] ?? configuration["zoo-mirror"] ?? Environment.GetEnvironmentVariable(ModelZooServiceCollectionExtensions.MirrorEnvironmentVariable),
-                    NpmCacheFolder: configuration["Zoo:NpmCacheFolder"],
-                    AllowDownloads: !bool.TryParse(configuration["Zoo:AllowDownloads"], out var allow) || allow);
-                return new ModelZoo(zooOptions, sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(ModelZoo)), sp.GetService<Microsoft.Extensions.Logging.ILogger<ModelZoo>>());
-            });
-            services.AddHttpClient(nameof(ModelZoo));
+            services.AddModelZoo(sp => ModelZooServiceCollectionExtensions.ReadOptions(configuration, sp.GetRequiredService<ConsoleOptions>().DataFolder));
         }
         if (!services.Any(d => d.ServiceType == typeof(EmbeddingService)))
         {

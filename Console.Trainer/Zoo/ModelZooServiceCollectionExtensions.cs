@@ -11,25 +11,38 @@ public static class ModelZooServiceCollectionExtensions
     public const string MirrorEnvironmentVariable = "VISIONCONSOLE_ZOO_MIRROR";
 
     /// <summary>
-    /// Adds <see cref="IModelZoo"/>. Data folder: <c>Zoo:DataFolder</c>, else <c>DataFolder</c>, else <c>.data</c>.
-    /// Mirror: <c>Zoo:Mirror</c>, else the <c>--zoo-mirror</c> command-line switch, else
-    /// <c>VISIONCONSOLE_ZOO_MIRROR</c>. <c>Zoo:AllowDownloads</c> (default true) allows npm and official URLs.
+    /// Adds <see cref="IModelZoo"/> with options read by <see cref="ReadOptions"/>; the data folder defaults to
+    /// <c>DataFolder</c>, else <c>.data</c>.
     /// </summary>
     public static IServiceCollection AddModelZoo(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var options = new ZooOptions(
-            DataFolder: configuration["Zoo:DataFolder"] ?? configuration["DataFolder"] ?? ".data",
+        return services.AddModelZoo(ReadOptions(configuration, configuration["DataFolder"] ?? ".data"));
+    }
+
+    /// <summary>
+    /// Reads the zoo's settings. Data folder: <c>Zoo:DataFolder</c>, else <paramref name="defaultDataFolder"/>.
+    /// Mirror: <c>Zoo:Mirror</c>, else the <c>--zoo-mirror</c> command-line switch, else
+    /// <c>VISIONCONSOLE_ZOO_MIRROR</c>. <c>Zoo:AllowDownloads</c> (default true) allows npm and official URLs.
+    /// </summary>
+    public static ZooOptions ReadOptions(IConfiguration configuration, string defaultDataFolder)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return new ZooOptions(
+            DataFolder: configuration["Zoo:DataFolder"] ?? defaultDataFolder,
             Mirror: configuration["Zoo:Mirror"] ?? configuration["zoo-mirror"] ?? Environment.GetEnvironmentVariable(MirrorEnvironmentVariable),
             NpmCacheFolder: configuration["Zoo:NpmCacheFolder"],
             AllowDownloads: !bool.TryParse(configuration["Zoo:AllowDownloads"], out var allow) || allow);
-        return services.AddModelZoo(options);
     }
 
     /// <summary>Adds <see cref="IModelZoo"/> with explicit options.</summary>
-    public static IServiceCollection AddModelZoo(this IServiceCollection services, ZooOptions options)
+    public static IServiceCollection AddModelZoo(this IServiceCollection services, ZooOptions options) =>
+        services.AddModelZoo(_ => options);
+
+    /// <summary>Adds <see cref="IModelZoo"/> with options made when it is first needed (for example from <c>ConsoleOptions</c>).</summary>
+    public static IServiceCollection AddModelZoo(this IServiceCollection services, Func<IServiceProvider, ZooOptions> options)
     {
-        services.AddSingleton(options);
+        services.AddSingleton<ZooOptions>(options);
         services.AddHttpClient(nameof(ModelZoo));
         services.AddSingleton<IModelZoo>(sp => new ModelZoo(
             sp.GetRequiredService<ZooOptions>(),
