@@ -61,7 +61,9 @@ public sealed class DatasetBrowserTests(ConsoleServerFixture server, ITestOutput
         await page.Locator("[data-test=create-dataset-submit]").ClickAsync();
         await Expect(page.Locator(".modal .invalid-feedback").First).ToHaveTextAsync("Give the dataset a name.");
         await page.Locator("#dataset-name").FillAsync("Ants and bees");
-        await page.Locator("#kind-SingleLabel").CheckAsync();
+        // A Blazor input re-renders from the server after the click: wait for the state rather than demand it at once.
+        await page.Locator("#kind-SingleLabel").ClickAsync();
+        await Expect(page.Locator("#kind-SingleLabel")).ToBeCheckedAsync();
         await page.Locator("[data-test=create-dataset-submit]").ClickAsync();
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/datasets/[0-9]+$"));
         await Expect(page.Locator("h1")).ToHaveTextAsync("Ants and bees");
@@ -118,7 +120,8 @@ public sealed class DatasetBrowserTests(ConsoleServerFixture server, ITestOutput
         await Expect(page.Locator(".empty-state h2")).ToHaveTextAsync("No images match these filters");
         await page.Locator("#filter-split").SelectOptionAsync("Unassigned");
         await Expect(page.Locator(".image-tile")).ToHaveCountAsync(6);
-        await page.Locator("#filter-unlabeled").CheckAsync();
+        await page.Locator("#filter-unlabeled").ClickAsync();
+        await Expect(page.Locator("#filter-unlabeled")).ToBeCheckedAsync();
         await Expect(page.Locator(".image-tile")).ToHaveCountAsync(6);
 
         // Delete from the list, through a confirmation that names the dataset.
@@ -154,7 +157,8 @@ public sealed class DatasetBrowserTests(ConsoleServerFixture server, ITestOutput
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
         await page.Locator("[data-test=create-dataset]").ClickAsync();
         await page.Locator("#dataset-name").FillAsync("Hymenoptera train");
-        await page.Locator("#kind-SingleLabel").CheckAsync();
+        await page.Locator("#kind-SingleLabel").ClickAsync();
+        await Expect(page.Locator("#kind-SingleLabel")).ToBeCheckedAsync();
         await page.Locator("[data-test=create-dataset-submit]").ClickAsync();
         await page.Locator("[data-test=upload-zone][data-upload-ready]").WaitForAsync();
 

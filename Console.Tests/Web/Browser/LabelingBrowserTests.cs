@@ -70,7 +70,9 @@ public sealed class LabelingBrowserTests(ConsoleServerFixture server, ITestOutpu
 
         await page.Locator("[data-test=create-dataset]").ClickAsync();
         await page.Locator("#dataset-name").FillAsync("Insects to label");
-        await page.Locator("#kind-SingleLabel").CheckAsync();
+        // A Blazor input re-renders from the server after the click: wait for the state rather than demand it at once.
+        await page.Locator("#kind-SingleLabel").ClickAsync();
+        await Expect(page.Locator("#kind-SingleLabel")).ToBeCheckedAsync();
         await page.Locator("[data-test=create-dataset-submit]").ClickAsync();
         await Expect(page.Locator("h1")).ToHaveTextAsync("Insects to label");
         await page.Locator("[data-test=upload-zone][data-upload-ready]").WaitForAsync();

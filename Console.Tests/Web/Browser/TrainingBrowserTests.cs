@@ -49,9 +49,11 @@ public sealed class TrainingBrowserTests(ConsoleServerFixture server, ITestOutpu
         Assert.EndsWith($"/datasets/{datasetId}/train", page.Url, StringComparison.Ordinal);
 
         await page.Locator("[data-test=model-name]").FillAsync("Hymenoptera e2e");
-        await page.Locator("#type-mobile-versatile-1").CheckAsync();
+        // A Blazor input re-renders from the server after the click: wait for the state rather than demand it at once.
+        await page.Locator("#type-mobile-versatile-1").ClickAsync();
+        await Assertions.Expect(page.Locator("#type-mobile-versatile-1")).ToBeCheckedAsync();
         await page.Locator("[data-test=budget-minutes]").FillAsync("2");
-        Assert.Contains("= 33 milli node hours", await page.Locator("[data-test=node-hours]").InnerTextAsync(), StringComparison.Ordinal);
+        await Assertions.Expect(page.Locator("[data-test=node-hours]")).ToContainTextAsync("= 33 milli node hours");
         await page.Locator("[data-test=start-training]").ClickAsync();
 
         // The operation page follows the training live (no reload): the chart draws its first epoch, then the model link appears.
