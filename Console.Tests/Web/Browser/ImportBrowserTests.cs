@@ -12,7 +12,7 @@ public sealed class ImportBrowserTests(ConsoleServerFixture server, ITestOutputH
     private readonly string _scratch = Directory.CreateTempSubdirectory("vision-console-import-ui-").FullName;
 
     [Fact]
-    public async Task ImportDialog_FolderPerLabelZipWithOneTextFile_TenImportedOneRefusedReportNamesItGridShowsLabels()
+    public async Task ImportDialog_FolderPerLabelZipWithOneTextFile_TenImportedOneRefusedReportNamesItGridAndHealthShowLabels()
     {
         var train = Path.Combine(SharedData.Hymenoptera, "train");
         var zipPath = Path.Combine(_scratch, "ants-and-bees.zip");
@@ -114,6 +114,17 @@ public sealed class ImportBrowserTests(ConsoleServerFixture server, ITestOutputH
         await page.Locator("#filter-label").SelectOptionAsync(new SelectOptionValue { Label = "bees (5)" });
         await Expect(page.Locator(".image-tile")).ToHaveCountAsync(5);
         Assert.All(await page.Locator(".image-tile .image-label").AllInnerTextsAsync(), l => Assert.Equal("bees", l.Trim()));
+
+        // The health page, computed by the real service on the real SQLite file: ten images, five per label, all unassigned.
+        await page.Locator("[data-test=dataset-health]").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/datasets/[0-9]+/health$"));
+        await Expect(page.Locator("[data-test=health-images]")).ToHaveTextAsync("10");
+        await Expect(page.Locator("[data-test=health-unlabeled]")).ToHaveTextAsync("0");
+        await Expect(page.Locator(".health-labels tr[data-label=ants] .health-count")).ToHaveTextAsync("5");
+        await Expect(page.Locator(".health-labels tr[data-label=bees] .health-count")).ToHaveTextAsync("5");
+        await Expect(page.Locator(".health-splits tr[data-split=Unassigned] .health-stored")).ToHaveTextAsync("10");
+        // Five images per label is below the minimum of ten: both labels are warned about.
+        await Expect(page.Locator(".health-warning[data-code=few-images]")).ToHaveCountAsync(2);
         var screenshot = Path.Combine(Path.GetTempPath(), $"vision-console-import-{Guid.NewGuid():N}.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
         output.WriteLine($"screenshot: {screenshot}");
