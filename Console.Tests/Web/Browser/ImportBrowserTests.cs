@@ -78,11 +78,24 @@ public sealed class ImportBrowserTests(ConsoleServerFixture server, ITestOutputH
         await page.Locator("[data-test=import-input][data-import-ready]").WaitForAsync();
         await page.Locator("[data-test=import-input]").SetInputFilesAsync(zipPath);
         await Expect(page.Locator("[data-test=import-chosen]")).ToContainTextAsync("1 file(s)");
+        // Records every stage the dialog shows, however briefly.
+        await page.EvaluateAsync("""
+            () => {
+                const dialog = document.querySelector('[data-test=import-dialog]');
+                window.importStages = [dialog.dataset.stage];
+                new MutationObserver(() => window.importStages.push(dialog.dataset.stage)).observe(dialog, { attributes: true, attributeFilter: ['data-stage'] });
+            }
+            """);
         await page.Locator("[data-test=import-start]").ClickAsync();
 
         // The live operation reaches its end: every image handled, the counts final.
         await Expect(page.Locator("[data-test=import-dialog]")).ToHaveAttributeAsync("data-stage", "finished", new() { Timeout = 300_000 });
         await Expect(page.Locator("[data-test=import-phase]")).ToHaveTextAsync("Done");
+        var stages = await page.EvaluateAsync<string[]>("() => window.importStages");
+        output.WriteLine("dialog stages: " + string.Join(" > ", stages));
+        Assert.Equal("choosing", stages[0]);
+        Assert.Equal("uploading", stages[1]);
+        Assert.Equal("finished", stages[^1]);
         await Expect(page.Locator("[data-test=import-done]")).ToHaveTextAsync("11 / 11");
         await Expect(page.Locator("[data-test=import-imported]")).ToHaveTextAsync("10");
         await Expect(page.Locator("[data-test=import-duplicates]")).ToHaveTextAsync("0");
