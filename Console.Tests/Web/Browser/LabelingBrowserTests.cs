@@ -80,10 +80,14 @@ public sealed class LabelingBrowserTests(ConsoleServerFixture server, ITestOutpu
         await Expect(page.Locator(".image-tile")).ToHaveCountAsync(files.Length);
 
         // Two labels, created inline; the bar numbers them.
-        foreach (var name in new[] { "ants", "bees" })
+        string[] names = ["ants", "bees"];
+        for (var i = 0; i < names.Length; i++)
         {
-            await page.Locator("[data-test=new-label]").FillAsync(name);
+            await page.Locator("[data-test=new-label]").FillAsync(names[i]);
             await page.Locator("[data-test=add-label]").ClickAsync();
+            // The server clears the field when it re-renders: type the next name only after that.
+            await Expect(page.Locator(".label-bar .label-button .label-name")).ToHaveCountAsync(i + 1);
+            await Expect(page.Locator("[data-test=new-label]")).ToHaveValueAsync("");
         }
         await Expect(page.Locator(".label-bar .label-button .label-name")).ToHaveTextAsync(["ants", "bees"]);
         await Expect(page.Locator(".label-bar .label-button kbd")).ToHaveTextAsync(["1", "2"]);
