@@ -8,4 +8,4 @@ has_urls=false
 for arg in "$@"; do [ "$arg" = "--urls" ] && has_urls=true; done
 extra=()
 $has_urls || extra=(--urls "http://127.0.0.1:5080")
-exec dotnet Console.Web/bin/Release/net10.0/Console.Web.dll --contentRoot Console.Web "${extra[@]}" "$@"
+exec dotnet Console.Web/bin/Release/net10.0/Console.Web.dll --contentRoot "$PWD/Console.Web" "${extra[@]}" "$@"
