@@ -1,13 +1,15 @@
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
 using VisionConsole.Domain;
-using VisionConsole.Domain.Imaging;
 using VisionConsole.Domain.Models;
 using VisionConsole.Domain.Storage;
 using VisionConsole.Trainer.Export;
-using VisionConsole.Trainer.Imaging;
 using VisionConsole.Trainer.Jobs;
 using VisionConsole.Web.Api;
 using VisionConsole.Web.Components;
@@ -34,8 +36,10 @@ public static class ConsoleHost
         builder.Services.AddOptions<ConsoleLoggerOptions>().Configure<IConfiguration>((logger, configuration) =>
             logger.FormatterName = ReadLogFormat(configuration));
         builder.Services.AddConsoleDomain(provider => ReadOptions(provider.GetRequiredService<IConfiguration>()));
-        builder.Services.AddVipsImaging();
-        builder.Services.AddOptions<ImageStoreOptions>().Configure<ConsoleOptions>((store, console) => store.BlobFolder = console.BlobFolder);
+        // Antiforgery and circuit keys live with the data, so instances side by side never share (or lose) them.
+        builder.Services.AddDataProtection();
+        builder.Services.AddOptions<KeyManagementOptions>().Configure<ConsoleOptions>((keys, console) =>
+            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(console.DataFolder, "keys")), NullLoggerFactory.Instance));
         // After the domain, so the database is upgraded before the trainer reads its queue.
         builder.Services.AddConsoleTrainer(builder.Configuration);
         builder.Services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));

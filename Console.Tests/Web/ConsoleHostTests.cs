@@ -55,4 +55,17 @@ public class ConsoleHostTests
 
         Assert.Contains("'xml'", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Host_FirstPage_KeepsDataProtectionKeysInTheDataFolder()
+    {
+        await using var factory = new ConsoleWebFactory();
+        using var client = factory.CreateClient();
+
+        // The first page issues an antiforgery token, which needs a key.
+        var page = await client.GetAsync("/datasets");
+        page.EnsureSuccessStatusCode();
+
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(factory.DataFolder, "keys"), "key-*.xml"));
+    }
 }
