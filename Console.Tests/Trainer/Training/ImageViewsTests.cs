@@ -77,7 +77,9 @@ public class ImageViewsTests
         var other = ImageView.Jitter(2).Apply(image);
 
         Assert.Equal(first.Pixels, again.Pixels);
-        Assert.Equal(ColorJitter.FromSeed(1), ColorJitter.FromSeed(1));
+        var jitter = ColorJitter.FromSeed(1);
+        Assert.Equal(jitter, ColorJitter.FromSeed(1));
+        Assert.NotEqual(jitter, ColorJitter.FromSeed(2));
         Assert.NotEqual(first.Pixels, other.Pixels);
         Assert.NotEqual(image.Pixels, first.Pixels);
         Assert.Equal((image.Width, image.Height), (first.Width, first.Height));

@@ -67,4 +67,41 @@ public sealed class ConsoleServerFixture : IAsyncLifetime
             Directory.Delete(DataFolder, recursive: true);
         }
     }
+
+    /// <summary>
+    /// A fresh browser context on this server (1400 x 1000, downloads accepted, <paramref name="timeoutMs"/> for
+    /// actions and expectations) with one page whose console errors are collected.
+    /// </summary>
+    public async Task<BrowserSession> OpenPageAsync(float timeoutMs = 60_000)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
+            AcceptDownloads = true,
+        });
+        context.SetDefaultTimeout(timeoutMs);
+        Assertions.SetDefaultExpectTimeout(timeoutMs);
+        var page = await context.NewPageAsync();
+        var session = new BrowserSession(context, page);
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                session.ConsoleErrors.Add($"{message.Text} ({message.Location})");
+            }
+        };
+        return session;
+    }
+}
+
+/// <summary>A browser context and its page; disposing closes the context.</summary>
+public sealed class BrowserSession(IBrowserContext context, IPage page) : IAsyncDisposable
+{
+    public IPage Page { get; } = page;
+
+    /// <summary>Errors the page wrote to the browser console.</summary>
+    public List<string> ConsoleErrors { get; } = [];
+
+    public ValueTask DisposeAsync() => context.DisposeAsync();
 }

@@ -18,22 +18,9 @@ public sealed class DatasetBrowserTests(ConsoleServerFixture server, ITestOutput
             .. Directory.GetFiles(Path.Combine(Hymenoptera, "ants"), "*.jpg").Order(StringComparer.Ordinal).Take(2),
             Path.Combine(Hymenoptera, "ants", "formica.jpeg"),
         ];
-        await using var context = await server.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = server.BaseAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
-        });
-        context.SetDefaultTimeout(60_000);
-        SetDefaultExpectTimeout(60_000);
-        var page = await context.NewPageAsync();
-        var consoleErrors = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                consoleErrors.Add($"{message.Text} ({message.Location})");
-            }
-        };
+        await using var session = await server.OpenPageAsync();
+        var page = session.Page;
+        var consoleErrors = session.ConsoleErrors;
         try
         {
             await CreateUploadBrowseDeleteAsync(page, files);
@@ -144,14 +131,8 @@ public sealed class DatasetBrowserTests(ConsoleServerFixture server, ITestOutput
     {
         var files = Directory.GetFiles(Hymenoptera, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
         var hashes = files.ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
-        await using var context = await server.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = server.BaseAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
-        });
-        context.SetDefaultTimeout(60_000);
-        SetDefaultExpectTimeout(60_000);
-        var page = await context.NewPageAsync();
+        await using var session = await server.OpenPageAsync();
+        var page = session.Page;
 
         await page.GotoAsync("/");
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();

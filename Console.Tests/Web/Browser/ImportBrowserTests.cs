@@ -30,23 +30,9 @@ public sealed class ImportBrowserTests(ConsoleServerFixture server, ITestOutputH
             zip.CreateEntryFromFile(Path.Combine(SharedData.Hymenoptera, "README.md"), $"ants/{badName}");
         }
 
-        await using var context = await server.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = server.BaseAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
-            AcceptDownloads = true,
-        });
-        context.SetDefaultTimeout(60_000);
-        SetDefaultExpectTimeout(60_000);
-        var page = await context.NewPageAsync();
-        var consoleErrors = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                consoleErrors.Add($"{message.Text} ({message.Location})");
-            }
-        };
+        await using var session = await server.OpenPageAsync();
+        var page = session.Page;
+        var consoleErrors = session.ConsoleErrors;
         try
         {
             await ImportAsync(page, zipPath, badName);

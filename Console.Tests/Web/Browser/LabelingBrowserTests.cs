@@ -19,22 +19,9 @@ public sealed class LabelingBrowserTests(ConsoleServerFixture server, ITestOutpu
             .. Directory.GetFiles(Path.Combine(folder, "ants"), "*.jpg").Order(StringComparer.Ordinal).Take(2),
             .. Directory.GetFiles(Path.Combine(folder, "bees"), "*.jpg").Order(StringComparer.Ordinal).Take(2),
         ];
-        await using var context = await server.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = server.BaseAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
-        });
-        context.SetDefaultTimeout(60_000);
-        SetDefaultExpectTimeout(60_000);
-        var page = await context.NewPageAsync();
-        var consoleErrors = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                consoleErrors.Add(message.Text);
-            }
-        };
+        await using var session = await server.OpenPageAsync();
+        var page = session.Page;
+        var consoleErrors = session.ConsoleErrors;
         try
         {
             await LabelAsync(page, files);

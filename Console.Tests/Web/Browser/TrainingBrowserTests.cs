@@ -15,30 +15,15 @@ public sealed class TrainingBrowserTests(ConsoleServerFixture server, ITestOutpu
     [Fact]
     public async Task TrainWatchEvaluateDownload_TwentyAntsTwentyBees_ChartDrawsSliderChangesFiguresZipHasModelFiles()
     {
-        // 20 + 20 TRAIN and 5 + 5 VALIDATION photos, labeled (the console has no labeling page yet, so through the services).
+        // 20 + 20 TRAIN and 5 + 5 VALIDATION photos, labeled through the services (labeling has its own browser test).
         var datasetId = await TrainingHost.ImportHymenopteraAsync(server.Services, "Ants and bees", trainPerLabel: 20, valPerLabel: 5);
-        await using var context = await server.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = server.BaseAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
-            AcceptDownloads = true,
-        });
-        context.SetDefaultTimeout(120_000);
-        var page = await context.NewPageAsync();
-        var consoleErrors = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                consoleErrors.Add(message.Text);
-            }
-        };
+        await using var session = await server.OpenPageAsync(120_000);
+        var page = session.Page;
+        var consoleErrors = session.ConsoleErrors;
 
         // The dataset page's Train button opens the form; an empty name is refused in the form.
         await page.GotoAsync($"/datasets/{datasetId}");
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
-        // Leaving the page while the uploader is still attaching its script crashes the circuit (ImageUploader; reported).
-        await page.Locator("[data-test=upload-zone][data-upload-ready]").WaitForAsync();
         await page.Locator("[data-test=train-dataset]").ClickAsync();
         await page.WaitForURLAsync($"**/datasets/{datasetId}/train");
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
