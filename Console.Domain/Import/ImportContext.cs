@@ -1,3 +1,5 @@
+using System.Xml;
+using System.Xml.Linq;
 using System.Text;
 using VisionConsole.Domain.Datasets;
 
@@ -38,6 +40,29 @@ internal sealed class ImportContext
             .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.OrdinalIgnoreCase);
 
     private Dictionary<string, List<UploadNode>>? _byStem;
+
+    /// <summary>
+    /// Loads an XML annotation file with line numbers (no DTDs, no external entities); a malformed or unreadable
+    /// file is reported as an Error naming it (and the line) and gives null.
+    /// </summary>
+    public XDocument? LoadXml(UploadNode xml)
+    {
+        try
+        {
+            using var text = OpenText(xml);
+            using var reader = XmlReader.Create(text, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
+            return XDocument.Load(reader, LoadOptions.SetLineInfo);
+        }
+        catch (XmlException ex)
+        {
+            Error(xml.Display, ex.LineNumber > 0 ? ex.LineNumber : null, null, $"The XML is malformed: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException)
+        {
+            Error(xml.Display, null, null, $"The XML could not be read: {ex.Message}");
+        }
+        return null;
+    }
 
     public void Error(string source, int? line, int? entry, string message, string? fix = null) =>
         Issues.Add(new(ImportSeverity.Error, source, line, entry, message, fix));

@@ -66,21 +66,8 @@ internal static class VocReader
     {
         cancellationToken.ThrowIfCancellationRequested();
         var source = xml.Display;
-        XDocument document;
-        try
+        if (context.LoadXml(xml) is not { } document)
         {
-            using var text = context.OpenText(xml);
-            using var reader = XmlReader.Create(text, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
-            document = XDocument.Load(reader, LoadOptions.SetLineInfo);
-        }
-        catch (XmlException ex)
-        {
-            context.Error(source, ex.LineNumber > 0 ? ex.LineNumber : null, null, $"The XML is malformed: {ex.Message}");
-            return;
-        }
-        catch (Exception ex) when (ex is IOException or InvalidDataException)
-        {
-            context.Error(source, null, null, $"The XML could not be read: {ex.Message}");
             return;
         }
         var root = document.Root!;

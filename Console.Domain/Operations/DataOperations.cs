@@ -86,13 +86,7 @@ public sealed record DataOperation(
     public static DataOperation From(OperationSummary operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        var isImport = operation.Kind == ImportRequest.Kind;
-        return new DataOperation(
-            operation.Id, operation.Kind, operation.State, operation.DatasetId,
-            isImport ? OperationJson.Read<ImportProgress>(operation.ProgressJson) : null,
-            isImport ? null : OperationJson.Read<ExportProgress>(operation.ProgressJson),
-            isImport ? OperationJson.Read<ImportResult>(operation.ResultJson) : null,
-            isImport ? null : OperationJson.Read<ExportResult>(operation.ResultJson),
+        return Create(operation.Id, operation.Kind, operation.State, operation.DatasetId, operation.ProgressJson, operation.ResultJson,
             operation.Error, operation.CreatedAt, operation.StartedAt, operation.FinishedAt, operation.CreatedBy);
     }
 
@@ -100,14 +94,21 @@ public sealed record DataOperation(
     public static DataOperation From(TrainingOperation operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        var isImport = operation.Kind == ImportRequest.Kind;
-        return new DataOperation(
-            operation.Id, operation.Kind, operation.State, operation.DatasetId,
-            isImport ? OperationJson.Read<ImportProgress>(operation.ProgressJson) : null,
-            isImport ? null : OperationJson.Read<ExportProgress>(operation.ProgressJson),
-            isImport ? OperationJson.Read<ImportResult>(operation.ResultJson) : null,
-            isImport ? null : OperationJson.Read<ExportResult>(operation.ResultJson),
+        return Create(operation.Id, operation.Kind, operation.State, operation.DatasetId, operation.ProgressJson, operation.ResultJson,
             operation.Error, operation.CreatedAt, operation.StartedAt, operation.FinishedAt, operation.CreatedBy);
+    }
+
+    private static DataOperation Create(long id, string kind, OperationState state, long? datasetId, string? progressJson, string? resultJson,
+        string? error, DateTimeOffset createdAt, DateTimeOffset? startedAt, DateTimeOffset? finishedAt, string createdBy)
+    {
+        var isImport = kind == ImportRequest.Kind;
+        return new DataOperation(
+            id, kind, state, datasetId,
+            isImport ? OperationJson.Read<ImportProgress>(progressJson) : null,
+            isImport ? null : OperationJson.Read<ExportProgress>(progressJson),
+            isImport ? OperationJson.Read<ImportResult>(resultJson) : null,
+            isImport ? null : OperationJson.Read<ExportResult>(resultJson),
+            error, createdAt, startedAt, finishedAt, createdBy);
     }
 }
 
