@@ -129,7 +129,13 @@ public sealed class TrainingJobTests(ITestOutputHelper output)
         var done = await host.WaitDoneAsync(operationId, TrainingTimeout);
         Assert.Equal("SUCCEEDED", TrainingHost.State(done));
 
-        // Live pages learn the outcome from the notifier alone: the final update must carry it.
+        // Live pages learn the outcome from the notifier alone: the final update must carry it. The row is committed
+        // (and so "done" over the API) a moment before the trainer publishes, so wait for that update to arrive.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!updates.Any(u => u.Operation.Id == operationId && u.Operation.Done) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
         var last = updates.Where(u => u.Operation.Id == operationId).Last().Operation;
         Assert.Equal(OperationState.Succeeded, last.State);
         Assert.NotNull(last.ResultModelId);
