@@ -1,6 +1,10 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using VisionConsole.Web;
+using Xunit.Abstractions;
 
 namespace VisionConsole.Tests.Web.Browser;
 
@@ -18,6 +22,9 @@ public sealed class ConsoleServerFixture : IAsyncLifetime
     public Uri BaseAddress { get; private set; } = null!;
 
     public IBrowser Browser { get; private set; } = null!;
+
+    /// <summary>The server's warnings and errors, oldest first, each stamped with its time.</summary>
+    public ConcurrentQueue<string> ServerLog { get; } = new();
 
     /// <summary>The running host's services, for seeding data the UI has no form for yet.</summary>
     public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("The server has not started.");
@@ -37,6 +44,7 @@ public sealed class ConsoleServerFixture : IAsyncLifetime
             "--urls", "http://127.0.0.1:0", "--data", DataFolder, "--environment", "Development", "--Logging:LogLevel:Default=Warning",
             "--zoo-mirror", ZooMirror, "--Zoo:AllowDownloads", "false",
         ]);
+        builder.Logging.AddProvider(new CapturingLoggerProvider(ServerLog));
         _app = ConsoleHost.Build(builder);
         await _app.StartAsync();
         BaseAddress = new Uri(_app.Urls.Single());
@@ -70,9 +78,11 @@ public sealed class ConsoleServerFixture : IAsyncLifetime
 
     /// <summary>
     /// A fresh browser context on this server (1400 x 1000, downloads accepted, <paramref name="timeoutMs"/> for
-    /// actions and expectations) with one page whose console errors are collected.
+    /// actions and expectations) with one page whose console errors are collected. Closing the session writes
+    /// what a failure needs to <paramref name="output"/>: the page's last URL and state, its console, and the
+    /// server's warnings while it was open.
     /// </summary>
-    public async Task<BrowserSession> OpenPageAsync(float timeoutMs = 60_000)
+    public async Task<BrowserSession> OpenPageAsync(ITestOutputHelper output, float timeoutMs = 60_000)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -83,25 +93,90 @@ public sealed class ConsoleServerFixture : IAsyncLifetime
         context.SetDefaultTimeout(timeoutMs);
         Assertions.SetDefaultExpectTimeout(timeoutMs);
         var page = await context.NewPageAsync();
-        var session = new BrowserSession(context, page);
+        var session = new BrowserSession(context, page, output, ServerLog);
         page.Console += (_, message) =>
         {
+            session.Console.Enqueue($"{Stamp()} {message.Type}: {message.Text} ({message.Location})");
             if (message.Type == "error")
             {
                 session.ConsoleErrors.Add($"{message.Text} ({message.Location})");
             }
         };
+        page.FrameNavigated += (_, frame) =>
+        {
+            if (frame.ParentFrame is null)
+            {
+                session.Console.Enqueue($"{Stamp()} navigated: {frame.Url}");
+            }
+        };
         return session;
+    }
+
+    internal static string Stamp() => DateTime.UtcNow.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
+
+    private sealed class CapturingLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, lines);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class CapturingLogger(string category, ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                lines.Enqueue($"{Stamp()} {logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : Environment.NewLine + exception)}");
+            }
+        }
     }
 }
 
-/// <summary>A browser context and its page; disposing closes the context.</summary>
-public sealed class BrowserSession(IBrowserContext context, IPage page) : IAsyncDisposable
+/// <summary>A browser context and its page; disposing writes the session's report and closes the context.</summary>
+public sealed class BrowserSession(IBrowserContext context, IPage page, ITestOutputHelper output, ConcurrentQueue<string> serverLog) : IAsyncDisposable
 {
+    private readonly int _serverLogStart = serverLog.Count;
+
     public IPage Page { get; } = page;
 
     /// <summary>Errors the page wrote to the browser console.</summary>
     public List<string> ConsoleErrors { get; } = [];
 
-    public ValueTask DisposeAsync() => context.DisposeAsync();
+    /// <summary>Everything the page wrote to its console and every top-level navigation, stamped.</summary>
+    public ConcurrentQueue<string> Console { get; } = new();
+
+    public async ValueTask DisposeAsync()
+    {
+        output.WriteLine($"{ConsoleServerFixture.Stamp()} session closing at {Page.Url}");
+        try
+        {
+            // Blazor's error bar and reconnect dialog explain most "nothing happened after a click" failures.
+            var state = await Page.EvaluateAsync<string>(
+                "() => `blazor-error-ui visible: ${getComputedStyle(document.getElementById('blazor-error-ui') ?? document.body).display !== 'none' && !!document.getElementById('blazor-error-ui')}; "
+                + "reconnect modal: ${document.getElementById('components-reconnect-modal')?.className ?? 'none'}; "
+                + "alerts: ${[...document.querySelectorAll('.alert')].map(a => a.innerText.trim()).join(' | ')}`");
+            output.WriteLine(state);
+        }
+        catch (PlaywrightException ex)
+        {
+            output.WriteLine($"page state unavailable: {ex.Message}");
+        }
+        foreach (var line in Console)
+        {
+            output.WriteLine("page " + line);
+        }
+        foreach (var line in serverLog.Skip(_serverLogStart))
+        {
+            output.WriteLine("server " + line);
+        }
+        await context.DisposeAsync();
+    }
 }

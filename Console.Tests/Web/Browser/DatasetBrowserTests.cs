@@ -18,7 +18,7 @@ public sealed class DatasetBrowserTests(ConsoleServerFixture server, ITestOutput
             .. Directory.GetFiles(Path.Combine(Hymenoptera, "ants"), "*.jpg").Order(StringComparer.Ordinal).Take(2),
             Path.Combine(Hymenoptera, "ants", "formica.jpeg"),
         ];
-        await using var session = await server.OpenPageAsync();
+        await using var session = await server.OpenPageAsync(output);
         var page = session.Page;
         var consoleErrors = session.ConsoleErrors;
         try
@@ -131,7 +131,7 @@ public sealed class DatasetBrowserTests(ConsoleServerFixture server, ITestOutput
     {
         var files = Directory.GetFiles(Hymenoptera, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
         var hashes = files.ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
-        await using var session = await server.OpenPageAsync();
+        await using var session = await server.OpenPageAsync(output);
         var page = session.Page;
 
         await page.GotoAsync("/");

@@ -30,7 +30,7 @@ public sealed class ImportBrowserTests(ConsoleServerFixture server, ITestOutputH
             zip.CreateEntryFromFile(Path.Combine(SharedData.Hymenoptera, "README.md"), $"ants/{badName}");
         }
 
-        await using var session = await server.OpenPageAsync();
+        await using var session = await server.OpenPageAsync(output);
         var page = session.Page;
         var consoleErrors = session.ConsoleErrors;
         try

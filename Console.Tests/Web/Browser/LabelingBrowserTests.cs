@@ -19,7 +19,7 @@ public sealed class LabelingBrowserTests(ConsoleServerFixture server, ITestOutpu
             .. Directory.GetFiles(Path.Combine(folder, "ants"), "*.jpg").Order(StringComparer.Ordinal).Take(2),
             .. Directory.GetFiles(Path.Combine(folder, "bees"), "*.jpg").Order(StringComparer.Ordinal).Take(2),
         ];
-        await using var session = await server.OpenPageAsync();
+        await using var session = await server.OpenPageAsync(output);
         var page = session.Page;
         var consoleErrors = session.ConsoleErrors;
         try

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using VisionConsole.Tests.Trainer.Jobs;
 using Xunit.Abstractions;
@@ -17,7 +18,7 @@ public sealed class TrainingBrowserTests(ConsoleServerFixture server, ITestOutpu
     {
         // 20 + 20 TRAIN and 5 + 5 VALIDATION photos, labeled through the services (labeling has its own browser test).
         var datasetId = await TrainingHost.ImportHymenopteraAsync(server.Services, "Ants and bees", trainPerLabel: 20, valPerLabel: 5);
-        await using var session = await server.OpenPageAsync(120_000);
+        await using var session = await server.OpenPageAsync(output, 120_000);
         var page = session.Page;
         var consoleErrors = session.ConsoleErrors;
 
@@ -25,7 +26,7 @@ public sealed class TrainingBrowserTests(ConsoleServerFixture server, ITestOutpu
         await page.GotoAsync($"/datasets/{datasetId}");
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
         await page.Locator("[data-test=train-dataset]").ClickAsync();
-        await page.WaitForURLAsync($"**/datasets/{datasetId}/train");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($@"/datasets/{datasetId}/train$"));
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
         await page.Locator("[data-test=model-name]").FillAsync("");
         await page.Locator("[data-test=start-training]").ClickAsync();
@@ -42,7 +43,9 @@ public sealed class TrainingBrowserTests(ConsoleServerFixture server, ITestOutpu
         await page.Locator("[data-test=start-training]").ClickAsync();
 
         // The operation page follows the training live (no reload): the chart draws its first epoch, then the model link appears.
-        await page.WaitForURLAsync("**/operations/*");
+        // Blazor navigates within the document; a one-shot navigation wait can miss an event that lands as it
+        // subscribes (seen on a loaded machine), so the URL is polled.
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/operations/\d+$"));
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
         var trainLoss = page.Locator("[data-test=training-chart] path[data-series='Train loss']");
         await trainLoss.WaitForAsync();
@@ -58,7 +61,7 @@ public sealed class TrainingBrowserTests(ConsoleServerFixture server, ITestOutpu
 
         // Evaluation: moving the slider recomputes the figures in place.
         await page.Locator("[data-test=evaluation-link]").ClickAsync();
-        await page.WaitForURLAsync("**/models/*/evaluation");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/models/\d+/evaluation$"));
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
         var threshold = page.Locator("[data-test=threshold-value]");
         var suggested = await threshold.InnerTextAsync();
@@ -86,7 +89,7 @@ public sealed class TrainingBrowserTests(ConsoleServerFixture server, ITestOutpu
 
         // The model page: download the zip, then publish and fetch the stable URL.
         await page.Locator(".breadcrumb a[href^='models/']").ClickAsync();
-        await page.WaitForURLAsync("**/models/*");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/models/\d+$"));
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
         Assert.Equal("Hymenoptera e2e", await page.Locator("[data-test=model-name]").InnerTextAsync());
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-test=download-1]").ClickAsync());
