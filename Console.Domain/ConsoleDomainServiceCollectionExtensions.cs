@@ -12,7 +12,8 @@ public static class ConsoleDomainServiceCollectionExtensions
     /// <summary>
     /// Adds <see cref="ConsoleDbContext"/> (SQLite at <see cref="ConsoleOptions.DatabasePath"/>, one context
     /// per operation through <c>IDbContextFactory</c>), the dataset services, and the start-up step that
-    /// creates or upgrades the database. <see cref="Imaging.IImageStore"/> is registered by the imaging extension.
+    /// creates or upgrades the database, and the background storage sweep (<see cref="StorageSweeper"/>, which needs
+    /// the <see cref="Imaging.IImageStore"/> when it first runs). <see cref="Imaging.IImageStore"/> is registered by the imaging extension.
     /// </summary>
     public static IServiceCollection AddConsoleDomain(this IServiceCollection services, ConsoleOptions options)
     {
@@ -36,6 +37,9 @@ public static class ConsoleDomainServiceCollectionExtensions
         });
         services.AddSingleton<ConsoleDatabase>();
         services.AddHostedService<DatabaseStartup>();
+        services.AddSingleton<StorageSweepSignal>();
+        services.AddSingleton<StorageSweeper>();
+        services.AddHostedService<StorageSweepService>();
         services.AddSingleton<IDatasetService, DatasetService>();
         services.AddSingleton<IImageIntake, ImageIntake>();
         services.AddSingleton<DatasetHealthService>();

@@ -37,6 +37,13 @@ public sealed class ConsoleOptions
 
     /// <summary>How long a SQLite writer waits for another before giving up.</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a blob (original or thumbnail) that no image refers to is kept after it was last written, before the
+    /// storage sweep removes it (command line <c>--sweep-grace</c>, for example <c>00:10:00</c>; default 10 minutes).
+    /// An intake stores a blob before it commits the image row; this is the time it has to commit.
+    /// </summary>
+    public TimeSpan SweepGracePeriod { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>The person behind the current request; one place to change when real identity arrives.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -22,7 +23,7 @@ public static class ConsoleHost
 {
     /// <summary>
     /// Command line (also any configuration source): <c>--data &lt;folder&gt;</c> (else <c>VISIONCONSOLE_DATA</c>,
-    /// else <c>./.data</c>), <c>--urls</c>, <c>--log-format json|simple</c>.
+    /// else <c>./.data</c>), <c>--urls</c>, <c>--log-format json|simple</c>, <c>--sweep-grace hh:mm:ss</c>.
     /// </summary>
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
@@ -96,7 +97,15 @@ public static class ConsoleHost
     internal static ConsoleOptions ReadOptions(IConfiguration configuration)
     {
         var data = FirstNonEmpty(configuration["data"], configuration["VISIONCONSOLE_DATA"]) ?? ".data";
-        return new ConsoleOptions { DataFolder = Path.GetFullPath(data) };
+        var options = new ConsoleOptions { DataFolder = Path.GetFullPath(data) };
+        var grace = configuration["sweep-grace"];
+        if (!string.IsNullOrWhiteSpace(grace))
+        {
+            options.SweepGracePeriod = TimeSpan.TryParse(grace, CultureInfo.InvariantCulture, out var parsed) && parsed >= TimeSpan.Zero
+                ? parsed
+                : throw new InvalidOperationException($"--sweep-grace '{grace}' is not a duration; use hh:mm:ss, for example 00:10:00.");
+        }
+        return options;
     }
 
     internal static string ReadLogFormat(IConfiguration configuration) =>

@@ -7,7 +7,7 @@ using VisionConsole.Domain.Storage;
 namespace VisionConsole.Domain.Datasets;
 
 /// <summary>Datasets, labels and image queries over the console database; one context per call.</summary>
-public sealed class DatasetService(IDbContextFactory<ConsoleDbContext> contextFactory, TimeProvider time) : IDatasetService
+public sealed class DatasetService(IDbContextFactory<ConsoleDbContext> contextFactory, TimeProvider time, StorageSweepSignal sweep) : IDatasetService
 {
     /// <summary>Largest page <see cref="QueryImagesAsync"/> returns.</summary>
     public const int MaxPageSize = 1000;
@@ -47,7 +47,8 @@ public sealed class DatasetService(IDbContextFactory<ConsoleDbContext> contextFa
 
     /// <summary>
     /// Deletes the dataset with its labels, images, boxes and operations (the database cascades).
-    /// Blobs stay: they are content-addressed and may back images of other datasets.
+    /// Then asks for a storage sweep (<see cref="StorageSweepSignal"/>), which removes in the background the blobs,
+    /// thumbnails and cached features no other dataset's image shares.
     /// </summary>
     public async Task DeleteAsync(long datasetId, string user, CancellationToken cancellationToken = default)
     {
@@ -59,6 +60,8 @@ public sealed class DatasetService(IDbContextFactory<ConsoleDbContext> contextFa
         db.AuditEvents.Add(AuditEvent.Of(user, time.GetUtcNow(), "dataset", datasetId, "deleted", before, null));
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        // Its blobs, thumbnails and cached features go in the background, unless another dataset's images share them.
+        _ = sweep.RequestSweep();
     }
 
     /// <inheritdoc />

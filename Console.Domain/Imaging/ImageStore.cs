@@ -9,7 +9,8 @@ namespace VisionConsole.Domain.Imaging;
 /// thumbnails at <c>&lt;blobs&gt;/thumbs/&lt;sha[0..2]&gt;/&lt;sha&gt;.jpg</c>, uploads in progress in
 /// <c>&lt;blobs&gt;/tmp</c>. An upload is streamed to a temporary file while it is hashed and counted; it is
 /// moved into place only after every intake rule held, so a refused or cancelled upload leaves nothing behind.
-/// Thread-safe: concurrent uploads of the same bytes store them once.
+/// Thread-safe: concurrent uploads of the same bytes store them once. Blobs no image refers to are removed by
+/// <see cref="Storage.StorageSweeper"/> through <see cref="ListShard"/> and <see cref="RemoveIfUnchangedSince"/>.
 /// </summary>
 public sealed class ImageStore : IImageStore
 {
@@ -18,6 +19,7 @@ public sealed class ImageStore : IImageStore
     private readonly ImageStoreOptions options;
     private readonly string root;
     private readonly string temporaryFolder;
+    private readonly Lock placement = new();
 
     /// <summary>Creates the store; the blob folder is created when missing.</summary>
     public ImageStore(IImageCodec codec, IOptions<ImageStoreOptions> options)
@@ -51,20 +53,7 @@ public sealed class ImageStore : IImageStore
             // The thumbnail is made before the original is kept: an image that cannot be thumbnailed is refused whole.
             var thumbnail = File.Exists(ThumbnailPath(sha256)) ? null : MakeThumbnail(name, bytes);
 
-            var originalPath = OriginalPath(sha256);
-            var alreadyStored = File.Exists(originalPath);
-            if (!alreadyStored)
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(originalPath)!);
-                try
-                {
-                    File.Move(temporaryPath, originalPath, overwrite: false);
-                }
-                catch (IOException) when (File.Exists(originalPath))
-                {
-                    alreadyStored = true; // Another upload of the same bytes won the race.
-                }
-            }
+            var alreadyStored = Place(sha256, temporaryPath);
             if (thumbnail is not null)
             {
                 WriteThumbnail(sha256, thumbnail);
@@ -117,11 +106,112 @@ public sealed class ImageStore : IImageStore
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 4096, useAsync: true);
     }
 
+    /// <summary>
+    /// The sha256 names of the originals and thumbnails stored under one shard (the first two hex digits), read
+    /// from that shard's two folders only, so a sweep holds one shard's names at a time.
+    /// </summary>
+    public IReadOnlySet<string> ListShard(string shard)
+    {
+        if (shard is not { Length: 2 } || !shard.All(char.IsAsciiHexDigitLower))
+        {
+            throw new ArgumentException($"'{shard}' is not a shard (two lower-case hex digits).", nameof(shard));
+        }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var originals = Path.Combine(root, shard);
+        if (Directory.Exists(originals))
+        {
+            names.UnionWith(new DirectoryInfo(originals).EnumerateFiles().Select(f => f.Name).Where(IsSha256));
+        }
+        var thumbnails = Path.Combine(root, "thumbs", shard);
+        if (Directory.Exists(thumbnails))
+        {
+            names.UnionWith(new DirectoryInfo(thumbnails).EnumerateFiles("*.jpg").Select(f => Path.GetFileNameWithoutExtension(f.Name)).Where(IsSha256));
+        }
+        return names;
+    }
+
+    /// <summary>
+    /// Removes the original and thumbnail of <paramref name="sha256"/> unless either was written after
+    /// <paramref name="cutoffUtc"/>; returns the bytes freed, or null when the files were kept (or absent).
+    /// The check and the removal hold the same lock as an upload's placement, which refreshes the file time of
+    /// bytes it finds already stored: an upload that reuses a blob either sees it removed (and stores it again)
+    /// or makes it too new to remove.
+    /// </summary>
+    public long? RemoveIfUnchangedSince(string sha256, DateTime cutoffUtc)
+    {
+        var original = new FileInfo(OriginalPath(sha256));
+        var thumbnail = new FileInfo(ThumbnailPath(sha256));
+        lock (placement)
+        {
+            original.Refresh();
+            thumbnail.Refresh();
+            if (!original.Exists && !thumbnail.Exists)
+            {
+                return null;
+            }
+            if ((original.Exists && original.LastWriteTimeUtc > cutoffUtc) || (thumbnail.Exists && thumbnail.LastWriteTimeUtc > cutoffUtc))
+            {
+                return null;
+            }
+            long freed = 0;
+            foreach (var file in new[] { original, thumbnail }.Where(f => f.Exists))
+            {
+                freed += file.Length;
+                file.Delete();
+            }
+            return freed;
+        }
+    }
+
     /// <summary>Path of the original bytes for a sha256 (the file may not exist).</summary>
     public string OriginalPath(string sha256) => Path.Combine(root, ValidShard(sha256), sha256);
 
     /// <summary>Path of the JPEG thumbnail for a sha256 (the file may not exist).</summary>
     public string ThumbnailPath(string sha256) => Path.Combine(root, "thumbs", ValidShard(sha256), sha256 + ".jpg");
+
+    /// <summary>Moves the checked upload into place; true when the bytes were stored already (their file time is refreshed then).</summary>
+    private bool Place(string sha256, string temporaryPath)
+    {
+        var originalPath = OriginalPath(sha256);
+        lock (placement)
+        {
+            if (File.Exists(originalPath))
+            {
+                Touch(originalPath);
+                return true;
+            }
+            Directory.CreateDirectory(Path.GetDirectoryName(originalPath)!);
+            try
+            {
+                File.Move(temporaryPath, originalPath, overwrite: false);
+                return false;
+            }
+            catch (IOException) when (File.Exists(originalPath))
+            {
+                Touch(originalPath); // Another process stored the same bytes first.
+                return true;
+            }
+        }
+    }
+
+    /// <summary>An upload reusing stored bytes makes them new again, so the sweep's grace period covers its commit too.</summary>
+    private static void Touch(string path)
+    {
+        try
+        {
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
+        }
+        catch (IOException)
+        {
+            // Gone or locked meanwhile: the row's commit is then protected only by the grace period.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // A read-only store (for example a restored backup): nothing sweeps it either.
+        }
+    }
+
+    private static bool IsSha256(string name) => name is { Length: 64 } && name.All(char.IsAsciiHexDigitLower);
 
     private async Task<(string Sha256, long ByteSize)> CopyHashedAsync(
         string name, Stream content, string temporaryPath, CancellationToken cancellationToken)

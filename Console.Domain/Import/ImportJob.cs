@@ -20,7 +20,8 @@ namespace VisionConsole.Domain.Import;
 /// large import runs (SQLite has one writer at a time; one transaction for the whole import would lock them out for
 /// minutes). The job remembers every row it added (images, labels it created, labels and boxes it put on images that
 /// were there before); when the import is cancelled or fails, one transaction deletes exactly those rows, so nothing
-/// half-imported remains. Blobs a cancelled import stored stay in the content-addressed store (harmless; no image refers to them).
+/// half-imported remains, then asks for a storage sweep, which removes in the background the blobs it stored that no
+/// image refers to (<see cref="StorageSweeper"/>).
 /// </para>
 /// </summary>
 public sealed partial class ImportJob(
@@ -28,6 +29,7 @@ public sealed partial class ImportJob(
     IDbContextFactory<ConsoleDbContext> contextFactory,
     ConsoleOptions options,
     TimeProvider time,
+    StorageSweepSignal sweep,
     ILogger<ImportJob> logger)
 {
     /// <summary>Images registered per database commit.</summary>
@@ -78,6 +80,7 @@ public sealed partial class ImportJob(
                     ? "The import was cancelled; every image, label and box it had added was removed again."
                     : $"The import stopped ({ex.Message}); every image, label and box it had added was removed again."));
             await RollbackAsync(run).ConfigureAwait(false);
+            _ = sweep.RequestSweep();
             await WriteReportAsync(Path.Combine(options.DataFolder, reportFile), run.Issues).ConfigureAwait(false);
             LogRolledBack(operationId, run.AddedImageIds.Count, run.CreatedLabelIds.Count);
             throw;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using VisionConsole.Domain;
+using VisionConsole.Domain.Storage;
 
 namespace VisionConsole.Trainer.Jobs;
 
@@ -14,7 +15,9 @@ namespace VisionConsole.Trainer.Jobs;
 /// (<c>VCFC</c>, format version, dimension, reserved) then fixed-size records of the raw 32-byte sha256 and
 /// the vector's floats. The index (sha256 to offset) is rebuilt by reading the keys when a file is first used
 /// (10k images: 10k reads of 32 bytes). A record torn by a crash is cut off on open. Features are a
-/// derived cache: deleting the folder only costs a recomputation.
+/// derived cache: deleting the folder only costs a recomputation. Entries of images no dataset holds any more are
+/// removed by <see cref="RemoveUnreferencedAsync"/> (run by the storage sweep through <see cref="FeatureCacheSweep"/>),
+/// which rewrites a file without them.
 /// </remarks>
 public sealed class FeatureCache : IDisposable
 {
@@ -72,6 +75,47 @@ public sealed class FeatureCache : IDisposable
         }
     }
 
+    /// <summary>
+    /// Removes the vectors of every sha256 <paramref name="references"/> does not hold, in every cache file on disk
+    /// (opened or not): a file's keys are walked in sha256 order, asking the database one prefix at a time, and a
+    /// file that lost entries is rewritten without them (reads and writes of that file wait meanwhile).
+    /// </summary>
+    /// <returns>Vectors removed and bytes given back.</returns>
+    public async Task<SweepTally> RemoveUnreferencedAsync(ImageReferences references, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(references);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        long removed = 0;
+        long bytes = 0;
+        if (!Directory.Exists(_root))
+        {
+            return new SweepTally(FeatureCacheSweep.SweepName, 0, 0);
+        }
+        foreach (var folder in Directory.EnumerateDirectories(_root).Order(StringComparer.Ordinal))
+        {
+            var backboneId = System.IO.Path.GetFileName(folder);
+            foreach (var file in Directory.EnumerateFiles(folder, "*.f32").Order(StringComparer.Ordinal))
+            {
+                var viewId = System.IO.Path.GetFileNameWithoutExtension(file);
+                if (!IsValidName(backboneId) || !IsValidName(viewId))
+                {
+                    continue;
+                }
+                var dimension = _stores.TryGetValue((backboneId, viewId), out var open) && open.IsValueCreated
+                    ? open.Value.Dimension
+                    : ReadDimension(file);
+                if (dimension is not { } known)
+                {
+                    continue; // Empty or not ours: nothing to remove.
+                }
+                var (count, freed) = await GetStore(backboneId, viewId, known).RemoveUnreferencedAsync(references, cancellationToken).ConfigureAwait(false);
+                removed += count;
+                bytes += freed;
+            }
+        }
+        return new SweepTally(FeatureCacheSweep.SweepName, removed, bytes);
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -104,10 +148,27 @@ public sealed class FeatureCache : IDisposable
 
     private static void CheckName(string name, string parameter)
     {
-        if (string.IsNullOrEmpty(name) || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') || name.Contains("..", StringComparison.Ordinal))
+        if (!IsValidName(name))
         {
             throw new ArgumentException($"'{name}' cannot name a feature cache file.", parameter);
         }
+    }
+
+    private static bool IsValidName(string name) =>
+        !string.IsNullOrEmpty(name) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && !name.Contains("..", StringComparison.Ordinal);
+
+    /// <summary>The vector dimension in a cache file's header; null when the file has no valid header.</summary>
+    private static int? ReadDimension(string path)
+    {
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        if (RandomAccess.GetLength(file) < HeaderBytes || RandomAccess.Read(file, header, 0) != HeaderBytes
+            || !header[..4].SequenceEqual(Magic) || BitConverter.ToInt32(header[4..]) != FormatVersion)
+        {
+            return null;
+        }
+        var dimension = BitConverter.ToInt32(header[8..]);
+        return dimension > 0 ? dimension : null;
     }
 
     private static byte[] KeyOf(string sha256)
@@ -121,7 +182,7 @@ public sealed class FeatureCache : IDisposable
 
     private sealed class Store : IDisposable
     {
-        private readonly SafeFileHandle _file;
+        private SafeFileHandle _file;
         private readonly Dictionary<string, long> _index = new(StringComparer.Ordinal);
         private readonly Lock _gate = new();
         private readonly int _recordBytes;
@@ -183,20 +244,20 @@ public sealed class FeatureCache : IDisposable
 
         public bool TryGet(string sha256, Span<byte> destination)
         {
-            long offset;
+            // Read under the lock: a sweep's rewrite moves records and swaps the file.
             lock (_gate)
             {
-                if (!_index.TryGetValue(sha256, out offset))
+                if (!_index.TryGetValue(sha256, out var offset))
                 {
                     return false;
                 }
+                var read = RandomAccess.Read(_file, destination, offset);
+                if (read != destination.Length)
+                {
+                    throw new IOException($"Feature cache {Path} ended inside the record of {sha256}.");
+                }
+                return true;
             }
-            var read = RandomAccess.Read(_file, destination, offset);
-            if (read != destination.Length)
-            {
-                throw new IOException($"Feature cache {Path} ended inside the record of {sha256}.");
-            }
-            return true;
         }
 
         public bool Add(string sha256, ReadOnlySpan<byte> vector)
@@ -216,6 +277,82 @@ public sealed class FeatureCache : IDisposable
                 _length += _recordBytes;
                 return true;
             }
+        }
+
+        public async Task<(long Removed, long Bytes)> RemoveUnreferencedAsync(ImageReferences references, CancellationToken cancellationToken)
+        {
+            string[] keys;
+            lock (_gate)
+            {
+                keys = [.. _index.Keys];
+            }
+            Array.Sort(keys, StringComparer.Ordinal);
+            var dead = new HashSet<string>(StringComparer.Ordinal);
+            for (var start = 0; start < keys.Length;)
+            {
+                var prefix = keys[start][..2];
+                var end = start;
+                while (end < keys.Length && keys[end].StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    end++;
+                }
+                var referenced = await references.InShardAsync(prefix, cancellationToken).ConfigureAwait(false);
+                for (var k = start; k < end; k++)
+                {
+                    if (!referenced.Contains(keys[k]))
+                    {
+                        dead.Add(keys[k]);
+                    }
+                }
+                start = end;
+            }
+            if (dead.Count == 0)
+            {
+                return (0, 0);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            lock (_gate)
+            {
+                Rewrite(dead);
+            }
+            return (dead.Count, (long)dead.Count * _recordBytes);
+        }
+
+        /// <summary>Copies every record but <paramref name="dead"/> to a new file and puts it in place of this one.</summary>
+        private void Rewrite(HashSet<string> dead)
+        {
+            var temporary = Path + ".sweep";
+            var index = new Dictionary<string, long>(StringComparer.Ordinal);
+            long length = HeaderBytes;
+            var header = new byte[HeaderBytes];
+            RandomAccess.Read(_file, header, 0);
+            using (var output = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                RandomAccess.Write(output, header, 0);
+                var record = new byte[_recordBytes];
+                for (long offset = HeaderBytes; offset < _length; offset += _recordBytes)
+                {
+                    RandomAccess.Read(_file, record, offset);
+                    var sha256 = Convert.ToHexStringLower(record.AsSpan(0, KeyBytes));
+                    if (dead.Contains(sha256))
+                    {
+                        continue;
+                    }
+                    RandomAccess.Write(output, record, length);
+                    index[sha256] = length + KeyBytes;
+                    length += _recordBytes;
+                }
+                RandomAccess.FlushToDisk(output);
+            }
+            _file.Dispose();
+            File.Move(temporary, Path, overwrite: true);
+            _file = File.OpenHandle(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+            _index.Clear();
+            foreach (var (sha256, offset) in index)
+            {
+                _index[sha256] = offset;
+            }
+            _length = length;
         }
 
         public void Dispose() => _file.Dispose();

@@ -51,6 +51,7 @@ public static class TrainerServiceCollectionExtensions
 
         services.TryAddSingleton<IOperationNotifier, OperationNotifier>();
         services.TryAddSingleton<FeatureCache>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<VisionConsole.Domain.Storage.IImageDataSweep, FeatureCacheSweep>());
         services.TryAddSingleton<FeatureExtractor>();
         services.TryAddSingleton<ClassifierPredictor>();
         services.TryAddSingleton<OperationStore>();
