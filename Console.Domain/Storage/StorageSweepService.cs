@@ -11,11 +11,17 @@ namespace VisionConsole.Domain.Storage;
 /// </summary>
 internal sealed partial class StorageSweepService(IServiceProvider services, StorageSweepSignal signal, ILogger<StorageSweepService> logger) : BackgroundService
 {
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Requested before the host reports started, so WhenSweptAsync from then on includes the start-up sweep.
+        _ = signal.RequestSweep();
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Resolved here, not in the constructor: a host without an image store fails this service, not its start-up.
         var sweeper = services.GetRequiredService<StorageSweeper>();
-        _ = signal.RequestSweep();
         while (!stoppingToken.IsCancellationRequested)
         {
             long generation;

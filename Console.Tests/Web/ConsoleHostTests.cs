@@ -37,6 +37,17 @@ public class ConsoleHostTests
         Assert.Equal(Path.Combine(Environment.CurrentDirectory, ".data"), options.DataFolder);
     }
 
+    [Fact]
+    public void ReadOptions_SweepGrace_ParsedDefaultTenMinutesAndNonsenseRefusedNamingIt()
+    {
+        Assert.Equal(TimeSpan.FromMinutes(10), ConsoleHost.ReadOptions(Configuration([])).SweepGracePeriod);
+        Assert.Equal(TimeSpan.FromSeconds(90), ConsoleHost.ReadOptions(Configuration(["--sweep-grace", "00:01:30"])).SweepGracePeriod);
+        Assert.Equal(TimeSpan.Zero, ConsoleHost.ReadOptions(Configuration(["--sweep-grace", "0"])).SweepGracePeriod);
+
+        var error = Assert.Throws<InvalidOperationException>(() => ConsoleHost.ReadOptions(Configuration(["--sweep-grace", "soon"])));
+        Assert.Contains("'soon'", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(null, ConsoleFormatterNames.Simple)]
     [InlineData("simple", ConsoleFormatterNames.Simple)]

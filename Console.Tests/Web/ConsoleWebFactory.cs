@@ -9,9 +9,16 @@ public sealed class ConsoleWebFactory : WebApplicationFactory<Program>
 {
     public string DataFolder { get; } = TestDatabase.NewFolder();
 
+    /// <summary>More host settings (command-line names, for example <c>sweep-grace</c>); set before the first client.</summary>
+    public Dictionary<string, string> Settings { get; } = [];
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("data", DataFolder);
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     public override async ValueTask DisposeAsync()
