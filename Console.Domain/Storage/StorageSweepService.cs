@@ -20,8 +20,6 @@ internal sealed partial class StorageSweepService(IServiceProvider services, Sto
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Resolved here, not in the constructor: a host without an image store fails this service, not its start-up.
-        var sweeper = services.GetRequiredService<StorageSweeper>();
         while (!stoppingToken.IsCancellationRequested)
         {
             long generation;
@@ -35,6 +33,8 @@ internal sealed partial class StorageSweepService(IServiceProvider services, Sto
             }
             try
             {
+                // Resolved here, not in the constructor: a host without an image store fails its sweeps, not its start-up.
+                var sweeper = services.GetRequiredService<StorageSweeper>();
                 await sweeper.SweepAsync(stoppingToken).ConfigureAwait(false);
                 signal.Complete(generation, null);
             }
