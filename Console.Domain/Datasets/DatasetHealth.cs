@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using VisionConsole.Domain.Imaging;
 using VisionConsole.Domain.Storage;
 
 namespace VisionConsole.Domain.Datasets;
@@ -13,8 +14,23 @@ public sealed record LabelHealth(long LabelId, string Name, int ImageCount, int 
 /// <summary>Images in one split: as stored (what users chose) and as training will use them (UNASSIGNED resolved 80/10/10 by hash).</summary>
 public sealed record SplitCount(DataSplit Split, int Stored, int Effective);
 
-/// <summary>Images that share the same bytes.</summary>
-public sealed record DuplicateGroup(string Sha256, IReadOnlyList<long> ImageIds);
+/// <summary>One image of a <see cref="DuplicateGroup"/>.</summary>
+/// <param name="ImageId">The image.</param>
+/// <param name="FileName">Its file name.</param>
+/// <param name="Sha256">Its bytes' hash (the thumbnail's address).</param>
+/// <param name="Split">The split training puts it in (UNASSIGNED resolved).</param>
+public sealed record DuplicateImage(long ImageId, string FileName, string Sha256, DataSplit Split);
+
+/// <summary>
+/// Images that show the same picture: their thumbnails' difference hashes differ in at most
+/// <see cref="DatasetHealthService.MaxDuplicateDistance"/> bits (resized, re-encoded, lightly edited). Identical bytes
+/// never appear twice in a dataset: intake merges them.
+/// </summary>
+public sealed record DuplicateGroup(IReadOnlyList<DuplicateImage> Images)
+{
+    /// <summary>The group's images sit in more than one split, so evaluation would score pictures training learned from.</summary>
+    public bool CrossesSplits => Images.Select(i => i.Split).Distinct().Count() > 1;
+}
 
 /// <summary>Boxes whose area (fraction of the image) is at least <see cref="MinArea"/> and below <see cref="MaxArea"/> (the last bucket includes 1).</summary>
 public sealed record BoxAreaBucket(double MinArea, double MaxArea, int Count);
@@ -45,11 +61,21 @@ public sealed record DatasetHealth(
 
 /// <summary>
 /// Dataset statistics and health warnings, computed with SQL aggregates (GROUP BY, COUNT) so a 10,000-image dataset
-/// costs a handful of indexed queries. The one per-image pass reads only the sha256 of UNASSIGNED images, to show
-/// where the automatic split will put them.
+/// costs a handful of indexed queries. One per-image pass reads the id, name, sha256, split and perceptual hash of
+/// each image (a few dozen bytes each) to resolve automatic splits and group near-duplicates; images stored before
+/// hashes were kept get theirs computed from their thumbnails once, here.
 /// </summary>
-public sealed class DatasetHealthService(IDbContextFactory<ConsoleDbContext> contextFactory)
+public sealed class DatasetHealthService(IDbContextFactory<ConsoleDbContext> contextFactory, IImageStore store, IImageCodec codec)
 {
+    /// <summary>
+    /// Most differing hash bits between two images that still count as the same picture. Measured on the hymenoptera
+    /// photos: a photo and its resized, re-encoded copy differ in at most 4 bits, two different photos in at least 11.
+    /// </summary>
+    public const int MaxDuplicateDistance = 5;
+
+    /// <summary>Most duplicate groups listed (all are counted in the warning).</summary>
+    public const int MaxDuplicateGroupsListed = 100;
+
     /// <summary>A label with fewer images than this is warned about (AutoML's minimum is 10 per label).</summary>
     public const int MinImagesPerLabel = 10;
 
@@ -94,22 +120,19 @@ public sealed class DatasetHealthService(IDbContextFactory<ConsoleDbContext> con
             return new LabelHealth(l.Id, l.Name, imagesWith, box?.Boxes ?? 0);
         }).ToList();
 
-        var stored = await images.GroupBy(i => i.Split).Select(g => new { Split = g.Key, Count = g.Count() })
-            .ToDictionaryAsync(x => x.Split, x => x.Count, cancellationToken).ConfigureAwait(false);
-        var effective = new Dictionary<DataSplit, int>(stored.Where(s => s.Key != DataSplit.Unassigned));
-        await foreach (var sha in images.Where(i => i.Split == DataSplit.Unassigned).Select(i => i.Sha256).AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            var split = SplitAssignment.ForSha256(sha);
-            effective[split] = effective.GetValueOrDefault(split) + 1;
-        }
+        await FillMissingHashesAsync(db, datasetId, cancellationToken).ConfigureAwait(false);
+        var rows = await images.OrderBy(i => i.Id)
+            .Select(i => new { i.Id, i.FileName, i.Sha256, i.Split, i.PerceptualHash })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var byId = rows.ToDictionary(r => r.Id, r => new DuplicateImage(r.Id, r.FileName, r.Sha256, SplitAssignment.Resolve(r.Split, r.Sha256)));
+        var stored = rows.CountBy(r => r.Split).ToDictionary();
+        var effective = byId.Values.CountBy(i => i.Split).ToDictionary();
         var splits = Enum.GetValues<DataSplit>().Select(s => new SplitCount(s, stored.GetValueOrDefault(s), effective.GetValueOrDefault(s))).ToList();
 
-        var duplicateShas = await images.GroupBy(i => i.Sha256).Where(g => g.Count() > 1).Select(g => g.Key).ToListAsync(cancellationToken).ConfigureAwait(false);
-        var duplicates = new List<DuplicateGroup>();
-        foreach (var sha in duplicateShas)
-        {
-            duplicates.Add(new DuplicateGroup(sha, await images.Where(i => i.Sha256 == sha).OrderBy(i => i.Id).Select(i => i.Id).ToListAsync(cancellationToken).ConfigureAwait(false)));
-        }
+        var hashed = rows.Where(r => r.PerceptualHash is not null).Select(r => (r.Id, r.PerceptualHash!.Value)).ToList();
+        var duplicates = NearDuplicates.Group(hashed, MaxDuplicateDistance)
+            .Select(ids => new DuplicateGroup(ids.Select(id => byId[id]).ToList()))
+            .ToList();
 
         var boxes = db.Boxes.AsNoTracking().Where(b => b.Image!.DatasetId == datasetId);
         var boxCount = await boxes.CountAsync(cancellationToken).ConfigureAwait(false);
@@ -153,12 +176,43 @@ public sealed class DatasetHealthService(IDbContextFactory<ConsoleDbContext> con
         }
         if (duplicates.Count > 0)
         {
-            warnings.Add(new HealthWarning("duplicates", $"{duplicates.Count} group(s) of images have identical bytes."));
+            var crossing = duplicates.Count(g => g.CrossesSplits);
+            warnings.Add(new HealthWarning("duplicates",
+                $"{duplicates.Count} group(s) of near-identical images ({duplicates.Sum(g => g.Images.Count)} images: the same picture resized, re-encoded or lightly edited)"
+                + (crossing > 0
+                    ? $"; {crossing} of them span more than one split, so evaluation scores pictures training learned from. Keep each group in one split or delete the copies."
+                    : ". Copies add little; consider deleting them.")));
         }
         if (tinyCount > 0)
         {
             warnings.Add(new HealthWarning("tiny-boxes", $"{tinyCount} box(es) are narrower or lower than {TinyBoxSide:P0} of their image; detectors rarely learn objects that small."));
         }
-        return new DatasetHealth(datasetId, kind, imageCount, unlabeled, boxCount, labels, splits, duplicates, areas, tinyCount, tinyList, warnings);
+        return new DatasetHealth(datasetId, kind, imageCount, unlabeled, boxCount, labels, splits,
+            duplicates.OrderByDescending(g => g.CrossesSplits).ThenBy(g => g.Images[0].ImageId).Take(MaxDuplicateGroupsListed).ToList(),
+            areas, tinyCount, tinyList, warnings);
+    }
+
+    /// <summary>Computes, from the thumbnails, the hashes of images stored before hashes were kept (once per blob).</summary>
+    private async Task FillMissingHashesAsync(ConsoleDbContext db, long datasetId, CancellationToken cancellationToken)
+    {
+        var missing = await db.Images.Where(i => i.DatasetId == datasetId && i.PerceptualHash == null)
+            .Select(i => i.Sha256).Distinct().ToListAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var sha in missing)
+        {
+            long hash;
+            try
+            {
+                await using var thumbnail = await store.OpenThumbnailAsync(sha, cancellationToken).ConfigureAwait(false);
+                using var buffer = new MemoryStream();
+                await thumbnail.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+                hash = PerceptualHash.Compute(codec, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+            }
+            catch (Exception e) when (e is NotFoundException or ImageRejectedException)
+            {
+                continue; // A missing or unreadable blob has no hash; the image is simply not compared.
+            }
+            await db.Images.Where(i => i.Sha256 == sha && i.PerceptualHash == null)
+                .ExecuteUpdateAsync(set => set.SetProperty(i => i.PerceptualHash, hash), cancellationToken).ConfigureAwait(false);
+        }
     }
 }

@@ -29,6 +29,7 @@ public sealed class Image
         Width = stored.Width;
         Height = stored.Height;
         ByteSize = stored.ByteSize;
+        PerceptualHash = stored.PerceptualHash;
         Split = DataSplit.Unassigned;
         AddedBy = addedBy;
         AddedAt = addedAt;
@@ -52,6 +53,9 @@ public sealed class Image
     public int Height { get; private set; }
 
     public long ByteSize { get; private set; }
+
+    /// <summary>The thumbnail's difference hash (<see cref="Imaging.PerceptualHash"/>); null for images stored before it was kept, until the health page fills it in.</summary>
+    public long? PerceptualHash { get; private set; }
 
     /// <summary>The split a user chose, or <see cref="DataSplit.Unassigned"/>.</summary>
     public DataSplit Split { get; private set; }

@@ -7,7 +7,8 @@ namespace VisionConsole.Domain.Imaging;
 /// <param name="Height">Height after EXIF orientation.</param>
 /// <param name="ByteSize">Size of the original file.</param>
 /// <param name="AlreadyStored">The same bytes were in the store before this call.</param>
-public sealed record StoredImage(string Sha256, ImageFormat Format, int Width, int Height, long ByteSize, bool AlreadyStored);
+/// <param name="PerceptualHash">The <see cref="Imaging.PerceptualHash"/> of the thumbnail, for finding near-duplicates.</param>
+public sealed record StoredImage(string Sha256, ImageFormat Format, int Width, int Height, long ByteSize, bool AlreadyStored, long? PerceptualHash = null);
 
 /// <summary>
 /// Content-addressed storage of original images and their thumbnails, with the intake rules

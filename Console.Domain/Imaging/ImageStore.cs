@@ -58,7 +58,9 @@ public sealed class ImageStore : IImageStore
             {
                 WriteThumbnail(sha256, thumbnail);
             }
-            return new StoredImage(sha256, header.Format, header.Width, header.Height, byteSize, alreadyStored);
+            thumbnail ??= await File.ReadAllBytesAsync(ThumbnailPath(sha256), cancellationToken).ConfigureAwait(false);
+            var hash = PerceptualHash.Compute(codec, thumbnail);
+            return new StoredImage(sha256, header.Format, header.Width, header.Height, byteSize, alreadyStored, hash);
         }
         finally
         {

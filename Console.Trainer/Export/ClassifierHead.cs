@@ -38,6 +38,13 @@ public sealed record ClassifierHead(
     /// <summary>Dense + ReLU layers between the standardized features and the logits layer, input first (empty for a linear head).</summary>
     public IReadOnlyList<HiddenLayer> HiddenLayers { get; init; } = [];
 
+    /// <summary>
+    /// Test-time flip: the exported graphs score the image and its mirror image (left to right) in one batch and
+    /// output the mean of the two probability vectors, as the console's prediction does for a model type with
+    /// test-time flip (<c>mobile-high-accuracy-1</c>). False: one pass on the image as it is.
+    /// </summary>
+    public bool TestTimeFlip { get; init; }
+
     /// <summary>Width of the vector the logits layer reads (D, or the last hidden layer's outputs).</summary>
     public int LogitsInputs => HiddenLayers.Count == 0 ? FeatureDimension : HiddenLayers[^1].Outputs;
 

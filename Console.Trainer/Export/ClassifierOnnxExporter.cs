@@ -13,12 +13,20 @@ namespace VisionConsole.Trainer.Export;
 /// <item>input <c>image</c>: uint8 <c>[N, H, W, 3]</c> (224 x 224 for MobileNetV2), RGB, channels last (NHWC),
 /// already fitted to the size (the console centre-crops);</item>
 /// <item>output <c>scores</c>: float <c>[N, C]</c>, class order of <c>dict.txt</c>; softmax probabilities
-/// (single-label) or independent sigmoid scores (multi-label).</item>
+/// (single-label) or independent sigmoid scores (multi-label), averaged over the image and its mirror image with
+/// <see cref="ClassifierHead.TestTimeFlip"/>.</item>
 /// </list>
 /// Inside: <c>Cast</c> → <c>/255 − mean ÷ std</c> → <c>Transpose</c> to NCHW → the backbone's own nodes and
 /// initializers (every name prefixed <see cref="BackbonePrefix"/>, opset kept as the backbone's, 12 for
 /// MobileNetV2 int8) → <c>GlobalAveragePool</c> of the feature map → <c>Flatten</c> = <c>features</c> [N, D]
 /// → <c>(x − mean) ÷ std</c> → [<c>Gemm</c> + <c>Relu</c> per hidden layer] → <c>Gemm</c> (W, b) = <c>logits</c> → <c>Softmax</c> / <c>Sigmoid</c>.
+/// <para>
+/// With <see cref="ClassifierHead.TestTimeFlip"/> the graph computes what the console's prediction does for such a model
+/// (the mean of the head's probabilities on the image and on its mirror image): the normalized NCHW batch x [N,3,H,W]
+/// is mirrored along W (<c>Slice</c>, step −1) and <c>Concat</c>enated after itself, [x; mirror(x)] [2N,3,H,W], runs through
+/// the backbone and head once, and the probabilities [2N, C] are <c>Reshape</c>d to [2, N, C] and <c>ReduceMean</c>ed over
+/// the first axis into <c>scores</c> [N, C]. Input and output are the same as without it.
+/// </para>
 /// </summary>
 public static class ClassifierOnnxExporter
 {
@@ -31,8 +39,11 @@ public static class ClassifierOnnxExporter
     /// <summary>Name of the pooled [N, D] feature value inside the graph.</summary>
     public const string FeaturesName = "features";
 
-    /// <summary>Name of the pre-activation [N, C] value inside the graph.</summary>
+    /// <summary>Name of the pre-activation [N, C] value inside the graph ([2N, C] with test-time flip).</summary>
     public const string LogitsName = "logits";
+
+    /// <summary>Name of the [2N, C] probabilities of the images and their mirror images inside a graph with test-time flip.</summary>
+    public const string ProbabilitiesName = "probabilities";
 
     /// <summary>Prefix given to every node, value and initializer name copied from the backbone.</summary>
     public const string BackbonePrefix = "backbone/";
@@ -59,7 +70,8 @@ public static class ClassifierOnnxExporter
         source.Graph.Name = "classifier";
         source.ProducerName = "VisionConsole";
         source.ProducerVersion = typeof(ClassifierOnnxExporter).Assembly.GetName().Version?.ToString() ?? "0";
-        source.DocString = $"Image classifier: input '{InputName}' uint8 [N,{pre.Height},{pre.Width},3] RGB NHWC; output '{OutputName}' float [N,{head.ClassCount}] ({head.Activation}).";
+        source.DocString = $"Image classifier: input '{InputName}' uint8 [N,{pre.Height},{pre.Width},3] RGB NHWC; output '{OutputName}' float [N,{head.ClassCount}] ({head.Activation}"
+            + (head.TestTimeFlip ? ", mean of the image's and its mirror image's)." : ").");
 
         var b = OnnxModelBuilder.Load(source.ToByteArray());
         b.AddInput(InputName, DataType.Uint8, null, pre.Height, pre.Width, 3);
@@ -69,7 +81,23 @@ public static class ClassifierOnnxExporter
         var unit = b.Op("Mul", "pixels_unit", [pixels, b.AddFloatConstant("preprocess/scale", [pre.Scale])]);
         var centred = b.Op("Sub", "pixels_centred", [unit, b.AddFloatConstant("preprocess/mean", pre.Mean, 3)]);
         var normalized = b.Op("Div", "pixels_normalized", [centred, b.AddFloatConstant("preprocess/std", pre.Std, 3)]);
-        b.AddNode("Transpose", [normalized], [BackbonePrefix + backbone.InputName], "to_nchw", OnnxAttribute.Ints("perm", 0, 3, 1, 2));
+        var backboneInput = BackbonePrefix + backbone.InputName;
+        if (head.TestTimeFlip)
+        {
+            // [x; x mirrored along W]: the batch of 2N the backbone and head run on once.
+            var nchw = b.Op("Transpose", "pixels_nchw", [normalized], OnnxAttribute.Ints("perm", 0, 3, 1, 2));
+            var mirrored = b.Op("Slice", "pixels_mirrored", [
+                nchw,
+                b.AddInt64Constant("flip/starts", -1),
+                b.AddInt64Constant("flip/ends", long.MinValue),
+                b.AddInt64Constant("flip/axes", 3),
+                b.AddInt64Constant("flip/steps", -1)]);
+            b.AddNode("Concat", [nchw, mirrored], [backboneInput], "with_mirror", OnnxAttribute.Int("axis", 0));
+        }
+        else
+        {
+            b.AddNode("Transpose", [normalized], [backboneInput], "to_nchw", OnnxAttribute.Ints("perm", 0, 3, 1, 2));
+        }
 
         // Head over the pooled features.
         var pooled = b.Op("GlobalAveragePool", "features_pooled", [BackbonePrefix + backbone.FeatureMapName]);
@@ -89,13 +117,27 @@ public static class ClassifierOnnxExporter
             [LogitsName],
             "head",
             OnnxAttribute.Int("transB", 1));
+        var probabilities = head.TestTimeFlip ? ProbabilitiesName : OutputName;
         if (head.Activation == HeadActivation.Softmax)
         {
-            b.AddNode("Softmax", [LogitsName], [OutputName], "softmax", OnnxAttribute.Int("axis", 1));
+            b.AddNode("Softmax", [LogitsName], [probabilities], "softmax", OnnxAttribute.Int("axis", 1));
         }
         else
         {
-            b.AddNode("Sigmoid", [LogitsName], [OutputName], "sigmoid");
+            b.AddNode("Sigmoid", [LogitsName], [probabilities], "sigmoid");
+        }
+        if (head.TestTimeFlip)
+        {
+            // Rows 0..N-1 are the images, N..2N-1 their mirror images: [2, N, C], mean over the first axis.
+            var pairs = b.Op("Reshape", "probabilities_pairs", [probabilities, b.AddInt64Constant("flip/pairs_shape", 2, -1, head.ClassCount)]);
+            if (b.Opset >= 18)
+            {
+                b.AddNode("ReduceMean", [pairs, b.AddInt64Constant("flip/mean_axes", 0)], [OutputName], "flip_mean", OnnxAttribute.Int("keepdims", 0));
+            }
+            else
+            {
+                b.AddNode("ReduceMean", [pairs], [OutputName], "flip_mean", OnnxAttribute.Ints("axes", 0), OnnxAttribute.Int("keepdims", 0));
+            }
         }
         b.AddOutput(OutputName, DataType.Float, null, head.ClassCount);
 

@@ -22,6 +22,10 @@ namespace VisionConsole.Trainer.Export;
 /// the head was trained on the int8 backbone's features, so the browser model reproduces those rather than
 /// a float network's. With <see cref="TfjsActivations.Float"/> it is only clipped to that range (where the int8
 /// model has its ReLU6).
+/// With <see cref="ClassifierHead.TestTimeFlip"/> the output is the mean of the probabilities of the image and of its
+/// mirror image, as the console predicts such a model: the normalized input is mirrored along the width
+/// (<c>ReverseV2</c>) and appended to the batch (<c>ConcatV2</c>, [x; mirror(x)]), and the [2N, C] probabilities are
+/// <c>Reshape</c>d to [2, N, C] and averaged over the first axis (<c>Mean</c>).
 /// Supported ONNX ops: <c>QuantizeLinear</c>, <c>QLinearConv</c> (group 1 or depthwise), <c>QLinearAdd</c>,
 /// <c>DequantizeLinear</c> — the ops of the ONNX Model Zoo's int8 MobileNetV2 up to its feature map.
 /// </summary>
@@ -58,7 +62,16 @@ public static class ClassifierTfjsConverter
             a[c] = (AutoMLDivFactor * pre.Scale - pre.Mean[c]) / pre.Std[c];
         }
         var scaled = tf.Op("preprocess/scaled", "Mul", [input, tf.Const("preprocess/scale", k, 3)]);
-        context.Values[backbone.InputName] = tf.Op("preprocess/normalized", "AddV2", [scaled, tf.Const("preprocess/offset", a, 3)]);
+        var normalized = tf.Op("preprocess/normalized", "AddV2", [scaled, tf.Const("preprocess/offset", a, 3)]);
+        if (head.TestTimeFlip)
+        {
+            // [x; x mirrored along W] (NHWC, so axis 2): the batch of 2N the backbone and head run on once.
+            var mirrored = tf.Op("flip/mirrored", "ReverseV2", [normalized, tf.ConstInt32("flip/width_axis", [2], 1)],
+                new() { ["Tidx"] = TfjsGraph.DType(TfjsDType.Int32) });
+            normalized = tf.Op("flip/with_mirror", "ConcatV2", [normalized, mirrored, tf.ConstInt32("flip/batch_axis", [0])],
+                new() { ["N"] = TfjsGraph.Int(2), ["Tidx"] = TfjsGraph.DType(TfjsDType.Int32) });
+        }
+        context.Values[backbone.InputName] = normalized;
 
         foreach (var node in NodesNeededFor(graph, backbone.FeatureMapName))
         {
@@ -79,7 +92,20 @@ public static class ClassifierTfjsConverter
             hidden = tf.Op($"head/hidden{i}/relu", "Relu", [affine]);
         }
         var logits = Dense(tf, "head/logits", hidden, head.Weights, head.Bias, head.LogitsInputs, head.ClassCount);
-        tf.Op(OutputName, head.Activation == HeadActivation.Softmax ? "Softmax" : "Sigmoid", [logits]);
+        var activation = head.Activation == HeadActivation.Softmax ? "Softmax" : "Sigmoid";
+        if (head.TestTimeFlip)
+        {
+            // Rows 0..N-1 are the images, N..2N-1 their mirror images: [2, N, C], mean over the first axis.
+            var probabilities = tf.Op("head/probabilities", activation, [logits]);
+            var pairs = tf.Op("flip/pairs", "Reshape", [probabilities, tf.ConstInt32("flip/pairs_shape", [2, -1, head.ClassCount], 3)],
+                new() { ["Tshape"] = TfjsGraph.DType(TfjsDType.Int32) });
+            tf.Op(OutputName, "Mean", [pairs, tf.ConstInt32("flip/mean_axis", [0], 1)],
+                new() { ["keep_dims"] = TfjsGraph.Bool(false), ["Tidx"] = TfjsGraph.DType(TfjsDType.Int32) });
+        }
+        else
+        {
+            tf.Op(OutputName, activation, [logits]);
+        }
         return tf;
     }
 

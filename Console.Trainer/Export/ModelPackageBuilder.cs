@@ -11,8 +11,8 @@ namespace VisionConsole.Trainer.Export;
 /// The download zip of a model version (<see cref="ModelPackageWriter"/>'s layout), <c>package.zip</c> in the version
 /// folder: the training's export step writes it (<see cref="ClassifierModelExporter"/>). For a version without it, made
 /// on first use: when <c>model.onnx</c> and <c>tfjs/</c> are there they are zipped as they are; otherwise the version's head (<c>head.json</c>) is exported on the backbone it was
-/// trained on. Test-time flip (<c>mobile-high-accuracy-1</c>) is a prediction-time average the single exported graph
-/// does not contain: the exported model scores the image as it is.
+/// trained on. A version that predicts with test-time flip (<c>mobile-high-accuracy-1</c>) is exported with it: both graphs
+/// average the scores of the image and its mirror image, as the console's prediction does.
 /// </summary>
 public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options)
 {
@@ -27,7 +27,7 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options)
     /// <param name="versionFolder">The version folder relative to the data folder (<c>models/{id}/v{n}</c>).</param>
     /// <param name="cancellationToken">Stops the wait and the backbone download.</param>
     /// <exception cref="NotFoundException">The folder has no model files.</exception>
-    /// <exception cref="DomainException"><c>export-unsupported</c>: the version's backbone cannot be exported.</exception>
+    /// <exception cref="DomainException"><c>export-unsupported</c>: the version's backbone or prediction views cannot be exported.</exception>
     public async Task<string> GetPackageAsync(string versionFolder, CancellationToken cancellationToken = default)
     {
         var folder = Path.GetFullPath(Path.Combine(options.DataFolder, versionFolder));
@@ -91,7 +91,15 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options)
                     throw new DomainException("export-unsupported", $"Models on backbone '{record.BackboneId}' cannot be exported yet; only {ModelTypePresets.MobileNetV2Int8} can.");
                 }
                 var backbone = ClassifierBackbone.MobileNetV2Int8(await zoo.GetModelPathAsync(record.BackboneId, cancellationToken).ConfigureAwait(false));
-                var exported = ClassifierModelExporter.ToExportHead(head, labels);
+                ClassifierHead exported;
+                try
+                {
+                    exported = ClassifierModelExporter.ToExportHead(head, labels, ClassifierPredictor.PredictionViews(record));
+                }
+                catch (NotSupportedException ex)
+                {
+                    throw new DomainException("export-unsupported", ex.Message);
+                }
                 exported.Validate(backbone.FeatureDimension);
                 await Task.Run(() =>
                 {

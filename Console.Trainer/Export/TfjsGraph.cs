@@ -77,6 +77,9 @@ public sealed class TfjsGraph
     /// <summary><c>{"s":"base64"}</c>: bytes fields are base64 in TF's JSON proto form.</summary>
     public static JsonObject String(string value) => new() { ["s"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(value)) };
 
+    /// <summary><c>{"i":"2"}</c>: an int64 attribute (a string in TF's JSON proto form).</summary>
+    public static JsonObject Int(long value) => new() { ["i"] = value.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
     /// <summary><c>{"b":true}</c>.</summary>
     public static JsonObject Bool(bool value) => new() { ["b"] = value };
 

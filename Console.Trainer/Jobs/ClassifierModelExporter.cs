@@ -7,6 +7,8 @@ namespace VisionConsole.Trainer.Jobs;
 /// The training's export step over <c>Console.Trainer/Export</c>: one <c>model.onnx</c> (uint8 NHWC <c>image</c>
 /// in, <c>scores</c> out), the TF.js graph model folder <c>tfjs/</c>, and the download zip <c>package.zip</c>.
 /// Exports the MobileNetV2 int8 backbone (the classification default); other backbones keep the head files only.
+/// A model type with test-time flip is exported with it (<see cref="ClassifierHead.TestTimeFlip"/>), so the files score
+/// what the console's prediction scores.
 /// </summary>
 public sealed class ClassifierModelExporter : IModelExporter
 {
@@ -25,7 +27,7 @@ public sealed class ClassifierModelExporter : IModelExporter
             return Task.FromResult<ExportedModelFiles?>(null);
         }
         var backbone = ClassifierBackbone.MobileNetV2Int8(request.BackboneModelPath);
-        var head = ToExportHead(request.Head, request.Labels);
+        var head = ToExportHead(request.Head, request.Labels, ClassifierPredictor.PredictionViews(request.Preset));
         head.Validate(backbone.FeatureDimension);
 
         var onnx = ClassifierOnnxExporter.Export(backbone, head);
@@ -41,8 +43,15 @@ public sealed class ClassifierModelExporter : IModelExporter
         return Task.FromResult<ExportedModelFiles?>(new ExportedModelFiles(ModelFile, ModelPackageWriter.TfjsFolder, PackageFile));
     }
 
-    /// <summary>The export form of a trained head: the same standardization, hidden layers and logits layer.</summary>
-    public static ClassifierHead ToExportHead(TrainedHead head, IReadOnlyList<string> labels)
+    /// <summary>
+    /// The export form of a trained head: the same standardization, hidden layers and logits layer, and test-time
+    /// flip when the version predicts on a view and its mirror image (<see cref="HasTestTimeFlip"/>).
+    /// </summary>
+    /// <param name="head">The trained head.</param>
+    /// <param name="labels">The labels in output order.</param>
+    /// <param name="predictionViews">The views the console's prediction averages (<c>ClassifierPredictor.PredictionViews</c> of the version's record or preset).</param>
+    /// <exception cref="NotSupportedException">The views are neither one view nor a view and its mirror image.</exception>
+    public static ClassifierHead ToExportHead(TrainedHead head, IReadOnlyList<string> labels, IReadOnlyList<ImageView> predictionViews)
     {
         ArgumentNullException.ThrowIfNull(head);
         var logits = head.Layers[^1];
@@ -50,6 +59,33 @@ public sealed class ClassifierModelExporter : IModelExporter
             head.Output == HeadOutput.Softmax ? HeadActivation.Softmax : HeadActivation.Sigmoid)
         {
             HiddenLayers = head.Layers.Take(head.Layers.Count - 1).Select(l => new HiddenLayer(l.Inputs, l.Outputs, l.Weights, l.Bias)).ToArray(),
+            TestTimeFlip = HasTestTimeFlip(predictionViews),
         };
+    }
+
+    /// <summary>
+    /// Whether prediction views are a view and its mirror image (test-time flip: the exported graphs average the input and
+    /// its mirror) rather than one view. The exported model's input is the first view's pixels (the centre crop).
+    /// </summary>
+    /// <exception cref="NotSupportedException">Any other list of views: a single exported graph could not reproduce it.</exception>
+    public static bool HasTestTimeFlip(IReadOnlyList<ImageView> predictionViews)
+    {
+        ArgumentNullException.ThrowIfNull(predictionViews);
+        if (predictionViews.Count == 1)
+        {
+            return false;
+        }
+        if (predictionViews.Count == 2)
+        {
+            var first = predictionViews[0];
+            var mirror = first.Id == ImageView.Original.Id ? ImageView.Flip.Id
+                : first.Id == ImageView.Flip.Id || first.Id.EndsWith("-flip", StringComparison.Ordinal) ? null
+                : ImageView.Mirrored(first).Id;
+            if (mirror is not null && predictionViews[1].Id == mirror)
+            {
+                return true;
+            }
+        }
+        throw new NotSupportedException($"The prediction views [{string.Join(", ", predictionViews.Select(v => v.Id))}] cannot be exported: an exported model scores one view, or a view and its mirror image.");
     }
 }

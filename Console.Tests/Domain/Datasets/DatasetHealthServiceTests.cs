@@ -3,16 +3,24 @@ using System.Security.Cryptography;
 using System.Text;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Datasets;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using VisionConsole.Domain.Imaging;
+using VisionConsole.Tests.Domain.Import;
+using VisionConsole.Trainer.Imaging;
 
 namespace VisionConsole.Tests.Domain.Datasets;
 
-/// <summary>The health statistics over rows in a real SQLite file (image bytes play no part in them).</summary>
+/// <summary>
+/// The health statistics over rows in a real SQLite file; near-duplicates over real photos stored through the intake
+/// (libvips). Rows seeded without blobs have no hash and take no part in the duplicate search.
+/// </summary>
 public sealed class DatasetHealthServiceTests : IAsyncLifetime
 {
     private TestDatabase _database = null!;
 
-    public async Task InitializeAsync() => _database = await TestDatabase.CreateAsync();
+    public async Task InitializeAsync() => _database = await TestDatabase.CreateAsync(services => services.AddVipsImaging()
+        .AddOptions<ImageStoreOptions>().Configure<ConsoleOptions>((store, console) => store.BlobFolder = console.BlobFolder));
 
     public async Task DisposeAsync() => await _database.DisposeAsync();
 
@@ -83,8 +91,76 @@ public sealed class DatasetHealthServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetAsync_PhotosWithResizedCopies_GroupsEachPhotoWithItsCopyAndPutsTheGroupSpanningSplitsFirst()
+    {
+        var (datasetId, originals, copies) = await AddPhotosWithCopiesAsync();
+
+        var health = await _database.Get<DatasetHealthService>().GetAsync(datasetId);
+
+        Assert.Equal(8, health.ImageCount);
+        Assert.Equal(
+            [([originals[1], copies[1]], true), ([originals[0], copies[0]], false)],
+            health.Duplicates.Select(g => (g.Images.Select(i => i.ImageId).ToList(), g.CrossesSplits)));
+        Assert.Equal([DataSplit.Train, DataSplit.Test], health.Duplicates[0].Images.Select(i => i.Split));
+        Assert.Equal(["ant-1.jpg", "copy-of-ant-1.jpg"], health.Duplicates[0].Images.Select(i => i.FileName));
+        var warning = Assert.Single(health.Warnings, w => w.Code == "duplicates");
+        Assert.StartsWith("2 group(s) of near-identical images (4 images", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("1 of them span more than one split", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetAsync_ImagesStoredBeforeHashesWereKept_HashesThemFromTheirThumbnailsOnceAndFindsTheSameGroups()
+    {
+        var (datasetId, originals, copies) = await AddPhotosWithCopiesAsync();
+        await using (var db = _database.OpenContext())
+        {
+            var stored = await db.Images.OrderBy(i => i.Id).Select(i => i.PerceptualHash).ToListAsync();
+            Assert.All(stored, hash => Assert.NotNull(hash));
+            await db.Images.ExecuteUpdateAsync(set => set.SetProperty(i => i.PerceptualHash, (long?)null));
+
+            var health = await _database.Get<DatasetHealthService>().GetAsync(datasetId);
+
+            Assert.Equal([[originals[1], copies[1]], [originals[0], copies[0]]], health.Duplicates.Select(g => g.Images.Select(i => i.ImageId).ToList()));
+            Assert.Equal(stored, await db.Images.OrderBy(i => i.Id).Select(i => i.PerceptualHash).ToListAsync());
+        }
+    }
+
+    [Fact]
     public async Task GetAsync_UnknownDataset_IsNotFound() =>
         await Assert.ThrowsAsync<NotFoundException>(() => _database.Get<DatasetHealthService>().GetAsync(4242));
+
+    /// <summary>
+    /// Six ant photos and resized, re-encoded copies of the first two: ant-0 and its copy both TRAIN, ant-1 TRAIN and
+    /// its copy TEST. Returns the ids of ant-0, ant-1 and of the two copies.
+    /// </summary>
+    private async Task<(long DatasetId, long[] Originals, long[] Copies)> AddPhotosWithCopiesAsync()
+    {
+        var codec = _database.Get<IImageCodec>();
+        var intake = _database.Get<IImageIntake>();
+        var dataset = await _database.Get<IDatasetService>().CreateAsync("copies", DatasetKind.SingleLabel, "ann");
+        var photos = Directory.EnumerateFiles(Path.Combine(ImportTestData.Hymenoptera, "train", "ants"), "*.jpg")
+            .Order(StringComparer.Ordinal).Take(6).Select(File.ReadAllBytes).ToList();
+        async Task<long> AddAsync(string name, byte[] bytes)
+        {
+            using var stream = new MemoryStream(bytes);
+            var result = await intake.AddAsync(dataset.Id, name, stream, "ann");
+            Assert.True(result.Accepted && !result.Duplicate, result.Error);
+            return result.ImageId!.Value;
+        }
+        var ids = new List<long>();
+        for (var i = 0; i < photos.Count; i++)
+        {
+            ids.Add(await AddAsync($"ant-{i}.jpg", photos[i]));
+        }
+        long[] copies = [await AddAsync("copy-of-ant-0.jpg", codec.MakeThumbnail(photos[0], 300)), await AddAsync("copy-of-ant-1.jpg", codec.MakeThumbnail(photos[1], 300))];
+        await using var db = _database.OpenContext();
+        foreach (var image in await db.Images.Where(i => i.DatasetId == dataset.Id).ToListAsync())
+        {
+            image.OverrideSplit(image.Id == copies[1] ? DataSplit.Test : DataSplit.Train);
+        }
+        await db.SaveChangesAsync();
+        return (dataset.Id, [ids[0], ids[1]], copies);
+    }
 
     private sealed record Seed(Dataset Dataset, Dictionary<string, Label> Labels);
 

@@ -30,10 +30,11 @@ public sealed class ImageStoreTests : IDisposable
         var stored = await Store(Path.GetFileName(file), bytes);
 
         var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        Assert.Equal(new StoredImage(sha, ImageFormat.Jpeg, width, height, bytes.Length, AlreadyStored: false), stored);
+        var thumbnailBytes = await File.ReadAllBytesAsync(Path.Combine(blobs, "thumbs", sha[..2], sha + ".jpg"));
+        Assert.Equal(new StoredImage(sha, ImageFormat.Jpeg, width, height, bytes.Length, AlreadyStored: false, PerceptualHash.Compute(Codec, thumbnailBytes)), stored);
         Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(blobs, sha[..2], sha)));
         Assert.Equal(bytes, await store.ReadOriginalAsync(sha));
-        var thumbnail = Codec.ReadHeader(await File.ReadAllBytesAsync(Path.Combine(blobs, "thumbs", sha[..2], sha + ".jpg")));
+        var thumbnail = Codec.ReadHeader(thumbnailBytes);
         Assert.Equal(ImageFormat.Jpeg, thumbnail.Format);
         Assert.Equal(Math.Min(256, Math.Max(width, height)), Math.Max(thumbnail.Width, thumbnail.Height));
         AssertNoTemporaryFiles();

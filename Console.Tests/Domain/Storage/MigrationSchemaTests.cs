@@ -14,7 +14,8 @@ public class MigrationSchemaTests
 {
     private const string InitialStep = "20260101000000_Initial";
     private const string SecondStep = "20260201000000_TrainingAndModels";
-    private const string LatestStep = "20260301000000_OperationResults";
+    private const string ThirdStep = "20260301000000_OperationResults";
+    private const string LatestStep = "20261101000000_ImagePerceptualHash";
 
     [Fact]
     public async Task Initialize_DatabaseAtFirstStepWithRows_UpgradesInPlaceKeepingRows()
@@ -35,7 +36,7 @@ public class MigrationSchemaTests
 
             await using (var db = database.OpenContext())
             {
-                Assert.Equal([InitialStep, SecondStep, LatestStep], await db.Database.GetAppliedMigrationsAsync());
+                Assert.Equal([InitialStep, SecondStep, ThirdStep, LatestStep], await db.Database.GetAppliedMigrationsAsync());
                 Assert.Equal(1, await db.Projects.CountAsync());
             }
             var datasets = database.Get<IDatasetService>();
@@ -72,6 +73,8 @@ public class MigrationSchemaTests
                 Assert.Equal(OperationState.Running, (await db.TrainingOperations.SingleAsync()).State);
                 Assert.Equal("latest", (await db.ModelVersions.SingleAsync()).Tags);
                 Assert.Equal("""{"top1":0.95}""", (await db.Evaluations.SingleAsync()).MetricsJson);
+                // Images from before the hash was kept have none until the health page computes it.
+                Assert.All(await db.Images.ToListAsync(), i => Assert.Null(i.PerceptualHash));
                 var audit = await db.AuditEvents.SingleAsync();
                 Assert.Equal(("dataset", "1", "created"), (audit.EntityType, audit.EntityId, audit.Action));
             }

@@ -32,6 +32,8 @@ namespace VisionConsole.Tests.Web.Api;
 /// graph (activations rounded to uint8 between layers); the rounding noise moves scores by about 1e-2 and can
 /// flip an image whose two scores are nearly equal.</item>
 /// </list>
+/// The same export checks run on a high-accuracy model (test-time flip in the console and so in the exported graphs)
+/// trained on a small set, with the package rebuilt on first use compared to the training job's.
 /// </summary>
 public sealed class ModelsApiEndToEndTests(ITestOutputHelper output)
 {
@@ -130,7 +132,8 @@ public sealed class ModelsApiEndToEndTests(ITestOutputHelper output)
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, notBase64.StatusCode);
         Assert.Contains("base64", await notBase64.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
-        await AssertExportAgreesWithConsoleAsync(host, modelId, stored);
+        // 98% of 153: at most 3 top labels may differ between tfjs/ and model.onnx.
+        await AssertExportAgreesWithConsoleAsync(host, modelId, stored, ["crop-c-0.875"], expectedImages: 153, maxTfjsDisagreements: 3);
 
         // Operations list with AutoML's filter.
         var done = JsonNode.Parse(await host.Client.GetStringAsync($"{TrainingHost.Api}/operations?filter=done=true"))!["operations"]!.AsArray();
@@ -145,29 +148,71 @@ public sealed class ModelsApiEndToEndTests(ITestOutputHelper output)
         Assert.False(Directory.Exists(Path.Combine(host.Folder, "models", modelId)));
     }
 
-    /// <summary>The exported model.onnx and tfjs/ against the console's own :predict on every evaluation image.</summary>
-    private async Task AssertExportAgreesWithConsoleAsync(TrainingHost host, string modelId, ModelEvaluationView stored)
+    /// <summary>
+    /// <c>mobile-high-accuracy-1</c> predicts with test-time flip; its exports must too. On a small set (train 20 + 20,
+    /// validation 10 + 10, so CI stays quick): model.onnx from the package the training job wrote gives the console's
+    /// :predict scores on every validation image, tfjs/ agrees with it, and the package built on first use for a version
+    /// without package.zip, model.onnx and tfjs/ (from head.json and training.json) holds the same files.
+    /// </summary>
+    [Fact]
+    public async Task CreateModel_HighAccuracySmallSet_ExportAveragesImageAndMirrorLikeConsole()
+    {
+        await using var host = TrainingHost.Start();
+        var datasetId = await TrainingHost.ImportHymenopteraAsync(host.Services, "hymenoptera small", trainPerLabel: 20, valPerLabel: 10);
+        var operationId = await host.StartTrainingAsync(datasetId, "mobile-high-accuracy-1", displayName: "hymenoptera high accuracy");
+        var operation = await host.WaitDoneAsync(operationId, TimeSpan.FromMinutes(8));
+        Assert.True(operation.GetProperty("done").GetBoolean(), $"Not done: {operation}");
+        Assert.False(operation.TryGetProperty("error", out var error), $"Failed: {error}");
+        var modelId = TrainingHost.ModelIdOf(operation);
+        var stored = await host.Get<IModelService>().GetEvaluationAsync(long.Parse(modelId, CultureInfo.InvariantCulture));
+        output.WriteLine($"mobile-high-accuracy-1 on train 40 / validation {stored.Images.Count}");
+
+        // The training job's package (ClassifierModelExporter): at most one of 20 top labels may differ in tfjs/.
+        var trained = await AssertExportAgreesWithConsoleAsync(host, modelId, stored, ["crop-c-0.875", "crop-c-0.875-flip"], expectedImages: 20, maxTfjsDisagreements: 1);
+        var graph = VisionConsole.Trainer.Onnx.OnnxModelBuilder.Load(Path.Combine(trained, "model.onnx")).Graph;
+        Assert.Contains(graph.Node, n => n.OpType == "Slice" && n.Output[0].StartsWith("pixels_mirrored", StringComparison.Ordinal));
+        Assert.Contains(graph.Node, n => n.OpType == "ReduceMean" && n.Output[0] == "scores");
+        Assert.Contains("\"ReverseV2\"", await File.ReadAllTextAsync(Path.Combine(trained, "tfjs", "model.json")), StringComparison.Ordinal);
+
+        // A version without its exported files (ModelPackageBuilder exports head.json on the recorded prediction views).
+        var versionFolder = Assert.Single(Directory.GetDirectories(Path.Combine(host.Folder, "models", modelId)));
+        File.Delete(Path.Combine(versionFolder, "package.zip"));
+        File.Delete(Path.Combine(versionFolder, "model.onnx"));
+        Directory.Delete(Path.Combine(versionFolder, "tfjs"), recursive: true);
+        var rebuilt = await DownloadPackageAsync(host, modelId, "export-rebuilt");
+        Assert.True(File.Exists(Path.Combine(versionFolder, "package.zip")));
+        var files = Directory.GetFiles(trained, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(trained, f)).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(files, Directory.GetFiles(rebuilt, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(rebuilt, f)).Order(StringComparer.Ordinal));
+        foreach (var file in files)
+        {
+            Assert.True(File.ReadAllBytes(Path.Combine(trained, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(rebuilt, file))), $"{file} of the package built on first use differs from the training job's.");
+        }
+        output.WriteLine($"package.zip built on first use from head.json: the same {files.Length} files, byte for byte ({string.Join(", ", files.Where(f => !f.Contains("shard", StringComparison.Ordinal)))}, shards)");
+    }
+
+    /// <summary>
+    /// The exported model.onnx and tfjs/ against the console's own :predict on every evaluation image. The exported
+    /// models are fed the first prediction view (the centre crop); with test-time flip (views: the crop and its mirror
+    /// image) the graphs mirror it themselves. Returns the folder the version's package.zip was extracted to.
+    /// </summary>
+    private async Task<string> AssertExportAgreesWithConsoleAsync(
+        TrainingHost host, string modelId, ModelEvaluationView stored, string[] expectedViews, int expectedImages, int maxTfjsDisagreements)
     {
         const int side = 224;
-        var work = Directory.CreateDirectory(Path.Combine(host.Folder, "export-check")).FullName;
-        var package = await host.Client.GetAsync($"/api/models/{modelId}/versions/1/package.zip");
-        Assert.True(package.IsSuccessStatusCode, $"package.zip answered {(int)package.StatusCode}");
-        await using (var zip = await package.Content.ReadAsStreamAsync())
-        {
-            await ZipFile.ExtractToDirectoryAsync(zip, work);
-        }
+        var package = await DownloadPackageAsync(host, modelId, "export-check");
+        var work = Directory.CreateDirectory(Path.Combine(host.Folder, "export-check-work")).FullName;
 
         // The console's predictor and the exact pixels it feeds the backbone, from the product's own rendering code.
         var versionFolder = Assert.Single(Directory.GetDirectories(Path.Combine(host.Folder, "models", modelId)));
         var classifier = await host.Get<ClassifierPredictor>().LoadAsync(versionFolder, CancellationToken.None);
         var views = ClassifierPredictor.PredictionViews(classifier.Record);
-        Assert.Equal(["crop-c-0.875"], views.Select(v => v.Id));
+        Assert.Equal(expectedViews, views.Select(v => v.Id));
         Assert.Equal(side, classifier.Backbone.InputSide);
         var extractor = host.Get<FeatureExtractor>();
         var service = host.Get<IModelService>();
         var id = long.Parse(modelId, CultureInfo.InvariantCulture);
         var images = stored.Images.OrderBy(i => i.TrueLabels[0]).ThenBy(i => i.FileName, StringComparer.Ordinal).ToArray();
-        Assert.Equal(153, images.Length);
+        Assert.Equal(expectedImages, images.Length);
         var console = new float[images.Length][];
         var pixelsPath = Path.Combine(work, "validation-crops.rgb");
         var storedVsPredicted = 0.0;
@@ -183,7 +228,7 @@ public sealed class ModelsApiEndToEndTests(ITestOutputHelper output)
                     console[n][score.LabelIndex] = score.Score;
                 }
                 storedVsPredicted = Math.Max(storedVsPredicted, console[n].Zip(images[n].Scores, (a, b) => Math.Abs(a - b)).Max());
-                var rendered = Assert.Single(extractor.Render(bytes, classifier.Backbone, views));
+                var rendered = extractor.Render(bytes, classifier.Backbone, views)[0];
                 Assert.Equal((side, side), (rendered.Width, rendered.Height));
                 await pixels.WriteAsync(rendered.Pixels);
             }
@@ -194,7 +239,7 @@ public sealed class ModelsApiEndToEndTests(ITestOutputHelper output)
         static int Top(IReadOnlyList<double> row) => row.Select((s, i) => (s, i)).MaxBy(p => p.s).i;
         var consoleScores = console.Select(row => row.Select(v => (double)v).ToArray()).ToArray();
 
-        var onnx = NodeScript.Matrix(NodeScript.Run("onnx-scores.mjs", new { model = Path.Combine(work, "model.onnx"), images = pixelsPath, count = images.Length, height = side, width = side }, work).GetProperty("scores"));
+        var onnx = NodeScript.Matrix(NodeScript.Run("onnx-scores.mjs", new { model = Path.Combine(package, "model.onnx"), images = pixelsPath, count = images.Length, height = side, width = side }, work).GetProperty("scores"));
         Assert.Equal(images.Length, onnx.Length);
         var onnxDiff = onnx.Zip(consoleScores).SelectMany(p => p.First.Zip(p.Second, (a, b) => Math.Abs(a - b))).Max();
         var onnxSameTop = onnx.Zip(consoleScores).Count(p => Top(p.First) == Top(p.Second));
@@ -203,7 +248,7 @@ public sealed class ModelsApiEndToEndTests(ITestOutputHelper output)
         Assert.True(onnxDiff <= 1e-3, $"model.onnx scores differ from the console's by up to {onnxDiff}");
 
         var clock = Stopwatch.StartNew();
-        var automl = NodeScript.Run("tfjs-automl-check.mjs", new { tfjsDir = Path.Combine(work, "tfjs"), images = pixelsPath, count = images.Length, height = side, width = side }, work);
+        var automl = NodeScript.Run("tfjs-automl-check.mjs", new { tfjsDir = Path.Combine(package, "tfjs"), images = pixelsPath, count = images.Length, height = side, width = side }, work);
         clock.Stop();
         var tfjs = NodeScript.Matrix(automl.GetProperty("scores"));
         Assert.Equal(stored.Labels, automl.GetProperty("labels").EnumerateArray().Select(l => l.GetString()));
@@ -213,7 +258,21 @@ public sealed class ModelsApiEndToEndTests(ITestOutputHelper output)
         var tfjsDiff = tfjs.Zip(onnx).SelectMany(p => p.First.Zip(p.Second, (a, b) => Math.Abs(a - b))).ToArray();
         output.WriteLine($"tfjs/ (tfjs-automl 1.3.0, {automl.GetProperty("backend").GetString()} backend, {clock.Elapsed.TotalSeconds:0} s) vs model.onnx: top-label agreement {agreeing}/{images.Length} = {agreement:P1}, " +
             $"mean |score diff| {tfjsDiff.Average():F4}, max {tfjsDiff.Max():F4}");
-        Assert.True(agreement >= 0.98, $"tfjs top-label agreement {agreement}");
+        Assert.True(images.Length - agreeing <= maxTfjsDisagreements, $"tfjs top-label agreement {agreement}: {images.Length - agreeing} images differ, at most {maxTfjsDisagreements} may");
         Assert.True(tfjsDiff.Average() < 0.02, $"tfjs mean |score diff| {tfjsDiff.Average()}");
+        return package;
+    }
+
+    /// <summary>GETs version 1's package.zip and extracts it into a new folder of the host's data folder.</summary>
+    private static async Task<string> DownloadPackageAsync(TrainingHost host, string modelId, string folderName)
+    {
+        var work = Directory.CreateDirectory(Path.Combine(host.Folder, folderName)).FullName;
+        var package = await host.Client.GetAsync($"/api/models/{modelId}/versions/1/package.zip");
+        Assert.True(package.IsSuccessStatusCode, $"package.zip answered {(int)package.StatusCode}");
+        await using (var zip = await package.Content.ReadAsStreamAsync())
+        {
+            await ZipFile.ExtractToDirectoryAsync(zip, work);
+        }
+        return work;
     }
 }

@@ -19,7 +19,11 @@ public sealed class DatasetHealthViewTests
             new SplitCount(DataSplit.Test, 12, 20),
             new SplitCount(DataSplit.Unassigned, 100, 0),
         ],
-        Duplicates: [new DuplicateGroup("ab12cd34ef56ab12cd34ef56", [4, 9])],
+        Duplicates:
+        [
+            new DuplicateGroup([new DuplicateImage(4, "raccoon-4.jpg", "ab12cd34", DataSplit.Train), new DuplicateImage(9, "raccoon-4 (1).jpg", "ef56ab12", DataSplit.Test)]),
+            new DuplicateGroup([new DuplicateImage(5, "skunk-1.jpg", "cd34ef56", DataSplit.Train), new DuplicateImage(6, "skunk-1-small.jpg", "ab12ef56", DataSplit.Train)]),
+        ],
         BoxAreas:
         [
             new BoxAreaBucket(0, 0.001, 2), new BoxAreaBucket(0.001, 0.01, 8), new BoxAreaBucket(0.01, 0.05, 90),
@@ -32,7 +36,7 @@ public sealed class DatasetHealthViewTests
             new HealthWarning("imbalance", "Labels are imbalanced: 'raccoon' has 1200 images, 'skunk' only 9 (more than 100x).", 2),
             new HealthWarning("few-images", "Label 'skunk' has 9 image(s); at least 10 are needed to train and evaluate it.", 2),
             new HealthWarning("unlabeled", "3 image(s) have no label or box."),
-            new HealthWarning("duplicates", "1 group(s) of images have identical bytes."),
+            new HealthWarning("duplicates", "2 group(s) of near-identical images (4 images: the same picture resized, re-encoded or lightly edited); 1 of them span more than one split."),
         ]);
 
     [Fact]
@@ -45,7 +49,7 @@ public sealed class DatasetHealthViewTests
         Assert.Equal("1,212", document.QuerySelector("[data-test=health-images]")!.TextContent);
         Assert.Equal("3", document.QuerySelector("[data-test=health-unlabeled]")!.TextContent);
         Assert.Equal("1,400", document.QuerySelector("[data-test=health-boxes]")!.TextContent);
-        Assert.Equal("1", document.QuerySelector("[data-test=health-duplicates]")!.TextContent);
+        Assert.Equal("2", document.QuerySelector("[data-test=health-duplicates]")!.TextContent);
         Assert.Equal(["imbalance", "few-images", "unlabeled", "duplicates"],
             document.QuerySelectorAll(".health-warning").Select(w => w.GetAttribute("data-code")));
         Assert.Contains("more than 100x", document.QuerySelector(".health-warning[data-code=imbalance]")!.TextContent, StringComparison.Ordinal);
@@ -72,7 +76,14 @@ public sealed class DatasetHealthViewTests
         Assert.Equal(140, heights[4]);
         Assert.Equal(70, heights[3]);
         Assert.Contains("2 box(es)", document.QuerySelector("[data-test=health-tiny]")!.TextContent, StringComparison.Ordinal);
-        Assert.Contains("ab12cd34ef56", document.QuerySelector(".health-duplicate-groups")!.TextContent, StringComparison.Ordinal);
+        // Each group shows its images' thumbnails, names and splits; the one spanning splits is marked.
+        var groups = document.QuerySelectorAll("[data-test=duplicate-group]");
+        Assert.Equal(["true", "false"], groups.Select(g => g.GetAttribute("data-crosses-splits")));
+        Assert.Equal(["/api/blobs/ab12cd34/thumbnail", "/api/blobs/ef56ab12/thumbnail"], groups[0].QuerySelectorAll("img").Select(i => i.GetAttribute("src")));
+        Assert.Equal(["raccoon-4.jpg", "raccoon-4 (1).jpg"], groups[0].QuerySelectorAll("figcaption").Select(c => c.TextContent));
+        Assert.Equal(["TRAIN", "TEST"], groups[0].QuerySelectorAll("figure .badge").Select(b => b.TextContent));
+        Assert.Contains("spans splits", groups[0].TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("spans splits", groups[1].TextContent, StringComparison.Ordinal);
     }
 
     [Fact]
