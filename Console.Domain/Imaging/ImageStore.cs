@@ -54,11 +54,23 @@ public sealed class ImageStore : IImageStore
             var thumbnail = File.Exists(ThumbnailPath(sha256)) ? null : MakeThumbnail(name, bytes);
 
             var alreadyStored = Place(sha256, temporaryPath);
-            if (thumbnail is not null)
+            if (thumbnail is null)
+            {
+                try
+                {
+                    thumbnail = await File.ReadAllBytesAsync(ThumbnailPath(sha256), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+                {
+                    // A sweep removed the old copy between the check and now; Place stored the original again.
+                    thumbnail = MakeThumbnail(name, bytes);
+                    WriteThumbnail(sha256, thumbnail);
+                }
+            }
+            else
             {
                 WriteThumbnail(sha256, thumbnail);
             }
-            thumbnail ??= await File.ReadAllBytesAsync(ThumbnailPath(sha256), cancellationToken).ConfigureAwait(false);
             var hash = PerceptualHash.Compute(codec, thumbnail);
             return new StoredImage(sha256, header.Format, header.Width, header.Height, byteSize, alreadyStored, hash);
         }
