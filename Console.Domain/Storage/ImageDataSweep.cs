@@ -20,7 +20,9 @@ public interface IImageDataSweep
 /// <param name="Name">What was swept.</param>
 /// <param name="Removed">Entries removed (for blobs: images, each an original with its thumbnail).</param>
 /// <param name="Bytes">Disk space given back.</param>
-public sealed record SweepTally(string Name, long Removed, long Bytes);
+/// <param name="Deferred">Unreferenced entries kept because they are younger than the grace period; the sweep service
+/// sweeps again once they are old enough.</param>
+public sealed record SweepTally(string Name, long Removed, long Bytes, long Deferred = 0);
 
 /// <summary>
 /// Which sha256 the <c>Images</c> table refers to, asked one shard (sha256 prefix) at a time: a sweep of a million

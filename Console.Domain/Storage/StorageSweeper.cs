@@ -27,7 +27,8 @@ namespace VisionConsole.Domain.Storage;
 /// stored (old file, about to gain a row), is closed in <see cref="ImageStore"/>: placement refreshes the file time
 /// under the same lock that <see cref="ImageStore.RemoveIfUnchangedSince"/> checks and deletes under, so that upload
 /// either finds the blob gone and stores it again, or makes it too new to remove. The cost: space comes back one
-/// grace period after the delete at the earliest (the next sweep after that; start-up sweeps catch the rest).
+/// grace period after the delete at the earliest: a sweep that kept young unreferenced blobs (<see cref="SweepTally.Deferred"/>)
+/// has <see cref="StorageSweepService"/> sweep again one grace period later.
 /// </para>
 /// </remarks>
 public sealed partial class StorageSweeper(
@@ -74,6 +75,7 @@ public sealed partial class StorageSweeper(
         var cutoff = time.GetUtcNow().UtcDateTime - options.SweepGracePeriod;
         long removed = 0;
         long bytes = 0;
+        long deferred = 0;
         for (var value = 0; value < 256; value++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -99,6 +101,10 @@ public sealed partial class StorageSweeper(
                         removed++;
                         bytes += freed;
                     }
+                    else if (File.Exists(blobs.OriginalPath(sha256)) || File.Exists(blobs.ThumbnailPath(sha256)))
+                    {
+                        deferred++;
+                    }
                 }
                 catch (IOException ex)
                 {
@@ -111,7 +117,7 @@ public sealed partial class StorageSweeper(
                 }
             }
         }
-        return new SweepTally(BlobsName, removed, bytes);
+        return new SweepTally(BlobsName, removed, bytes, deferred);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Storage sweep: removed {Count} unreferenced entries from the {Name}, {Bytes} bytes given back")]

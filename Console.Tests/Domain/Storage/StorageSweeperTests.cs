@@ -1,11 +1,13 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using VisionConsole.Domain;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Domain.Import;
 using VisionConsole.Domain.Storage;
 using VisionConsole.Tests.Domain.Import;
+using VisionConsole.Trainer.Imaging;
 using static VisionConsole.Tests.Domain.Import.ImportJobFixture;
 using static VisionConsole.Tests.Domain.Import.ImportTestData;
 
@@ -122,7 +124,39 @@ public sealed class StorageSweeperTests
 
         Assert.True(File.Exists(store.OriginalPath(fresh.Sha256)) && File.Exists(store.ThumbnailPath(fresh.Sha256)));
         Assert.False(File.Exists(store.OriginalPath(old.Sha256)) || File.Exists(store.ThumbnailPath(old.Sha256)));
-        Assert.Equal(1, tallies.Single(t => t.Name == StorageSweeper.BlobsName).Removed);
+        var blobs = tallies.Single(t => t.Name == StorageSweeper.BlobsName);
+        Assert.Equal((1L, 1L), (blobs.Removed, blobs.Deferred));
+    }
+
+    [Fact]
+    public async Task SweepService_UnreferencedBlobTooYoungAtTheSweep_IsRemovedOneGracePeriodLaterWithoutAnotherRequest()
+    {
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        await using var db = await TestDatabase.CreateAsync(services =>
+        {
+            services.AddVipsImaging();
+            services.AddOptions<ImageStoreOptions>().Configure<ConsoleOptions>((store, console) => store.BlobFolder = console.BlobFolder);
+            services.AddSingleton<TimeProvider>(clock);
+        });
+        db.Options.SweepGracePeriod = TimeSpan.FromHours(1);
+        await using var sweeps = await SweepServiceRun.StartAsync(db);
+        var store = (ImageStore)db.Get<IImageStore>();
+        var signal = db.Get<StorageSweepSignal>();
+        // What a cancelled import leaves: a blob no row refers to, written just now.
+        var orphan = await StoreAsync(store, HymenopteraFiles().First(f => f.Label == "ants").File);
+
+        await signal.RequestSweep();
+        Assert.True(File.Exists(store.OriginalPath(orphan.Sha256)), "Inside the grace period the blob is kept.");
+
+        // Only the clock moves: the service's own follow-up sweep removes it.
+        clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(2));
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (File.Exists(store.OriginalPath(orphan.Sha256)) || File.Exists(store.ThumbnailPath(orphan.Sha256)))
+        {
+            Assert.False(patience.IsCancellationRequested, "No follow-up sweep removed the blob after the clock passed the grace period.");
+            await signal.WhenSweptAsync();
+            await Task.Delay(20, CancellationToken.None);
+        }
     }
 
     [Fact]
