@@ -57,7 +57,11 @@ public sealed record DatasetHealth(
     IReadOnlyList<BoxAreaBucket> BoxAreas,
     int TinyBoxCount,
     IReadOnlyList<TinyBox> TinyBoxes,
-    IReadOnlyList<HealthWarning> Warnings);
+    IReadOnlyList<HealthWarning> Warnings)
+{
+    /// <summary>Every near-duplicate group found; <see cref="Duplicates"/> lists the first <see cref="DatasetHealthService.MaxDuplicateGroupsListed"/>.</summary>
+    public int DuplicateGroupCount { get; init; }
+}
 
 /// <summary>
 /// Dataset statistics and health warnings, computed with SQL aggregates (GROUP BY, COUNT) so a 10,000-image dataset
@@ -189,7 +193,10 @@ public sealed class DatasetHealthService(IDbContextFactory<ConsoleDbContext> con
         }
         return new DatasetHealth(datasetId, kind, imageCount, unlabeled, boxCount, labels, splits,
             duplicates.OrderByDescending(g => g.CrossesSplits).ThenBy(g => g.Images[0].ImageId).Take(MaxDuplicateGroupsListed).ToList(),
-            areas, tinyCount, tinyList, warnings);
+            areas, tinyCount, tinyList, warnings)
+        {
+            DuplicateGroupCount = duplicates.Count,
+        };
     }
 
     /// <summary>Computes, from the thumbnails, the hashes of images stored before hashes were kept (once per blob).</summary>

@@ -97,7 +97,7 @@ public sealed class DatasetHealthServiceTests : IAsyncLifetime
 
         var health = await _database.Get<DatasetHealthService>().GetAsync(datasetId);
 
-        Assert.Equal(8, health.ImageCount);
+        Assert.Equal((8, 2), (health.ImageCount, health.DuplicateGroupCount));
         Assert.Equal(
             [([originals[1], copies[1]], true), ([originals[0], copies[0]], false)],
             health.Duplicates.Select(g => (g.Images.Select(i => i.ImageId).ToList(), g.CrossesSplits)));
