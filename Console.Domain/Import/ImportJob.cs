@@ -400,7 +400,10 @@ public sealed partial class ImportJob(
 
         public int Pending { get; set; }
 
-        /// <summary>Images added, labeled or boxed since the last published commit (new ones get their ids with the save).</summary>
+        /// <summary>
+        /// Images added, labeled or boxed since the last published commit (new ones get their ids with the save). A label
+        /// created mid-batch commits them early; they are still published once, with the batch.
+        /// </summary>
         public HashSet<Image> Changed { get; } = new(ReferenceEqualityComparer.Instance);
 
         /// <summary>Whether <see cref="Changed"/> holds images new to the dataset.</summary>

@@ -168,6 +168,32 @@ public sealed class ImportChangeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunAsync_CancelledAfterABatchWasCommitted_PublishesTheBatchThenOneRemovalOfEverything()
+    {
+        var dataset = await _database.Get<IDatasetService>().CreateAsync("insects", DatasetKind.SingleLabel, "ann");
+        var files = Directory.EnumerateFiles(Path.Combine(ImportTestData.Hymenoptera, "train", "bees"), "*.jpg").Order(StringComparer.Ordinal)
+            .Take(ImportJob.BatchSize + 6).Select(p => new ImportFile("bees/" + Path.GetFileName(p), p)).ToList();
+        var changes = new List<DatasetChange>();
+        using var subscription = _database.Get<IDatasetChangeNotifier>().Subscribe(changes.Add);
+        using var cancel = new CancellationTokenSource();
+        var progress = new SyncProgress<ImportProgress>(p =>
+        {
+            if (p.Phase == ImportPhase.Importing && p.Done == ImportJob.BatchSize + 3)
+            {
+                cancel.Cancel();
+            }
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _database.ImportAsync(dataset.Id, files, progress, cancel.Token));
+
+        Assert.Equal([DatasetChangeKind.ImagesAdded, DatasetChangeKind.ImagesRemoved], changes.Select(c => c.Kind));
+        Assert.Equal(ImportJob.BatchSize, changes[0].ImageIds.Count);
+        // The undo went over many rows at once: no ids, subscribers reload everything.
+        Assert.True(changes[1].Many);
+        Assert.Equal(ImportJob.BatchSize, changes[1].ImageCount);
+    }
+
+    [Fact]
     public async Task AddAsync_RealPhotoThenSameBytesAgain_PublishesTheAddedImageOnce()
     {
         var dataset = await _database.Get<IDatasetService>().CreateAsync("insects", DatasetKind.SingleLabel, "ann");
