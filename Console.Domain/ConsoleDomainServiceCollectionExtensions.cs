@@ -40,6 +40,7 @@ public static class ConsoleDomainServiceCollectionExtensions
         services.AddSingleton<StorageSweepSignal>();
         services.AddSingleton<StorageSweeper>();
         services.AddHostedService<StorageSweepService>();
+        services.AddSingleton<IDatasetChangeNotifier, DatasetChangeNotifier>();
         services.AddSingleton<IDatasetService, DatasetService>();
         services.AddSingleton<IImageIntake, ImageIntake>();
         services.AddSingleton<DatasetHealthService>();

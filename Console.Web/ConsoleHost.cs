@@ -45,6 +45,7 @@ public static class ConsoleHost
         builder.Services.AddConsoleTrainer(builder.Configuration);
         builder.Services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddHostedService<OperationHubRelay>();
+        builder.Services.AddHostedService<DatasetChangeHubRelay>();
         builder.Services.AddSingleton<IModelPublishing, ModelPublishing>();
         builder.Services.AddSingleton<ModelPackageBuilder>();
 

@@ -7,7 +7,8 @@ using VisionConsole.Domain.Storage;
 namespace VisionConsole.Domain.Datasets;
 
 /// <summary>Datasets, labels and image queries over the console database; one context per call.</summary>
-public sealed class DatasetService(IDbContextFactory<ConsoleDbContext> contextFactory, TimeProvider time, StorageSweepSignal sweep) : IDatasetService
+/// <remarks>Every committed change to labels or splits is published on the <see cref="IDatasetChangeNotifier"/> after the commit.</remarks>
+public sealed class DatasetService(IDbContextFactory<ConsoleDbContext> contextFactory, TimeProvider time, StorageSweepSignal sweep, IDatasetChangeNotifier changes) : IDatasetService
 {
     /// <summary>Largest page <see cref="QueryImagesAsync"/> returns.</summary>
     public const int MaxPageSize = 1000;
@@ -110,6 +111,7 @@ public sealed class DatasetService(IDbContextFactory<ConsoleDbContext> contextFa
         db.AuditEvents.Add(AuditEvent.Of(user, now, "label", label.Id, "created", null, new { datasetId, label.Name }));
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        changes.Publish(DatasetChange.Of(datasetId, [], DatasetChangeKind.LabelCreated, user, now));
         return summary;
     }
 
@@ -240,6 +242,11 @@ public sealed class DatasetService(IDbContextFactory<ConsoleDbContext> contextFa
         {
             throw new ConcurrencyConflictException("Some of these images were changed by someone else while saving; refresh and try again.");
         }
+        // SaveChanges committed (its own transaction): subscribers that read now see the new labels.
+        if (results.Any(r => r.Changed))
+        {
+            changes.Publish(DatasetChange.Of(datasetId, results.Where(r => r.Changed).Select(r => r.ImageId), DatasetChangeKind.Labels, user, now));
+        }
         return results;
     }
 
@@ -298,7 +305,8 @@ public sealed class DatasetService(IDbContextFactory<ConsoleDbContext> contextFa
         {
             return image.Version;
         }
-        db.AuditEvents.Add(AuditEvent.Of(user, time.GetUtcNow(), "image", imageId, "split-changed", new { split = before }, new { split }));
+        var now = time.GetUtcNow();
+        db.AuditEvents.Add(AuditEvent.Of(user, now, "image", imageId, "split-changed", new { split = before }, new { split }));
         try
         {
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
@@ -307,6 +315,7 @@ public sealed class DatasetService(IDbContextFactory<ConsoleDbContext> contextFa
         {
             throw new ConcurrencyConflictException($"Image {imageId} was changed by someone else while saving; refresh and try again.");
         }
+        changes.Publish(DatasetChange.Of(datasetId, [imageId], DatasetChangeKind.Split, user, now));
         return image.Version;
     }
 

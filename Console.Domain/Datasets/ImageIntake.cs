@@ -9,8 +9,9 @@ namespace VisionConsole.Domain.Datasets;
 /// <summary>
 /// Takes one uploaded file at a time: the image store checks and keeps the bytes, then the image is
 /// registered in the dataset unless the same bytes are already there (a duplicate, not stored twice).
+/// Each image registered is published on the <see cref="IDatasetChangeNotifier"/> after its commit.
 /// </summary>
-public sealed partial class ImageIntake(IImageStore store, IDbContextFactory<ConsoleDbContext> contextFactory, TimeProvider time, ILogger<ImageIntake> logger) : IImageIntake
+public sealed partial class ImageIntake(IImageStore store, IDbContextFactory<ConsoleDbContext> contextFactory, TimeProvider time, IDatasetChangeNotifier changes, ILogger<ImageIntake> logger) : IImageIntake
 {
     /// <summary>
     /// Never throws for a bad file: <see cref="ImageRejectedException"/> becomes a refused result with its reason.
@@ -64,6 +65,7 @@ public sealed partial class ImageIntake(IImageStore store, IDbContextFactory<Con
         db.AuditEvents.Add(AuditEvent.Of(user, now, "image", image.Id, "created", null, new { datasetId, image.FileName, image.Sha256 }));
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        changes.Publish(DatasetChange.Of(datasetId, [image.Id], DatasetChangeKind.ImagesAdded, user, now));
         return new IntakeResult(fileName, true, image.Id, stored.Sha256, false, null);
     }
 

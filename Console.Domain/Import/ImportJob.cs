@@ -23,6 +23,10 @@ namespace VisionConsole.Domain.Import;
 /// half-imported remains, then asks for a storage sweep, which removes in the background the blobs it stored that no
 /// image refers to (<see cref="StorageSweeper"/>).
 /// </para>
+/// <para>
+/// Each committed batch is published as one <see cref="DatasetChange"/> (the images it added or labeled), and an undo
+/// as one <see cref="DatasetChangeKind.ImagesRemoved"/> change, so open dataset pages follow a running import.
+/// </para>
 /// </summary>
 public sealed partial class ImportJob(
     IImageStore store,
@@ -30,6 +34,7 @@ public sealed partial class ImportJob(
     ConsoleOptions options,
     TimeProvider time,
     StorageSweepSignal sweep,
+    IDatasetChangeNotifier changes,
     ILogger<ImportJob> logger)
 {
     /// <summary>Images registered per database commit.</summary>
@@ -130,12 +135,14 @@ public sealed partial class ImportJob(
                 if (batch.Pending >= BatchSize)
                 {
                     await batch.SaveAsync(run).ConfigureAwait(false);
+                    PublishBatch(run, batch);
                     await batch.DisposeAsync().ConfigureAwait(false);
                     batch = await Batch.OpenAsync(contextFactory, run.Request.DatasetId, cancellationToken).ConfigureAwait(false);
                 }
                 run.Step();
             }
             await batch.SaveAsync(run).ConfigureAwait(false);
+            PublishBatch(run, batch);
         }
         finally
         {
@@ -200,6 +207,8 @@ public sealed partial class ImportJob(
             image = new Image(request.DatasetId, stored, item.FileName, request.User, now);
             image.OverrideSplit(item.Split ?? request.DefaultSplit ?? DataSplit.Unassigned);
             batch.Add(stored.Sha256, image);
+            batch.AddedImages = true;
+            batch.Changed.Add(image);
             run.FirstSource[stored.Sha256] = source;
             run.Imported++;
         }
@@ -215,6 +224,7 @@ public sealed partial class ImportJob(
             var label = await batch.LabelAsync(run, name, now).ConfigureAwait(false);
             if (image.AddLabel(label))
             {
+                batch.Changed.Add(image);
                 run.LabelsAssigned++;
                 if (preExisting)
                 {
@@ -234,6 +244,7 @@ public sealed partial class ImportJob(
             try
             {
                 var box = image.AddBox(label, rect, request.User, now);
+                batch.Changed.Add(image);
                 run.BoxesAdded++;
                 if (preExisting)
                 {
@@ -246,6 +257,18 @@ public sealed partial class ImportJob(
             }
         }
         batch.Pending++;
+    }
+
+    /// <summary>Publishes the images the batch just committed (added, labeled or boxed), if any.</summary>
+    private void PublishBatch(Run run, Batch batch)
+    {
+        if (batch.Changed.Count > 0)
+        {
+            var kind = batch.AddedImages ? DatasetChangeKind.ImagesAdded : run.Kind == DatasetKind.ObjectDetection ? DatasetChangeKind.Boxes : DatasetChangeKind.Labels;
+            changes.Publish(DatasetChange.Of(run.Request.DatasetId, batch.Changed.Select(i => i.Id), kind, run.Request.User, time.GetUtcNow()));
+        }
+        batch.Changed.Clear();
+        batch.AddedImages = false;
     }
 
     private static void Merged(Run run, ImportItem item, Image image, string source, string firstSource, bool inDataset)
@@ -285,6 +308,14 @@ public sealed partial class ImportJob(
             await db.Labels.Where(l => chunk.Contains(l.Id)).ExecuteDeleteAsync(none).ConfigureAwait(false);
         }
         await transaction.CommitAsync(none).ConfigureAwait(false);
+        if (run.AddedImageIds.Count > 0 || run.AddedBoxIds.Count > 0 || run.AddedImageLabels.Count > 0 || run.CreatedLabelIds.Count > 0)
+        {
+            // Images, labels and boxes went from many images at once: the ids are left out, subscribers reload everything.
+            changes.Publish(new DatasetChange(run.Request.DatasetId, [], DatasetChangeKind.ImagesRemoved, run.Request.User, time.GetUtcNow())
+            {
+                ImageCount = Math.Max(1, run.AddedImageIds.Count),
+            });
+        }
     }
 
     /// <summary>Writes the findings as CSV (<c>severity,source,line,entry,message,fix</c>), through a temporary file.</summary>
@@ -368,6 +399,15 @@ public sealed partial class ImportJob(
         public List<Box> BoxesOnExistingImages { get; } = [];
 
         public int Pending { get; set; }
+
+        /// <summary>
+        /// Images added, labeled or boxed since the last published commit (new ones get their ids with the save). A label
+        /// created mid-batch commits them early; they are still published once, with the batch.
+        /// </summary>
+        public HashSet<Image> Changed { get; } = new(ReferenceEqualityComparer.Instance);
+
+        /// <summary>Whether <see cref="Changed"/> holds images new to the dataset.</summary>
+        public bool AddedImages { get; set; }
 
         public static async Task<Batch> OpenAsync(IDbContextFactory<ConsoleDbContext> factory, long datasetId, CancellationToken cancellationToken)
         {

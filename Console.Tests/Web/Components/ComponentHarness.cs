@@ -30,6 +30,8 @@ internal sealed class ComponentHarness : IAsyncDisposable
         services.AddLogging();
         services.AddSingleton(datasets ?? new InMemoryDatasetService());
         services.AddScoped<Toaster>();
+        services.AddSingleton<IDatasetChangeNotifier, DatasetChangeNotifier>();
+        services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NavigationManager, TestNavigationManager>();
         services.AddSingleton<IJSRuntime, UnavailableJSRuntime>();
         services.AddSingleton<ICurrentUser, TestUser>();
