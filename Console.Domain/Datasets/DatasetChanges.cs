@@ -70,69 +70,11 @@ public interface IDatasetChangeNotifier
     IDisposable Subscribe(Action<DatasetChange> handler);
 }
 
-/// <summary>
-/// The in-process <see cref="IDatasetChangeNotifier"/>: a copy-on-write list of handlers, so publishing never takes a
-/// lock and a handler may subscribe or unsubscribe from inside a callback.
-/// </summary>
-public sealed partial class DatasetChangeNotifier(ILogger<DatasetChangeNotifier> logger) : IDatasetChangeNotifier
+/// <summary>The in-process <see cref="IDatasetChangeNotifier"/>.</summary>
+public sealed partial class DatasetChangeNotifier(ILogger<DatasetChangeNotifier> logger) : InProcessNotifier<DatasetChange>, IDatasetChangeNotifier
 {
-    private readonly Lock _gate = new();
-    private Action<DatasetChange>[] _handlers = [];
-
     /// <inheritdoc />
-    public void Publish(DatasetChange change)
-    {
-        ArgumentNullException.ThrowIfNull(change);
-        foreach (var handler in Volatile.Read(ref _handlers))
-        {
-            try
-            {
-                handler(change);
-            }
-#pragma warning disable CA1031 // A subscriber's bug must never fail the labeling or import that publishes.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                LogHandlerFailed(ex, change.DatasetId, change.Kind);
-            }
-        }
-    }
-
-    /// <inheritdoc />
-    public IDisposable Subscribe(Action<DatasetChange> handler)
-    {
-        ArgumentNullException.ThrowIfNull(handler);
-        lock (_gate)
-        {
-            _handlers = [.. _handlers, handler];
-        }
-        return new Subscription(this, handler);
-    }
-
-    private void Unsubscribe(Action<DatasetChange> handler)
-    {
-        lock (_gate)
-        {
-            var index = Array.IndexOf(_handlers, handler);
-            if (index >= 0)
-            {
-                _handlers = [.. _handlers[..index], .. _handlers[(index + 1)..]];
-            }
-        }
-    }
-
-    private sealed class Subscription(DatasetChangeNotifier owner, Action<DatasetChange> handler) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                owner.Unsubscribe(handler);
-            }
-        }
-    }
+    protected override void OnHandlerFailed(Exception exception, DatasetChange value) => LogHandlerFailed(exception, value.DatasetId, value.Kind);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A dataset change subscriber failed on a {Kind} change of dataset {DatasetId}")]
     private partial void LogHandlerFailed(Exception exception, long datasetId, string kind);

@@ -48,14 +48,17 @@ public sealed class ConsoleHub : Hub
     public Task UnsubscribeDataset(long datasetId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, DatasetGroup(datasetId));
 }
 
-/// <summary>Relays every <see cref="IDatasetChangeNotifier"/> event to the group of its dataset.</summary>
-internal sealed partial class DatasetChangeHubRelay(IDatasetChangeNotifier notifier, IHubContext<ConsoleHub> hub, ILogger<DatasetChangeHubRelay> logger) : IHostedService
+/// <summary>
+/// Relays every event of an in-process notifier to SignalR clients, fire and forget: a slow client must never hold
+/// up the training, labeling or import that published.
+/// </summary>
+internal abstract partial class HubRelay<TEvent>(IHubContext<ConsoleHub> hub, ILogger logger) : IHostedService
 {
     private IDisposable? _subscription;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _subscription = notifier.Subscribe(Relay);
+        _subscription = Subscribe(value => _ = SendAsync(value));
         return Task.CompletedTask;
     }
 
@@ -65,64 +68,57 @@ internal sealed partial class DatasetChangeHubRelay(IDatasetChangeNotifier notif
         return Task.CompletedTask;
     }
 
-    private void Relay(DatasetChange change)
-    {
-        // Fire and forget: a slow client must never hold up the labeling or import that published.
-        _ = SendAsync(change);
-    }
+    /// <summary>Subscribes the relay to its notifier.</summary>
+    protected abstract IDisposable Subscribe(Action<TEvent> relay);
 
-    private async Task SendAsync(DatasetChange change)
+    /// <summary>The clients an event goes to.</summary>
+    protected abstract IClientProxy Recipients(IHubClients clients, TEvent value);
+
+    /// <summary>The client method an event is sent to.</summary>
+    protected abstract string Method { get; }
+
+    /// <summary>What an event is about, for the log.</summary>
+    protected abstract string Describe(TEvent value);
+
+    private async Task SendAsync(TEvent value)
     {
         try
         {
-            await hub.Clients.Group(ConsoleHub.DatasetGroup(change.DatasetId)).SendAsync(ConsoleHub.DatasetChanged, change).ConfigureAwait(false);
+            await Recipients(hub.Clients, value).SendAsync(Method, value).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            LogRelayFailed(ex, change.DatasetId);
+            LogRelayFailed(ex, Describe(value));
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Relaying a change of dataset {DatasetId} to SignalR clients failed")]
-    private partial void LogRelayFailed(Exception exception, long datasetId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Relaying {Subject} to SignalR clients failed")]
+    private partial void LogRelayFailed(Exception exception, string subject);
+}
+
+/// <summary>Relays every <see cref="IDatasetChangeNotifier"/> event to the group of its dataset.</summary>
+internal sealed class DatasetChangeHubRelay(IDatasetChangeNotifier notifier, IHubContext<ConsoleHub> hub, ILogger<DatasetChangeHubRelay> logger)
+    : HubRelay<DatasetChange>(hub, logger)
+{
+    protected override string Method => ConsoleHub.DatasetChanged;
+
+    protected override IDisposable Subscribe(Action<DatasetChange> relay) => notifier.Subscribe(relay);
+
+    protected override IClientProxy Recipients(IHubClients clients, DatasetChange value) => clients.Group(ConsoleHub.DatasetGroup(value.DatasetId));
+
+    protected override string Describe(DatasetChange value) => $"a {value.Kind} change of dataset {value.DatasetId}";
 }
 
 /// <summary>Relays every <see cref="IOperationNotifier"/> event to the hub's groups (the operation's and the all-operations group).</summary>
-internal sealed partial class OperationHubRelay(IOperationNotifier notifier, IHubContext<ConsoleHub> hub, ILogger<OperationHubRelay> logger) : IHostedService
+internal sealed class OperationHubRelay(IOperationNotifier notifier, IHubContext<ConsoleHub> hub, ILogger<OperationHubRelay> logger)
+    : HubRelay<OperationUpdate>(hub, logger)
 {
-    private IDisposable? _subscription;
+    protected override string Method => ConsoleHub.OperationUpdated;
 
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _subscription = notifier.Subscribe(Relay);
-        return Task.CompletedTask;
-    }
+    protected override IDisposable Subscribe(Action<OperationUpdate> relay) => notifier.Subscribe(relay);
 
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        _subscription?.Dispose();
-        return Task.CompletedTask;
-    }
+    protected override IClientProxy Recipients(IHubClients clients, OperationUpdate value) =>
+        clients.Groups(ConsoleHub.OperationGroup(value.Operation.Id), ConsoleHub.AllOperationsGroup);
 
-    private void Relay(OperationUpdate update)
-    {
-        // Fire and forget: a slow client must never hold up the training that published.
-        _ = SendAsync(update);
-    }
-
-    private async Task SendAsync(OperationUpdate update)
-    {
-        try
-        {
-            await hub.Clients.Groups(ConsoleHub.OperationGroup(update.Operation.Id), ConsoleHub.AllOperationsGroup)
-                .SendAsync(ConsoleHub.OperationUpdated, update).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogRelayFailed(ex, update.Operation.Id);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Relaying the update of operation {OperationId} to SignalR clients failed")]
-    private partial void LogRelayFailed(Exception exception, long operationId);
+    protected override string Describe(OperationUpdate value) => $"the update of operation {value.Operation.Id}";
 }
