@@ -144,15 +144,29 @@ public sealed class ImageStore : IImageStore
         return names;
     }
 
+    /// <summary>What <see cref="ImageStore.RemoveIfUnchangedSince"/> did with a blob.</summary>
+    public enum BlobRemoval
+    {
+        /// <summary>Neither file was there.</summary>
+        Absent,
+
+        /// <summary>Kept: a file was written after the cut-off.</summary>
+        TooRecent,
+
+        /// <summary>Both files (those present) were deleted.</summary>
+        Removed,
+    }
+
     /// <summary>
     /// Removes the original and thumbnail of <paramref name="sha256"/> unless either was written after
-    /// <paramref name="cutoffUtc"/>; returns the bytes freed, or null when the files were kept (or absent).
+    /// <paramref name="cutoffUtc"/>; <paramref name="freed"/> is the bytes given back.
     /// The check and the removal hold the same lock as an upload's placement, which refreshes the file time of
     /// bytes it finds already stored: an upload that reuses a blob either sees it removed (and stores it again)
     /// or makes it too new to remove.
     /// </summary>
-    public long? RemoveIfUnchangedSince(string sha256, DateTime cutoffUtc)
+    public BlobRemoval RemoveIfUnchangedSince(string sha256, DateTime cutoffUtc, out long freed)
     {
+        freed = 0;
         var original = new FileInfo(OriginalPath(sha256));
         var thumbnail = new FileInfo(ThumbnailPath(sha256));
         lock (placement)
@@ -161,19 +175,18 @@ public sealed class ImageStore : IImageStore
             thumbnail.Refresh();
             if (!original.Exists && !thumbnail.Exists)
             {
-                return null;
+                return BlobRemoval.Absent;
             }
             if ((original.Exists && original.LastWriteTimeUtc > cutoffUtc) || (thumbnail.Exists && thumbnail.LastWriteTimeUtc > cutoffUtc))
             {
-                return null;
+                return BlobRemoval.TooRecent;
             }
-            long freed = 0;
             foreach (var file in new[] { original, thumbnail }.Where(f => f.Exists))
             {
                 freed += file.Length;
                 file.Delete();
             }
-            return freed;
+            return BlobRemoval.Removed;
         }
     }
 

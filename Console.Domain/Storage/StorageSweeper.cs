@@ -96,14 +96,15 @@ public sealed partial class StorageSweeper(
                 }
                 try
                 {
-                    if (blobs.RemoveIfUnchangedSince(sha256, cutoff) is { } freed)
+                    switch (blobs.RemoveIfUnchangedSince(sha256, cutoff, out var freed))
                     {
-                        removed++;
-                        bytes += freed;
-                    }
-                    else if (File.Exists(blobs.OriginalPath(sha256)) || File.Exists(blobs.ThumbnailPath(sha256)))
-                    {
-                        deferred++;
+                        case ImageStore.BlobRemoval.Removed:
+                            removed++;
+                            bytes += freed;
+                            break;
+                        case ImageStore.BlobRemoval.TooRecent:
+                            deferred++;
+                            break;
                     }
                 }
                 catch (IOException ex)
