@@ -7,7 +7,7 @@ public sealed class SettingsPageTests
     [Fact]
     public async Task Render_GivenEnvironment_ShowsPathsAndVersions()
     {
-        await using var harness = new ComponentHarness();
+        await using var harness = new ConsoleTestContext();
 
         var document = await harness.RenderAsync<SettingsPage>();
 
