@@ -9,6 +9,15 @@ public enum DataSplit { Unassigned, Train, Validation, Test }
 /// <summary>A dataset as lists and headers show it.</summary>
 public sealed record DatasetSummary(long Id, string DisplayName, DatasetKind Kind, int ImageCount, int LabelCount, DateTimeOffset CreatedAt, string CreatedBy);
 
+/// <summary>What the datasets list can be ordered by.</summary>
+public enum DatasetSortField { Created, Name, Kind, Images, Labels }
+
+/// <summary>A page of the datasets list, ordered by <paramref name="SortBy"/> (ties by id, newest first).</summary>
+public sealed record DatasetListQuery(DatasetSortField SortBy = DatasetSortField.Created, bool Descending = true, int Skip = 0, int Take = 25);
+
+/// <summary>One page of datasets and how many there are in all.</summary>
+public sealed record DatasetPage(IReadOnlyList<DatasetSummary> Items, int Total);
+
 /// <summary>A label with how many images carry it (boxes count their image once).</summary>
 public sealed record LabelSummary(long Id, string Name, int ImageCount);
 
@@ -37,6 +46,9 @@ public sealed record IntakeResult(string FileName, bool Accepted, long? ImageId,
 public interface IDatasetService
 {
     Task<IReadOnlyList<DatasetSummary>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>One page of the datasets list, sorted in the database (the console's data grid pages on the server).</summary>
+    Task<DatasetPage> ListPageAsync(DatasetListQuery query, CancellationToken cancellationToken = default);
     Task<DatasetSummary> GetAsync(long datasetId, CancellationToken cancellationToken = default);
     Task<DatasetSummary> CreateAsync(string displayName, DatasetKind kind, string user, CancellationToken cancellationToken = default);
     Task DeleteAsync(long datasetId, string user, CancellationToken cancellationToken = default);

@@ -21,6 +21,35 @@ public sealed class DatasetService(IDbContextFactory<ConsoleDbContext> contextFa
     }
 
     /// <inheritdoc />
+    public async Task<DatasetPage> ListPageAsync(DatasetListQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Skip < 0 || query.Take is < 1 or > MaxPageSize)
+        {
+            throw new DomainException("invalid-query", $"A datasets page needs skip >= 0 and take between 1 and {MaxPageSize} (got skip {query.Skip}, take {query.Take}).");
+        }
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var total = await db.Datasets.CountAsync(cancellationToken).ConfigureAwait(false);
+        // Sorted on the entity (the counts as subqueries): EF cannot order by the members of a projected record.
+        var datasets = db.Datasets;
+        var sorted = (query.SortBy, query.Descending) switch
+        {
+            (DatasetSortField.Name, false) => datasets.OrderBy(d => d.DisplayName),
+            (DatasetSortField.Name, true) => datasets.OrderByDescending(d => d.DisplayName),
+            (DatasetSortField.Kind, false) => datasets.OrderBy(d => d.Kind),
+            (DatasetSortField.Kind, true) => datasets.OrderByDescending(d => d.Kind),
+            (DatasetSortField.Images, false) => datasets.OrderBy(d => db.Images.Count(i => i.DatasetId == d.Id)),
+            (DatasetSortField.Images, true) => datasets.OrderByDescending(d => db.Images.Count(i => i.DatasetId == d.Id)),
+            (DatasetSortField.Labels, false) => datasets.OrderBy(d => db.Labels.Count(l => l.DatasetId == d.Id)),
+            (DatasetSortField.Labels, true) => datasets.OrderByDescending(d => db.Labels.Count(l => l.DatasetId == d.Id)),
+            (_, false) => datasets.OrderBy(d => d.Id),
+            _ => datasets.OrderByDescending(d => d.Id),
+        };
+        var items = await Summaries(db, sorted.ThenByDescending(d => d.Id).Skip(query.Skip).Take(query.Take)).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return new DatasetPage(items, total);
+    }
+
+    /// <inheritdoc />
     public async Task<DatasetSummary> GetAsync(long datasetId, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);

@@ -91,6 +91,20 @@ public sealed partial class ImportJob(
             throw;
         }
 
+        if (run.Imported == 0 && run.Duplicates == 0)
+        {
+            // An import that brought in nothing failed, whatever went right on the way: say why in the operation itself,
+            // not only in the report (AutoML answers such an upload with datasetCorrupt).
+            var errors = run.Issues.Count(i => i.Severity == ImportSeverity.Error);
+            var reason = plan.Items.Count == 0
+                ? $"Nothing was imported: the upload holds no images the {plan.Format} reader could find."
+                : $"Nothing was imported: none of the {plan.Items.Count} image(s) in the upload could be added ({errors} error(s) in the report).";
+            run.Issues.Add(new ImportIssue(ImportSeverity.Error, "import", null, null, reason));
+            await RollbackAsync(run).ConfigureAwait(false);
+            await WriteReportAsync(Path.Combine(options.DataFolder, reportFile), run.Issues).ConfigureAwait(false);
+            throw new DomainException("dataset-corrupt", reason);
+        }
+
         await WriteReportAsync(Path.Combine(options.DataFolder, reportFile), run.Issues).ConfigureAwait(false);
         var result = new ImportResult(plan.Format, plan.Items.Count, run.Imported, run.Duplicates, run.Refused,
             run.Issues.Count(i => i.Severity == ImportSeverity.Warning), run.Issues.Count(i => i.Severity == ImportSeverity.Error),
@@ -316,6 +330,35 @@ public sealed partial class ImportJob(
                 ImageCount = Math.Max(1, run.AddedImageIds.Count),
             });
         }
+    }
+
+    /// <summary>
+    /// Reads back the first <paramref name="take"/> findings of a report written by <see cref="WriteReportAsync"/>,
+    /// with the number of findings in all (the console shows the first ones and links the whole file).
+    /// </summary>
+    public static async Task<ImportReportPage> ReadReportAsync(string path, int take, CancellationToken cancellationToken = default)
+    {
+        var issues = new List<ImportIssue>();
+        var total = 0;
+        using var reader = new StreamReader(path, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        var text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var record in new CsvRecordReader(new StringReader(text)).ReadAll().Skip(1))
+        {
+            total++;
+            if (issues.Count >= take || record.Fields.Count < 6)
+            {
+                continue;
+            }
+            var f = record.Fields;
+            issues.Add(new ImportIssue(
+                Enum.TryParse<ImportSeverity>(f[0], out var severity) ? severity : ImportSeverity.Error,
+                f[1],
+                int.TryParse(f[2], CultureInfo.InvariantCulture, out var line) ? line : null,
+                int.TryParse(f[3], CultureInfo.InvariantCulture, out var entry) ? entry : null,
+                f[4],
+                f[5].Length == 0 ? null : f[5]));
+        }
+        return new ImportReportPage(issues, total);
     }
 
     /// <summary>Writes the findings as CSV (<c>severity,source,line,entry,message,fix</c>), through a temporary file.</summary>

@@ -34,6 +34,9 @@ public enum CocoBoxUnits
     Relative,
 }
 
+/// <summary>The first findings of an import report and how many it has in all.</summary>
+public sealed record ImportReportPage(IReadOnlyList<ImportIssue> Issues, int Total);
+
 /// <summary>
 /// One finding about the upload. <see cref="Line"/> is the 1-based line in a text file (CSV row start, XML element);
 /// <see cref="Entry"/> is the 1-based position of a zip entry or of a COCO array element.

@@ -197,4 +197,11 @@ public sealed class DataOperationService(
         var path = Path.Combine(options.ReportFolder, $"import-{operationId.ToString(CultureInfo.InvariantCulture)}.csv");
         return File.Exists(path) ? path : null;
     }
+
+    /// <summary>The first <paramref name="take"/> findings of an import's report (errors and warnings) and their total.</summary>
+    public async Task<ImportReportPage> ReadImportReportAsync(long operationId, int take = 100, CancellationToken cancellationToken = default)
+    {
+        var path = ImportReportPath(operationId) ?? throw new NotFoundException($"The report of import operation {operationId}");
+        return await ImportJob.ReadReportAsync(path, take, cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -50,6 +50,28 @@ public sealed class DatasetServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListPageAsync_SortedByImagesAndPaged_OrderedInTheDatabaseWithTotal()
+    {
+        var ants = await Service.CreateAsync("ants", DatasetKind.SingleLabel, "ann");
+        var bees = await Service.CreateAsync("bees", DatasetKind.SingleLabel, "ann");
+        var wasps = await Service.CreateAsync("wasps", DatasetKind.MultiLabel, "ann");
+        await SeedImageAsync(bees.Id, "b1.jpg");
+        await SeedImageAsync(bees.Id, "b2.jpg");
+        await SeedImageAsync(wasps.Id, "w1.jpg");
+
+        var byImages = await Service.ListPageAsync(new DatasetListQuery(DatasetSortField.Images, Descending: true, Skip: 0, Take: 2));
+        var rest = await Service.ListPageAsync(new DatasetListQuery(DatasetSortField.Images, Descending: true, Skip: 2, Take: 2));
+        var byName = await Service.ListPageAsync(new DatasetListQuery(DatasetSortField.Name, Descending: false));
+
+        Assert.Equal(3, byImages.Total);
+        Assert.Equal([bees.Id, wasps.Id], byImages.Items.Select(d => d.Id));
+        Assert.Equal([ants.Id], rest.Items.Select(d => d.Id));
+        Assert.Equal(["ants", "bees", "wasps"], byName.Items.Select(d => d.DisplayName));
+        var error = await Assert.ThrowsAsync<DomainException>(() => Service.ListPageAsync(new DatasetListQuery(Take: 0)));
+        Assert.Equal("invalid-query", error.Code);
+    }
+
+    [Fact]
     public async Task GetAsync_UnknownId_ThrowsNotFound()
     {
         var error = await Assert.ThrowsAsync<NotFoundException>(() => Service.GetAsync(999));

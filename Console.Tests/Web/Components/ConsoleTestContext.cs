@@ -30,6 +30,9 @@ internal sealed class ConsoleTestContext : BunitContext
         Services.AddScoped<VisionConsole.Web.CircuitUser>();
         Services.AddSingleton(new VisionConsole.Web.ConsoleEnvironment("/srv/vision", "/srv/vision/console.db", "/srv/vision/blobs", [("libvips", "8.14.1")]));
         configure?.Invoke(Services);
+        // As on a live circuit (touching the renderer fixes the services, so this comes last): components that wait
+        // for interactivity (the upload zone) behave as in the browser.
+        Renderer.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
 
     /// <summary>Renders <typeparamref name="TComponent"/> with parameters by name and waits until its first async load has rendered.</summary>

@@ -85,7 +85,7 @@ public sealed class DatasetHealthViewTests
         Assert.Equal(["true", "false"], groups.Select(g => g.GetAttribute("data-crosses-splits")));
         Assert.Equal(["/api/blobs/ab12cd34/thumbnail", "/api/blobs/ef56ab12/thumbnail"], groups[0].QuerySelectorAll("img").Select(i => i.GetAttribute("src")));
         Assert.Equal(["raccoon-4.jpg", "raccoon-4 (1).jpg"], groups[0].QuerySelectorAll("figcaption").Select(c => c.TextContent));
-        Assert.Equal(["TRAIN", "TEST"], groups[0].QuerySelectorAll("figure .badge").Select(b => b.TextContent));
+        Assert.Equal(["TRAIN", "TEST"], groups[0].QuerySelectorAll("figure .image-split").Select(b => b.TextContent));
         Assert.Contains("spans splits", groups[0].TextContent, StringComparison.Ordinal);
         Assert.DoesNotContain("spans splits", groups[1].TextContent, StringComparison.Ordinal);
     }

@@ -33,7 +33,7 @@ public sealed class ImageGridTests
             Assert.Equal(image.Labels, tile.QuerySelectorAll(".image-label").Select(l => l.Text()));
         }
         Assert.Equal("Validation", tiles[1].QuerySelector(".image-split")!.Text());
-        Assert.Contains("text-bg-warning", tiles[1].QuerySelector(".image-split")!.ClassList);
+        Assert.Contains("split-validation", tiles[1].QuerySelector(".image-split")!.ClassList);
         Assert.Empty(tiles[2].QuerySelectorAll(".image-label"));
     }
 }

@@ -36,6 +36,26 @@ internal sealed class InMemoryDatasetService : IDatasetService
     public Task<IReadOnlyList<DatasetSummary>> ListAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<DatasetSummary>>([.. _datasets]);
 
+    public List<DatasetListQuery> ListQueries { get; } = [];
+
+    public Task<DatasetPage> ListPageAsync(DatasetListQuery query, CancellationToken cancellationToken = default)
+    {
+        ListQueries.Add(query);
+        IEnumerable<DatasetSummary> sorted = query.SortBy switch
+        {
+            DatasetSortField.Name => _datasets.OrderBy(d => d.DisplayName, StringComparer.Ordinal),
+            DatasetSortField.Kind => _datasets.OrderBy(d => d.Kind),
+            DatasetSortField.Images => _datasets.OrderBy(d => d.ImageCount),
+            DatasetSortField.Labels => _datasets.OrderBy(d => d.LabelCount),
+            _ => _datasets.OrderBy(d => d.Id),
+        };
+        if (query.Descending)
+        {
+            sorted = sorted.Reverse();
+        }
+        return Task.FromResult(new DatasetPage([.. sorted.Skip(query.Skip).Take(query.Take)], _datasets.Count));
+    }
+
     public Task<DatasetSummary> GetAsync(long datasetId, CancellationToken cancellationToken = default) =>
         Task.FromResult(_datasets.SingleOrDefault(d => d.Id == datasetId) ?? throw new NotFoundException($"Dataset {datasetId}"));
 

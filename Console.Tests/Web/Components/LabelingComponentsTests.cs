@@ -1,3 +1,4 @@
+using Bunit;
 using Microsoft.AspNetCore.Components.Web;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Web.Components.Pages.Datasets;
@@ -36,6 +37,53 @@ public sealed class LabelingComponentsTests
 
         Assert.Equal(250, selection.Count);
         Assert.False(selection.Contains(11) && selection.Count != 250);
+    }
+
+    [Fact]
+    public void OnPageShown_TilesLeftThePage_PrunedToWhatIsVisibleUnlessAllFiltered()
+    {
+        var selection = new ImageSelection();
+        selection.Click(11, Page, add: false, range: false);
+        selection.Click(13, Page, add: true, range: false);
+
+        Assert.True(selection.OnPageShown([10, 12, 13]));
+        Assert.Equal([13L], selection.Ids);
+
+        selection.SelectAll([1, 2, 3, 13]);
+        Assert.False(selection.OnPageShown([13]));
+        Assert.Equal(4, selection.Count);
+        Assert.Equal(3, selection.HiddenCount([13]));
+        Assert.True(selection.SpansPages);
+
+        // Picking a tile by hand ends "all filtered" and keeps only what is shown.
+        selection.Click(14, Page, add: true, range: false);
+        Assert.False(selection.SpansPages);
+        Assert.Equal([13L, 14L], selection.Ids.Order());
+    }
+
+    [Fact]
+    public async Task LabelBar_TypeAnInvalidName_ErrorAsYouTypeSuggestionFixesItThenCreates()
+    {
+        await using var context = new ConsoleTestContext();
+        var created = new List<string>();
+        var cut = context.Render<LabelBar>(p => p
+            .Add(x => x.Labels, [new LabelSummary(1, "ants", 3)])
+            .Add(x => x.OnCreateLabel, name => { created.Add(name); return Task.FromResult(true); }));
+
+        cut.Find("#new-label").Input("honey bee");
+
+        Assert.Contains("contains ' '", cut.Find(".mud-input-helper-text").Text(), StringComparison.Ordinal);
+        Assert.True(cut.Find("[data-test=add-label]").HasAttribute("disabled"));
+        cut.Find("[data-test=label-suggestion]").Click();
+        Assert.Equal("honey_bee", cut.Find("#new-label").GetAttribute("value"));
+        Assert.Empty(cut.FindAll("[data-test=label-suggestion]"));
+        cut.Find("#new-label").Input("ANTS");
+        Assert.Contains("already exists", cut.Find(".mud-input-helper-text").Text(), StringComparison.Ordinal);
+        cut.Find("#new-label").Input("wasps");
+        cut.Find("[data-test=new-label-form]").Submit();
+
+        Assert.Equal(["wasps"], created);
+        Assert.Equal("", cut.Find("#new-label").GetAttribute("value"));
     }
 
     [Fact]

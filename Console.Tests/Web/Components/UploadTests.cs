@@ -1,3 +1,6 @@
+using Bunit;
+using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.Extensions.DependencyInjection;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Web.Components.Pages.Datasets;
 
@@ -48,18 +51,41 @@ public sealed class UploadTests
     [Fact]
     public async Task ImageUploader_GivenBatch_RendersDropZoneInputAndRows()
     {
-        await using var harness = new ConsoleTestContext();
+        await using var context = new ConsoleTestContext(configure: s => s.AddSingleton<IImageIntake>(new RecordingImageIntake()));
 
-        var document = await harness.RenderAsync<ImageUploader>(new Dictionary<string, object?>
-        {
-            [nameof(ImageUploader.DatasetId)] = 7L,
-            [nameof(ImageUploader.Batch)] = MixedBatch(),
-        });
+        var cut = context.Render<ImageUploader>(p => p.Add(x => x.DatasetId, 7L).Add(x => x.Batch, MixedBatch()));
 
-        var input = document.QuerySelector(".upload-zone input[type=file]")!;
-        Assert.True(input.HasAttribute("multiple"));
-        Assert.Equal(6, document.QuerySelectorAll(".upload-row").Length);
-        Assert.Contains("upload-zone-busy", document.QuerySelector(".upload-zone")!.ClassList);
+        Assert.True(cut.Find("input[type=file].upload-input").HasAttribute("multiple"));
+        Assert.Equal(6, cut.FindAll(".upload-row").Count);
+        Assert.Contains("upload-zone-busy", cut.Find(".upload-zone").ClassList);
+    }
+
+    [Fact]
+    public async Task ImageUploader_DropThreeFiles_EachStreamedToTheIntakeWithItsOutcomeAndBatchFinishedOnce()
+    {
+        var intake = new RecordingImageIntake();
+        await using var context = new ConsoleTestContext(configure: s => s.AddSingleton<IImageIntake>(intake));
+        var finished = 0;
+        var cut = context.Render<ImageUploader>(p => p.Add(x => x.DatasetId, 7L).Add(x => x.OnBatchFinished, _ => finished++));
+        var ant = new byte[70_000];
+        Random.Shared.NextBytes(ant);
+
+        cut.FindComponent<InputFile>().UploadFiles(
+            InputFileContent.CreateFromBinary(ant, "ant.jpg", contentType: "image/jpeg"),
+            InputFileContent.CreateFromBinary(ant, "ant-copy.jpg", contentType: "image/jpeg"),
+            InputFileContent.CreateFromText("hello", "notes.txt"));
+
+        cut.WaitForAssertion(() => Assert.Equal(1, finished));
+        Assert.Equal(new[] { ("ant-copy.jpg", 70_000L), ("ant.jpg", 70_000L), ("notes.txt", 5L) }, intake.Calls.Select(c => (c.FileName, c.Bytes)).Order());
+        Assert.All(intake.Calls, c => Assert.Equal("tester", c.User));
+        var rows = cut.FindAll(".upload-row");
+        Assert.Equal(["ant.jpg", "ant-copy.jpg", "notes.txt"], rows.Select(r => r.QuerySelector(".upload-name")!.Text()));
+        Assert.Equal("failed", rows[2].GetAttribute("data-status"));
+        Assert.Equal("notes.txt: not an image (no known image header).", rows[2].QuerySelector(".upload-error")!.Text());
+        Assert.Equal(["added", "duplicate"], rows.Take(2).Select(r => r.GetAttribute("data-status")).Order());
+        Assert.StartsWith("3 of 3 files done 1 added 1 duplicate 1 failed", cut.Find(".upload-summary").Text(), StringComparison.Ordinal);
+        // The pick ended any drag: the zone is not left highlighted.
+        Assert.DoesNotContain("upload-zone-over", cut.Find(".upload-zone").ClassList);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using VisionConsole.Domain.Datasets;
-using VisionConsole.Web.Components.Ui;
 
 namespace VisionConsole.Web.Components.Pages.Datasets;
 
@@ -21,13 +20,5 @@ public static class DatasetText
         DataSplit.Validation => "Validation",
         DataSplit.Test => "Test",
         _ => split.ToString(),
-    };
-
-    public static Color BadgeColor(this DataSplit split) => split switch
-    {
-        DataSplit.Train => Color.Primary,
-        DataSplit.Validation => Color.Warning,
-        DataSplit.Test => Color.Info,
-        _ => Color.Secondary,
     };
 }
