@@ -46,5 +46,8 @@ mkdir -p wwwroot/lib/bootstrap wwwroot/lib/bootstrap-icons
 cp -ru node_modules/bootstrap/dist/css node_modules/bootstrap/dist/js wwwroot/lib/bootstrap/
 cp -ru node_modules/bootstrap-icons/font wwwroot/lib/bootstrap-icons/
 
+# Local .NET tools (.config/dotnet-tools.json): dotnet-ef, which generates the EF Core migrations.
+dotnet tool restore >/dev/null
+
 echo "setup: building ($configuration)"
 dotnet build Console.sln -c "$configuration" -nologo -v quiet -clp:ErrorsOnly
