@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
+using MudBlazor.Services;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Models;
 using VisionConsole.Domain.Storage;
@@ -32,7 +33,12 @@ public static class ConsoleHost
         {
             Args = args,
             WebRootPath = LocateWebRoot(),
+            // Names the static web assets manifests (MudBlazor's files, blazor.web.js) also when a test host starts us.
+            ApplicationName = typeof(ConsoleHost).Assembly.GetName().Name,
         });
+        // Development turns static web assets on by itself; ./run.sh runs the unpublished build output in
+        // Production, where _content/MudBlazor and _framework/blazor.web.js come only from these manifests.
+        builder.WebHost.UseStaticWebAssets();
 
         // Read when first needed, so settings a test host adds after this point still count.
         builder.Services.AddOptions<ConsoleLoggerOptions>().Configure<IConfiguration>((logger, configuration) =>
@@ -60,7 +66,7 @@ public static class ConsoleHost
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database").AddCheck<InferenceHealthCheck>("inference");
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-        builder.Services.AddScoped<Components.Ui.Toaster>();
+        builder.Services.AddMudServices();
         builder.Services.AddSingleton(provider => ConsoleEnvironment.From(provider.GetRequiredService<ConsoleOptions>()));
         return builder;
     }
@@ -72,6 +78,7 @@ public static class ConsoleHost
         app.UseExceptionHandler();
         // Errors decided without a body (routing's 404/405/415) become problem details too.
         app.UseStatusCodePages();
+        // The repository's top-level wwwroot (console.css, scripts); package assets are mapped below.
         app.UseStaticFiles();
         app.UseAntiforgery();
 
@@ -91,7 +98,7 @@ public static class ConsoleHost
         app.MapModelPackagesApi();
         app.MapHub<ConsoleHub>("/hubs/console");
 
-        app.MapBlazorClientScript();
+        app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

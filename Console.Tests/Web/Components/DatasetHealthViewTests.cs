@@ -45,7 +45,7 @@ public sealed class DatasetHealthViewTests
     [Fact]
     public async Task Render_ImbalancedDetectionDataset_ShowsCountsWarningsSplitsAndHistogram()
     {
-        await using var harness = new ComponentHarness();
+        await using var harness = new ConsoleTestContext();
 
         var document = await harness.RenderAsync<DatasetHealthView>(new Dictionary<string, object?> { [nameof(DatasetHealthView.Health)] = Detection() });
 
@@ -93,7 +93,7 @@ public sealed class DatasetHealthViewTests
     [Fact]
     public async Task Render_HealthyClassificationDataset_NoWarningsAndNoBoxHistogram()
     {
-        await using var harness = new ComponentHarness();
+        await using var harness = new ConsoleTestContext();
         var health = new DatasetHealth(3, DatasetKind.SingleLabel, 40, 0, 0,
             [new LabelHealth(1, "ants", 20, 0), new LabelHealth(2, "bees", 20, 0)],
             [new SplitCount(DataSplit.Train, 32, 32), new SplitCount(DataSplit.Validation, 4, 4), new SplitCount(DataSplit.Test, 4, 4), new SplitCount(DataSplit.Unassigned, 0, 0)],

@@ -14,7 +14,7 @@ public sealed class DatasetListTests
         var service = new InMemoryDatasetService();
         service.AddDataset("Ants and bees", DatasetKind.SingleLabel, [InMemoryDatasetService.Image(1, DataSplit.Train, "ants"), InMemoryDatasetService.Image(2, DataSplit.Train, "bees")]);
         service.AddDataset("Raccoons", DatasetKind.ObjectDetection);
-        await using var harness = new ComponentHarness(service);
+        await using var harness = new ConsoleTestContext(service);
 
         var document = await harness.RenderAsync<DatasetList>();
 
@@ -34,7 +34,7 @@ public sealed class DatasetListTests
     [Fact]
     public async Task Render_NoDatasets_ShowsEmptyStateWithCreateAction()
     {
-        await using var harness = new ComponentHarness(new InMemoryDatasetService());
+        await using var harness = new ConsoleTestContext(new InMemoryDatasetService());
 
         var document = await harness.RenderAsync<DatasetList>();
 
@@ -47,7 +47,7 @@ public sealed class DatasetListTests
     [Fact]
     public async Task ConfirmDialog_Visible_ShowsMessageAndBothButtons()
     {
-        await using var harness = new ComponentHarness();
+        await using var harness = new ConsoleTestContext();
         Microsoft.AspNetCore.Components.RenderFragment message = b => b.AddContent(0, "Delete the dataset Raccoons?");
 
         var document = await harness.RenderAsync<ConfirmDialog>(new Dictionary<string, object?>
@@ -66,7 +66,7 @@ public sealed class DatasetListTests
     [Fact]
     public async Task ConfirmDialog_Hidden_RendersNothing()
     {
-        await using var harness = new ComponentHarness();
+        await using var harness = new ConsoleTestContext();
 
         var document = await harness.RenderAsync<ConfirmDialog>(new Dictionary<string, object?> { [nameof(ConfirmDialog.Visible)] = false });
 
@@ -76,7 +76,7 @@ public sealed class DatasetListTests
     [Fact]
     public async Task Render_ModelsAndOperationsWithoutData_ShowEmptyStatesPointingToTrain()
     {
-        await using var harness = new ComponentHarness(configure: new FakeTrainingServices().Register);
+        await using var harness = new ConsoleTestContext(configure: new FakeTrainingServices().Register);
 
         var models = await harness.RenderAsync<ModelsPage>();
         var operations = await harness.RenderAsync<OperationsPage>();

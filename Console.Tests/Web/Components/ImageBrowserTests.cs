@@ -10,7 +10,7 @@ public sealed class ImageBrowserTests
     {
         var service = new InMemoryDatasetService();
         var dataset = service.AddDataset("Big", images: Enumerable.Range(1, 10_000).Select(i => InMemoryDatasetService.Image(i, DataSplit.Train, "ants")));
-        await using var harness = new ComponentHarness(service);
+        await using var harness = new ConsoleTestContext(service);
 
         var document = await harness.RenderAsync<ImageBrowser>(new Dictionary<string, object?>
         {
@@ -36,7 +36,7 @@ public sealed class ImageBrowserTests
     {
         var service = new InMemoryDatasetService();
         var dataset = service.AddDataset("Empty");
-        await using var harness = new ComponentHarness(service);
+        await using var harness = new ConsoleTestContext(service);
 
         var document = await harness.RenderAsync<ImageBrowser>(new Dictionary<string, object?> { [nameof(ImageBrowser.DatasetId)] = dataset.Id });
 
@@ -48,7 +48,7 @@ public sealed class ImageBrowserTests
     [Fact]
     public async Task Render_UnknownDataset_ShowsTheServiceError()
     {
-        await using var harness = new ComponentHarness(new InMemoryDatasetService());
+        await using var harness = new ConsoleTestContext(new InMemoryDatasetService());
 
         var document = await harness.RenderAsync<ImageBrowser>(new Dictionary<string, object?> { [nameof(ImageBrowser.DatasetId)] = 42L });
 

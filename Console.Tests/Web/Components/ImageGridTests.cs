@@ -14,7 +14,7 @@ public sealed class ImageGridTests
             InMemoryDatasetService.Image(2, DataSplit.Validation, "bees", "flowers"),
             InMemoryDatasetService.Image(3),
         ];
-        await using var harness = new ComponentHarness();
+        await using var harness = new ConsoleTestContext();
 
         var document = await harness.RenderAsync<ImageGrid>(new Dictionary<string, object?> { [nameof(ImageGrid.Images)] = images });
 

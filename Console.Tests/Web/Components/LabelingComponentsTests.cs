@@ -51,7 +51,7 @@ public sealed class LabelingComponentsTests
     [Fact]
     public async Task LabelBar_TwoSelectedElevenLabels_NumbersFirstNineAndEnablesButtons()
     {
-        await using var harness = new ComponentHarness();
+        await using var harness = new ConsoleTestContext();
         var labels = Enumerable.Range(1, 11).Select(i => new LabelSummary(i, $"label{i:D2}", 0)).ToList();
 
         var document = await harness.RenderAsync<LabelBar>(new Dictionary<string, object?>
@@ -76,7 +76,7 @@ public sealed class LabelingComponentsTests
     [Fact]
     public async Task LabelBar_NothingSelected_LabelButtonsDisabledAndNoClear()
     {
-        await using var harness = new ComponentHarness();
+        await using var harness = new ConsoleTestContext();
 
         var document = await harness.RenderAsync<LabelBar>(new Dictionary<string, object?>
         {
@@ -93,7 +93,7 @@ public sealed class LabelingComponentsTests
     [Fact]
     public async Task ImageGrid_TwoSelected_TilesMarkedSelectedOthersNot()
     {
-        await using var harness = new ComponentHarness();
+        await using var harness = new ConsoleTestContext();
         var selection = new ImageSelection();
         long[] ids = [1, 2, 3];
         selection.Click(1, ids, add: true, range: false);
@@ -115,7 +115,7 @@ public sealed class LabelingComponentsTests
     {
         var service = new InMemoryDatasetService();
         var dataset = service.AddDataset("insects", images: [InMemoryDatasetService.Image(1, DataSplit.Train, "ants"), InMemoryDatasetService.Image(2, DataSplit.Train, "bees")]);
-        await using var harness = new ComponentHarness(service);
+        await using var harness = new ConsoleTestContext(service);
 
         var document = await harness.RenderAsync<ImageBrowser>(new Dictionary<string, object?>
         {
@@ -134,7 +134,7 @@ public sealed class LabelingComponentsTests
     {
         var service = new InMemoryDatasetService();
         var dataset = service.AddDataset("boxes", DatasetKind.ObjectDetection, [InMemoryDatasetService.Image(1, DataSplit.Train, "raccoon")]);
-        await using var harness = new ComponentHarness(service);
+        await using var harness = new ConsoleTestContext(service);
 
         var document = await harness.RenderAsync<ImageBrowser>(new Dictionary<string, object?>
         {

@@ -7,7 +7,7 @@ public sealed class PagerTests
     [Fact]
     public async Task Render_MiddlePage_ShowsRangeActivePageAndGaps()
     {
-        await using var harness = new ComponentHarness();
+        await using var harness = new ConsoleTestContext();
 
         var document = await harness.RenderAsync<Pager>(new Dictionary<string, object?>
         {
@@ -26,7 +26,7 @@ public sealed class PagerTests
     [Fact]
     public async Task Render_LastPartialPage_EndsAtTotalAndDisablesNext()
     {
-        await using var harness = new ComponentHarness();
+        await using var harness = new ConsoleTestContext();
 
         var document = await harness.RenderAsync<Pager>(new Dictionary<string, object?>
         {
@@ -45,7 +45,7 @@ public sealed class PagerTests
     [Fact]
     public async Task Render_SinglePage_ShowsSummaryWithoutPageLinks()
     {
-        await using var harness = new ComponentHarness();
+        await using var harness = new ConsoleTestContext();
 
         var document = await harness.RenderAsync<Pager>(new Dictionary<string, object?> { [nameof(Pager.Total)] = 6, [nameof(Pager.ItemName)] = "images" });
 

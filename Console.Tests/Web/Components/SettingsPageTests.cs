@@ -8,7 +8,7 @@ public sealed class SettingsPageTests
     [Fact]
     public async Task Render_GivenEnvironment_ShowsPathsAndVersions()
     {
-        await using var harness = new ComponentHarness();
+        await using var harness = new ConsoleTestContext();
 
         var document = await harness.RenderAsync<SettingsPage>();
 
@@ -24,7 +24,7 @@ public sealed class SettingsPageTests
     [Fact]
     public async Task Render_CudaFellBackToCpu_ShowsProviderAndReason()
     {
-        await using var harness = new ComponentHarness(configure: services => services.AddSingleton<VisionConsole.Trainer.Inference.IExecutionProviderInfo>(
+        await using var harness = new ConsoleTestContext(configure: services => services.AddSingleton<VisionConsole.Trainer.Inference.IExecutionProviderInfo>(
             new TestExecutionProvider("CPU", "libcublasLt.so.13: cannot open shared object file", true, "Cuda", "1.31.0")));
 
         var document = await harness.RenderAsync<SettingsPage>();

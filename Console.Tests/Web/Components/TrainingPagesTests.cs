@@ -20,7 +20,7 @@ public sealed class TrainingPagesTests
         var fakes = new FakeTrainingServices();
         fakes.Models.Add(FakeTrainingServices.Model(7));
         fakes.Evaluations[7] = FakeTrainingServices.SixImageEvaluation(7);
-        await using var harness = new ComponentHarness(configure: fakes.Register);
+        await using var harness = new ConsoleTestContext(configure: fakes.Register);
 
         var document = await harness.RenderAsync<ModelEvaluation>(new Dictionary<string, object?> { [nameof(ModelEvaluation.ModelId)] = 7L });
 
@@ -57,7 +57,7 @@ public sealed class TrainingPagesTests
     [Fact]
     public async Task TrainingChart_ThreeEpochs_DrawsEachSeriesThroughTheScaledPoints()
     {
-        await using var harness = new ComponentHarness();
+        await using var harness = new ConsoleTestContext();
 
         var document = await harness.RenderAsync<TrainingChart>(new Dictionary<string, object?> { [nameof(TrainingChart.History)] = ThreeEpochs });
 
@@ -73,7 +73,7 @@ public sealed class TrainingPagesTests
     [Fact]
     public async Task TrainingChart_LossAboveOne_WidensTheScaleToTheLargestValue()
     {
-        await using var harness = new ComponentHarness();
+        await using var harness = new ConsoleTestContext();
         EpochPoint[] history = [new(1, 2.0, null, null), new(2, 1.0, null, null)];
 
         var document = await harness.RenderAsync<TrainingChart>(new Dictionary<string, object?> { [nameof(TrainingChart.History)] = history });
@@ -86,7 +86,7 @@ public sealed class TrainingPagesTests
     [Fact]
     public async Task TrainingChart_NoEpochYet_ShowsPlaceholderNotAnEmptyChart()
     {
-        await using var harness = new ComponentHarness();
+        await using var harness = new ConsoleTestContext();
 
         var document = await harness.RenderAsync<TrainingChart>(new Dictionary<string, object?> { [nameof(TrainingChart.History)] = Array.Empty<EpochPoint>() });
 
@@ -100,7 +100,7 @@ public sealed class TrainingPagesTests
         var fakes = new FakeTrainingServices();
         var done = new TrainingProgress(TrainingPhase.Done, 44, 44, 180, 0, 3, 200, ThreeEpochs, 43, null, "done: top-1 0.95 on 8 images, converged");
         fakes.Operations.Add(FakeTrainingServices.Operation(5, OperationState.Succeeded, done, stopReason: "converged", modelId: 7));
-        await using var harness = new ComponentHarness(configure: fakes.Register);
+        await using var harness = new ConsoleTestContext(configure: fakes.Register);
 
         var document = await harness.RenderAsync<OperationPage>(new Dictionary<string, object?> { [nameof(OperationPage.OperationId)] = 5L });
 
@@ -126,7 +126,7 @@ public sealed class TrainingPagesTests
         var fakes = new FakeTrainingServices();
         var embedding = new TrainingProgress(TrainingPhase.Embedding, 12, 40, 60, 0, 0, 0, [], 6.5, 13, "embedding 12/40");
         fakes.Operations.Add(FakeTrainingServices.Operation(6, OperationState.Failed, embedding, error: "No VALIDATION or TEST image could be read; there is nothing to evaluate on.", stopReason: "failed"));
-        await using var harness = new ComponentHarness(configure: fakes.Register);
+        await using var harness = new ConsoleTestContext(configure: fakes.Register);
 
         var document = await harness.RenderAsync<OperationPage>(new Dictionary<string, object?> { [nameof(OperationPage.OperationId)] = 6L });
 
@@ -147,7 +147,7 @@ public sealed class TrainingPagesTests
         var fakes = new FakeTrainingServices();
         var training = new TrainingProgress(TrainingPhase.Training, 40, 40, 200, 0, 2, 200, ThreeEpochs[..2], 9, 4, "epoch 2");
         fakes.Operations.Add(FakeTrainingServices.Operation(8, OperationState.Running, training));
-        await using var harness = new ComponentHarness(configure: fakes.Register);
+        await using var harness = new ConsoleTestContext(configure: fakes.Register);
 
         var document = await harness.RenderAsync<OperationPage>(new Dictionary<string, object?> { [nameof(OperationPage.OperationId)] = 8L });
 

@@ -31,7 +31,7 @@ public sealed class UploadTests
     [Fact]
     public async Task UploadFileList_MixedOutcomes_RendersOneRowPerFileWithItsOutcome()
     {
-        await using var harness = new ComponentHarness();
+        await using var harness = new ConsoleTestContext();
 
         var document = await harness.RenderAsync<UploadFileList>(new Dictionary<string, object?> { [nameof(UploadFileList.Batch)] = MixedBatch() });
 
@@ -48,7 +48,7 @@ public sealed class UploadTests
     [Fact]
     public async Task ImageUploader_GivenBatch_RendersDropZoneInputAndRows()
     {
-        await using var harness = new ComponentHarness();
+        await using var harness = new ConsoleTestContext();
 
         var document = await harness.RenderAsync<ImageUploader>(new Dictionary<string, object?>
         {
