@@ -41,7 +41,9 @@ public static class ConsoleDomainServiceCollectionExtensions
         services.AddSingleton<StorageSweeper>();
         services.AddHostedService<StorageSweepService>();
         services.AddSingleton<IDatasetChangeNotifier, DatasetChangeNotifier>();
-        services.AddSingleton<IDatasetService, DatasetService>();
+        services.AddSingleton<DatasetService>();
+        services.AddSingleton<IDatasetService>(provider => provider.GetRequiredService<DatasetService>());
+        services.AddSingleton<IDatasetEdits>(provider => provider.GetRequiredService<DatasetService>());
         services.AddSingleton<IImageIntake, ImageIntake>();
         services.AddSingleton<DatasetHealthService>();
         services.AddTransient<Import.ImportJob>();

@@ -65,6 +65,25 @@ public sealed class Dataset
         return label;
     }
 
+    /// <summary>
+    /// Renames one of the dataset's labels after the same checks as <see cref="AddLabel"/> (another label may not have the
+    /// name; changing only its case is allowed). <see cref="Labels"/> must be loaded.
+    /// </summary>
+    public void RenameLabel(Label label, string name)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        if (!_labels.Contains(label))
+        {
+            throw new DomainException("invalid-label", $"Label '{label.Name}' belongs to another dataset.");
+        }
+        var check = LabelName.Check(name, _labels.Where(l => l != label).Select(l => l.Name));
+        if (!check.IsValid)
+        {
+            throw new DomainException(check.Code!, check.Error!);
+        }
+        label.Rename(name);
+    }
+
     private static string CheckDisplayName(string displayName)
     {
         var trimmed = displayName?.Trim() ?? string.Empty;

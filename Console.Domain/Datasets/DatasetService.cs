@@ -8,7 +8,7 @@ namespace VisionConsole.Domain.Datasets;
 
 /// <summary>Datasets, labels and image queries over the console database; one context per call.</summary>
 /// <remarks>Every committed change to labels or splits is published on the <see cref="IDatasetChangeNotifier"/> after the commit.</remarks>
-public sealed class DatasetService(IDbContextFactory<ConsoleDbContext> contextFactory, TimeProvider time, StorageSweepSignal sweep, IDatasetChangeNotifier changes) : IDatasetService
+public sealed partial class DatasetService(IDbContextFactory<ConsoleDbContext> contextFactory, TimeProvider time, StorageSweepSignal sweep, IDatasetChangeNotifier changes) : IDatasetService
 {
     /// <summary>Largest page <see cref="QueryImagesAsync"/> returns.</summary>
     public const int MaxPageSize = 1000;

@@ -67,12 +67,46 @@ public sealed class Image
     /// <summary>Optimistic concurrency token: every change increments it; a write based on an older value is refused.</summary>
     public long Version { get; private set; }
 
+    /// <summary>When the image was deleted; a deleted image is hidden everywhere (a query filter) until it is restored or purged.</summary>
+    public DateTimeOffset? DeletedAt { get; private set; }
+
+    /// <summary>The delete action that removed it (one per request): <see cref="Restore"/> brings back one action's images together.</summary>
+    public string? DeletionBatch { get; private set; }
+
+    /// <summary>True while the image is deleted and can still be restored.</summary>
+    public bool IsDeleted => DeletedAt is not null;
+
     public IReadOnlyCollection<ImageLabel> Labels => _labels;
 
     public IReadOnlyCollection<Box> Boxes => _boxes;
 
     /// <summary>The split training uses: the user's choice, else 80/10/10 by hash.</summary>
     public DataSplit EffectiveSplit => SplitAssignment.Resolve(Split, Sha256);
+
+    /// <summary>Deletes the image as part of the delete action <paramref name="batch"/>; its labels and boxes stay with it for an undo.</summary>
+    public void MarkDeleted(string batch, DateTimeOffset at)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(batch);
+        if (IsDeleted)
+        {
+            throw new DomainException("invalid-transition", $"Image {Id} ('{FileName}') is already deleted.");
+        }
+        DeletedAt = at;
+        DeletionBatch = batch;
+        Version++;
+    }
+
+    /// <summary>Undoes <see cref="MarkDeleted"/>: the image is back with its labels, boxes and split.</summary>
+    public void Restore()
+    {
+        if (!IsDeleted)
+        {
+            throw new DomainException("invalid-transition", $"Image {Id} ('{FileName}') is not deleted; there is nothing to restore.");
+        }
+        DeletedAt = null;
+        DeletionBatch = null;
+        Version++;
+    }
 
     /// <summary>Sets the split by hand (or back to UNASSIGNED to let the hash decide).</summary>
     public void OverrideSplit(DataSplit split)
@@ -135,6 +169,30 @@ public sealed class Image
         foreach (var label in add)
         {
             changed |= AddLabel(label);
+        }
+        Version = changed ? version + 1 : version;
+        return changed;
+    }
+
+    /// <summary>
+    /// Moves every use of label <paramref name="from"/> (the whole-image label and boxes) to <paramref name="to"/>, as when two labels
+    /// are merged; an image that had both keeps one. Returns whether the image changed. <see cref="Labels"/> and <see cref="Boxes"/> must be loaded.
+    /// </summary>
+    public bool ReplaceLabel(long from, Label to)
+    {
+        ArgumentNullException.ThrowIfNull(to);
+        var version = Version;
+        var changed = false;
+        if (_labels.Any(l => l.LabelId == from))
+        {
+            RemoveLabel(from);
+            AddLabel(to);
+            changed = true;
+        }
+        foreach (var box in _boxes.Where(b => b.LabelId == from))
+        {
+            box.Relabel(to);
+            changed = true;
         }
         Version = changed ? version + 1 : version;
         return changed;

@@ -30,6 +30,13 @@ public sealed class Label
     public string NormalizedName { get; private set; }
 
     public DateTimeOffset CreatedAt { get; private set; }
+
+    /// <summary>Changes the name; <see cref="Dataset.RenameLabel"/> checks it first.</summary>
+    internal void Rename(string name)
+    {
+        Name = name;
+        NormalizedName = LabelName.Normalize(name);
+    }
 }
 
 /// <summary>The outcome of <see cref="LabelName.Check"/>.</summary>

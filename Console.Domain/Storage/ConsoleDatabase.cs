@@ -1,6 +1,5 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using VisionConsole.Domain.Projects;
@@ -62,10 +61,7 @@ public sealed partial class ConsoleDatabase(IDbContextFactory<ConsoleDbContext> 
             ForeignKeys = true,
         }.ToString();
         builder.UseSqlite(connectionString)
-            .AddInterceptors(new SqlitePragmaInterceptor(busyTimeout))
-            // The migrations are hand-written without a model snapshot, so EF cannot diff them against
-            // the model; MigrationSchemaTests compares the migrated schema with the model's instead.
-            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+            .AddInterceptors(new SqlitePragmaInterceptor(busyTimeout));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upgrading database {Path}: applying {Steps}")]

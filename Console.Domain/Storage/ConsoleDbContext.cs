@@ -10,8 +10,8 @@ namespace VisionConsole.Domain.Storage;
 
 /// <summary>
 /// The console's database. Open one per operation through <c>IDbContextFactory&lt;ConsoleDbContext&gt;</c>.
-/// The schema is created and upgraded by the hand-written migrations in <c>Storage/Migrations</c>;
-/// a change here needs a new migration there (a test compares both).
+/// The schema is created and upgraded by the migrations in <c>Storage/Migrations</c> (the first four hand-written,
+/// later ones generated with <c>dotnet ef migrations add</c>); a change here needs a new migration there (a test compares both).
 /// </summary>
 public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options) : DbContext(options)
 {
@@ -85,7 +85,13 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
             e.Navigation(i => i.Labels).HasField("_labels");
             e.Navigation(i => i.Boxes).HasField("_boxes");
             e.Ignore(i => i.EffectiveSplit);
-            e.HasIndex(i => new { i.DatasetId, i.Sha256 }).IsUnique();
+            e.Ignore(i => i.IsDeleted);
+            e.Property(i => i.DeletionBatch).HasMaxLength(36);
+            // A deleted image stays (with its labels and boxes) until its delete is undone or purged, seen by nothing else.
+            e.HasQueryFilter(i => i.DeletedAt == null);
+            // The same bytes may come back while the deleted copy still waits for an undo.
+            e.HasIndex(i => new { i.DatasetId, i.Sha256 }).IsUnique().HasFilter("\"DeletedAt\" IS NULL");
+            e.HasIndex(i => new { i.DatasetId, i.DeletionBatch });
             e.HasIndex(i => new { i.DatasetId, i.Split });
             e.HasIndex(i => i.Sha256);
         });
@@ -94,6 +100,7 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
         {
             e.ToTable("ImageLabels");
             e.HasKey(il => new { il.ImageId, il.LabelId });
+            e.HasQueryFilter(il => il.Image!.DeletedAt == null);
             e.HasOne(il => il.Label).WithMany().HasForeignKey(il => il.LabelId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(il => il.LabelId);
         });
@@ -102,6 +109,7 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
         {
             e.ToTable("Boxes");
             e.Property(b => b.Version).IsConcurrencyToken();
+            e.HasQueryFilter(b => b.Image!.DeletedAt == null);
             e.HasOne(b => b.Label).WithMany().HasForeignKey(b => b.LabelId).OnDelete(DeleteBehavior.Cascade);
             e.Ignore(b => b.Rect);
             e.HasIndex(b => b.LabelId);

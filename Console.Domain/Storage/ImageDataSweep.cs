@@ -40,7 +40,8 @@ public sealed class ImageReferences(IDbContextFactory<ConsoleDbContext> contextF
         // Every sha256 with this prefix sorts between the prefix and the prefix + 'g' (past 'f'): a range on the Sha256 index.
         var end = prefix + "g";
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var shas = await db.Images
+        // Deleted images still waiting for an undo keep their blobs and features.
+        var shas = await db.Images.IgnoreQueryFilters()
             .Where(i => string.Compare(i.Sha256, prefix) >= 0 && string.Compare(i.Sha256, end) < 0)
             .Select(i => i.Sha256)
             .Distinct()

@@ -31,6 +31,24 @@ public static class DatasetsApi
     /// </summary>
     public sealed record ChangeLabelsRequest(IReadOnlyList<long> ImageIds, IReadOnlyList<long>? Add, IReadOnlyList<long>? Remove, IReadOnlyDictionary<long, long>? Versions);
 
+    /// <summary>Body of <c>PATCH /api/datasets/{id}/labels/{labelId}</c>: the new name.</summary>
+    public sealed record RenameLabelRequest(string Name);
+
+    /// <summary>Body of <c>POST /api/datasets/{id}/labels/{labelId}:merge</c>: the label that takes over every use.</summary>
+    public sealed record MergeLabelRequest(long Into);
+
+    /// <summary>Body of <c>POST /api/datasets/{id}/images:delete</c>.</summary>
+    public sealed record DeleteImagesRequest(IReadOnlyList<long> ImageIds);
+
+    /// <summary>Body of <c>POST /api/datasets/{id}/images:split</c>: the images and their new split.</summary>
+    public sealed record SetSplitsRequest(IReadOnlyList<long> ImageIds, string Split);
+
+    /// <summary>Response of <c>POST /api/datasets/{id}/images:split</c>.</summary>
+    public sealed record SetSplitsResponse(int Changed);
+
+    /// <summary>Body of <c>POST /api/datasets/{id}:resplit</c>; by default every image is split again.</summary>
+    public sealed record ResplitRequest(bool OnlyUnassigned = false);
+
     public static IEndpointRouteBuilder MapDatasetsApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/datasets").WithTags("Datasets")
@@ -50,6 +68,16 @@ public static class DatasetsApi
             .DisableAntiforgery();
         group.MapPut("/{id:long}/images/{imageId:long}/split", SetSplitAsync).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id:long}/images:labels", ChangeLabelsAsync).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/{id:long}/labels/{labelId:long}", GetLabelUsageAsync);
+        group.MapPatch("/{id:long}/labels/{labelId:long}", RenameLabelAsync).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{id:long}/labels/{labelId:long}:merge", MergeLabelAsync);
+        group.MapDelete("/{id:long}/labels/{labelId:long}", DeleteLabelAsync);
+        group.MapDelete("/{id:long}/images/{imageId:long}", DeleteImageAsync);
+        group.MapPost("/{id:long}/images:delete", DeleteImagesAsync).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/{id:long}/deletions/latest", GetLastDeletionAsync);
+        group.MapPost("/{id:long}/deletions/{batch}:undo", UndoDeleteAsync).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{id:long}/images:split", SetSplitsAsync).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{id:long}:resplit", ResplitAsync).ProducesProblem(StatusCodes.Status409Conflict);
         return endpoints;
     }
 
@@ -138,6 +166,36 @@ public static class DatasetsApi
         var change = new LabelChange(request.ImageIds ?? [], request.Add ?? [], request.Remove ?? [], request.Versions);
         return TypedResults.Ok(await datasets.ChangeLabelsAsync(id, change, user.Name, cancellationToken));
     }
+
+    private static async Task<Ok<LabelUsage>> GetLabelUsageAsync(long id, long labelId, IDatasetEdits edits, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await edits.GetLabelUsageAsync(id, labelId, cancellationToken));
+
+    private static async Task<Ok<LabelEditResult>> RenameLabelAsync(long id, long labelId, RenameLabelRequest request, IDatasetEdits edits, ICurrentUser user, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await edits.RenameLabelAsync(id, labelId, request.Name, user.Name, cancellationToken));
+
+    private static async Task<Ok<LabelEditResult>> MergeLabelAsync(long id, long labelId, MergeLabelRequest request, IDatasetEdits edits, ICurrentUser user, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await edits.MergeLabelAsync(id, labelId, request.Into, user.Name, cancellationToken));
+
+    private static async Task<Ok<LabelEditResult>> DeleteLabelAsync(long id, long labelId, IDatasetEdits edits, ICurrentUser user, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await edits.DeleteLabelAsync(id, labelId, user.Name, cancellationToken));
+
+    private static async Task<Ok<ImageDeletion>> DeleteImageAsync(long id, long imageId, IDatasetEdits edits, ICurrentUser user, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await edits.DeleteImagesAsync(id, [imageId], user.Name, cancellationToken));
+
+    private static async Task<Ok<ImageDeletion>> DeleteImagesAsync(long id, DeleteImagesRequest request, IDatasetEdits edits, ICurrentUser user, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await edits.DeleteImagesAsync(id, request.ImageIds ?? [], user.Name, cancellationToken));
+
+    private static async Task<Results<Ok<ImageDeletion>, NoContent>> GetLastDeletionAsync(long id, IDatasetEdits edits, CancellationToken cancellationToken) =>
+        await edits.GetLastDeletionAsync(id, cancellationToken) is { } deletion ? TypedResults.Ok(deletion) : TypedResults.NoContent();
+
+    private static async Task<Ok<ImageRestore>> UndoDeleteAsync(long id, string batch, IDatasetEdits edits, ICurrentUser user, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await edits.UndoDeleteAsync(id, batch, user.Name, cancellationToken));
+
+    private static async Task<Ok<SetSplitsResponse>> SetSplitsAsync(long id, SetSplitsRequest request, IDatasetEdits edits, ICurrentUser user, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new SetSplitsResponse(await edits.SetSplitsAsync(id, request.ImageIds ?? [], ParseSplit(request.Split), user.Name, cancellationToken)));
+
+    private static async Task<Ok<ResplitResult>> ResplitAsync(long id, ResplitRequest? request, IDatasetEdits edits, ICurrentUser user, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await edits.ResplitAsync(id, request?.OnlyUnassigned ?? false, user.Name, cancellationToken));
 
     /// <summary>TRAIN, VALIDATION, TEST or UNASSIGNED, in any case (AutoML spells them in capitals).</summary>
     private static DataSplit ParseSplit(string value) =>

@@ -29,6 +29,7 @@ internal sealed class ConsoleTestContext : BunitContext
         Services.AddSingleton<ICurrentUser, TestUser>();
         Services.AddScoped<VisionConsole.Web.CircuitUser>();
         Services.AddSingleton(new VisionConsole.Web.ConsoleEnvironment("/srv/vision", "/srv/vision/console.db", "/srv/vision/blobs", [("libvips", "8.14.1")]));
+        Services.AddSingleton<VisionConsole.Trainer.Inference.IExecutionProviderInfo>(new TestExecutionProvider("CPU", null, false, "Cpu", "1.31.1"));
         configure?.Invoke(Services);
         // As on a live circuit (touching the renderer fixes the services, so this comes last): components that wait
         // for interactivity (the upload zone) behave as in the browser.
@@ -70,6 +71,10 @@ internal sealed class ConsoleTestContext : BunitContext
         public string Name => "tester";
     }
 }
+
+/// <summary>A fixed answer to "which provider runs", so a page renders without ONNX Runtime.</summary>
+internal sealed record TestExecutionProvider(string Provider, string? FallbackReason, bool CudaRequested, string Flavor, string Version)
+    : VisionConsole.Trainer.Inference.IExecutionProviderInfo;
 
 /// <summary>Reads rendered markup as a person reads it.</summary>
 internal static class MarkupText
