@@ -23,7 +23,12 @@ internal sealed class ConsoleTestContext : BunitContext
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddLogging();
-        Services.AddSingleton(datasets ?? new InMemoryDatasetService());
+        var service = datasets ?? new InMemoryDatasetService();
+        Services.AddSingleton(service);
+        if (service is IDatasetEdits edits)
+        {
+            Services.AddSingleton(edits);
+        }
         Services.AddSingleton<IDatasetChangeNotifier, DatasetChangeNotifier>();
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<ICurrentUser, TestUser>();

@@ -173,4 +173,84 @@ public sealed class ImageBrowserTests
         Assert.Equal([1L, 3L, 4L, 5L, 6L], cut.Instance.Selection.Ids.Order());
         Assert.Equal(6, cut.FindAll(".image-tile-check").Count);
     }
+
+    [Fact]
+    public async Task DeleteSelected_ConfirmThenUndo_ImagesGoneThenBack()
+    {
+        var (service, dataset) = await SeedAsync(4);
+        await using var context = new ConsoleTestContext(service);
+        var providers = context.RenderProviders();
+        var cut = RenderBrowser(context, service, dataset);
+        cut.FindAll(".image-tile")[0].Click();
+        cut.FindAll(".image-tile")[2].Click(new MouseEventArgs { CtrlKey = true });
+
+        cut.Find("[data-test=delete-images]").Click();
+        Assert.Contains("these 2 images", providers.WaitForElement("[data-test=confirm-message]").Text(), StringComparison.Ordinal);
+        providers.Find("[data-test=confirm]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(["photo-00002.jpg", "photo-00004.jpg"], cut.FindAll(".image-tile-name").Select(n => n.Text())));
+        Assert.Equal("delete images 1,3", service.Edits.Single());
+        providers.WaitForElement(".mud-snackbar button").Click();
+        cut.WaitForAssertion(() => Assert.Equal(4, cut.FindAll(".image-tile").Count));
+        Assert.Equal("undo batch-1", service.Edits.Last());
+    }
+
+    [Fact]
+    public async Task SetSplit_TwoSelectedFromTheMenu_BothMovedAndShownWithTheirNewSplit()
+    {
+        var (service, dataset) = await SeedAsync(3);
+        await using var context = new ConsoleTestContext(service);
+        var providers = context.RenderProviders();
+        var cut = RenderBrowser(context, service, dataset);
+        cut.FindAll(".image-tile")[0].Click();
+        cut.FindAll(".image-tile")[1].Click(new MouseEventArgs { CtrlKey = true });
+
+        cut.Find("[data-test=split-menu] button").Click();
+        providers.WaitForElement(".mud-menu-item[data-split=Test]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(["Test", "Test", "Train"], cut.FindAll(".image-split").Select(s => s.Text())));
+        Assert.Equal("split 1,2->Test", service.Edits.Single());
+    }
+
+    [Fact]
+    public async Task LabelsDialog_RenameAfterConfirmingTheCount_LabelRenamedOnItsImages()
+    {
+        var (service, dataset) = await SeedAsync(4);
+        await using var context = new ConsoleTestContext(service);
+        var providers = context.RenderProviders();
+        var cut = RenderBrowser(context, service, dataset);
+
+        cut.Find("[data-test=manage-labels]").Click();
+        var row = providers.WaitForElement("[data-test=labels-table] tr[data-label=ants]");
+        row.QuerySelector("input[data-test=rename-input]")!.Input("formica");
+        providers.Find("[data-test=labels-table] tr[data-label=ants] [data-test=rename-label]").Click();
+        Assert.Equal("Rename “ants” to “formica” on 2 image(s)?", providers.WaitForElement("[data-test=confirm-message]").Text());
+        providers.Find("[data-test=confirm]").Click();
+
+        providers.WaitForAssertion(() => Assert.NotEmpty(providers.FindAll("[data-test=labels-table] tr[data-label=formica]")));
+        Assert.Equal("rename ants->formica", service.Edits.Single());
+        providers.Find("[data-test=labels-close]").Click();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll(".image-label").Count(l => l.Text() == "formica")));
+    }
+
+    [Fact]
+    public async Task LabelsDialog_DeleteCancelledThenConfirmed_OnlyTheConfirmedDeleteRuns()
+    {
+        var (service, dataset) = await SeedAsync(4);
+        await using var context = new ConsoleTestContext(service);
+        var providers = context.RenderProviders();
+        var cut = RenderBrowser(context, service, dataset);
+        cut.Find("[data-test=manage-labels]").Click();
+
+        providers.WaitForElement("tr[data-label=bees] [data-test=delete-label]").Click();
+        Assert.Contains("removed from 2 image(s)", providers.WaitForElement("[data-test=confirm-message]").Text(), StringComparison.Ordinal);
+        providers.Find("[data-test=confirm-cancel]").Click();
+        providers.WaitForAssertion(() => Assert.Empty(providers.FindAll("[data-test=confirm-message]")));
+        Assert.Empty(service.Edits);
+        providers.Find("tr[data-label=bees] [data-test=delete-label]").Click();
+        providers.WaitForElement("[data-test=confirm]").Click();
+
+        providers.WaitForAssertion(() => Assert.Empty(providers.FindAll("tr[data-label=bees]")));
+        Assert.Equal("delete bees", service.Edits.Single());
+    }
 }

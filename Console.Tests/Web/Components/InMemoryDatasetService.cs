@@ -7,7 +7,7 @@ namespace VisionConsole.Tests.Web.Components;
 /// A small in-memory <see cref="IDatasetService"/> that isolates the components from storage. It applies
 /// the query filters and paging the way the contract describes and records every query it answered.
 /// </summary>
-internal sealed class InMemoryDatasetService : IDatasetService
+internal sealed class InMemoryDatasetService : IDatasetService, IDatasetEdits
 {
     private readonly List<DatasetSummary> _datasets = [];
     private readonly Dictionary<long, List<ImageSummary>> _images = [];
@@ -140,5 +140,116 @@ internal sealed class InMemoryDatasetService : IDatasetService
             results.Add(new ImageLabelState(id, labels, images[index].Version, changed));
         }
         return Task.FromResult<IReadOnlyList<ImageLabelState>>(results);
+    }
+
+    private readonly Dictionary<string, (long DatasetId, List<ImageSummary> Images)> _deletions = [];
+
+    public List<string> Edits { get; } = [];
+
+    public Task<LabelUsage> GetLabelUsageAsync(long datasetId, long labelId, CancellationToken cancellationToken = default)
+    {
+        var label = _labels[datasetId].Single(l => l.Id == labelId);
+        return Task.FromResult(new LabelUsage(labelId, label.Name, _images[datasetId].Count(i => i.Labels.Contains(label.Name)), 0));
+    }
+
+    public Task<LabelEditResult> RenameLabelAsync(long datasetId, long labelId, string name, string user, CancellationToken cancellationToken = default)
+    {
+        var labels = _labels[datasetId];
+        var index = labels.FindIndex(l => l.Id == labelId);
+        var old = labels[index].Name;
+        var check = LabelName.Check(name, labels.Where(l => l.Id != labelId).Select(l => l.Name));
+        if (!check.IsValid)
+        {
+            throw new DomainException(check.Code!, $"{check.Error} Try '{check.Suggestion}'.");
+        }
+        labels[index] = labels[index] with { Name = name };
+        var changed = Relabel(datasetId, l => l == old ? name : l);
+        Edits.Add($"rename {old}->{name}");
+        return Task.FromResult(new LabelEditResult(labelId, name, changed, 0));
+    }
+
+    public Task<LabelEditResult> MergeLabelAsync(long datasetId, long labelId, long intoLabelId, string user, CancellationToken cancellationToken = default)
+    {
+        var labels = _labels[datasetId];
+        var from = labels.Single(l => l.Id == labelId).Name;
+        var into = labels.Single(l => l.Id == intoLabelId).Name;
+        labels.RemoveAll(l => l.Id == labelId);
+        var changed = Relabel(datasetId, l => l == from ? into : l);
+        Edits.Add($"merge {from}->{into}");
+        return Task.FromResult(new LabelEditResult(intoLabelId, into, changed, 0));
+    }
+
+    public Task<LabelEditResult> DeleteLabelAsync(long datasetId, long labelId, string user, CancellationToken cancellationToken = default)
+    {
+        var labels = _labels[datasetId];
+        var name = labels.Single(l => l.Id == labelId).Name;
+        labels.RemoveAll(l => l.Id == labelId);
+        var changed = Relabel(datasetId, l => l == name ? null : l);
+        Edits.Add($"delete {name}");
+        return Task.FromResult(new LabelEditResult(labelId, name, changed, 0));
+    }
+
+    public Task<ImageDeletion> DeleteImagesAsync(long datasetId, IReadOnlyCollection<long> imageIds, string user, CancellationToken cancellationToken = default)
+    {
+        var images = _images[datasetId];
+        var removed = images.Where(i => imageIds.Contains(i.Id)).ToList();
+        images.RemoveAll(i => imageIds.Contains(i.Id));
+        var batch = $"batch-{_deletions.Count + 1}";
+        _deletions[batch] = (datasetId, removed);
+        Edits.Add($"delete images {string.Join(",", removed.Select(i => i.Id))}");
+        return Task.FromResult(new ImageDeletion(batch, removed.Count, DateTimeOffset.UnixEpoch, user));
+    }
+
+    public Task<ImageDeletion?> GetLastDeletionAsync(long datasetId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_deletions.LastOrDefault(d => d.Value.DatasetId == datasetId) is { Key: not null } last
+            ? new ImageDeletion(last.Key, last.Value.Images.Count, DateTimeOffset.UnixEpoch, "tester")
+            : null);
+
+    public Task<ImageRestore> UndoDeleteAsync(long datasetId, string batch, string user, CancellationToken cancellationToken = default)
+    {
+        var (_, images) = _deletions[batch];
+        _deletions.Remove(batch);
+        _images[datasetId].AddRange(images);
+        _images[datasetId].Sort((a, b) => a.Id.CompareTo(b.Id));
+        Edits.Add($"undo {batch}");
+        return Task.FromResult(new ImageRestore(images.Count, 0));
+    }
+
+    public Task<int> SetSplitsAsync(long datasetId, IReadOnlyCollection<long> imageIds, DataSplit split, string user, CancellationToken cancellationToken = default)
+    {
+        var images = _images[datasetId];
+        var changed = 0;
+        for (var i = 0; i < images.Count; i++)
+        {
+            if (imageIds.Contains(images[i].Id) && images[i].Split != split)
+            {
+                images[i] = images[i] with { Split = split, Version = images[i].Version + 1 };
+                changed++;
+            }
+        }
+        Edits.Add($"split {string.Join(",", imageIds.Order())}->{split}");
+        return Task.FromResult(changed);
+    }
+
+    public Task<ResplitResult> ResplitAsync(long datasetId, bool onlyUnassigned, string user, CancellationToken cancellationToken = default)
+    {
+        Edits.Add("resplit");
+        return Task.FromResult(new ResplitResult(_images[datasetId].Count, 0, 0, 0));
+    }
+
+    private int Relabel(long datasetId, Func<string, string?> map)
+    {
+        var images = _images[datasetId];
+        var changed = 0;
+        for (var i = 0; i < images.Count; i++)
+        {
+            var labels = images[i].Labels.Select(map).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            if (!labels.SequenceEqual(images[i].Labels))
+            {
+                images[i] = images[i] with { Labels = labels, Version = images[i].Version + 1 };
+                changed++;
+            }
+        }
+        return changed;
     }
 }

@@ -26,6 +26,7 @@ public partial class DatasetPage
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
     [Inject] private IDialogService Dialogs { get; set; } = null!;
     [Inject] private NavigationManager Navigation { get; set; } = null!;
+    [Inject] private IDatasetEdits Edits { get; set; } = null!;
 
     [Parameter] public long DatasetId { get; set; }
 
@@ -115,6 +116,19 @@ public partial class DatasetPage
     {
         var parameters = new DialogParameters<ExportDialog> { { d => d.DatasetId, DatasetId }, { d => d.Kind, _dataset?.Kind ?? DatasetKind.SingleLabel } };
         await Dialogs.ShowAsync<ExportDialog>("Export dataset", parameters, new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true });
+    }
+
+    private async Task ResplitAsync()
+    {
+        ResplitResult? result = null;
+        var done = await Shared.ConfirmActionDialog.AskAsync(Dialogs, "Re-split 80/10/10",
+            "Split every image again: 80% train, 10% validation, 10% test, per label, the same on every machine. Splits chosen by hand are replaced.",
+            "Re-split", async () => result = await Edits.ResplitAsync(DatasetId, onlyUnassigned: false, CurrentUser.Name));
+        if (done && result is not null)
+        {
+            Snackbar.Add($"Split {result.Train:N0} / {result.Validation:N0} / {result.Test:N0}; {result.Changed:N0} image(s) moved.", Severity.Success);
+            await RefreshAsync();
+        }
     }
 
     public void Dispose() => _feed?.Dispose();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Components.Web;
 using MudBlazor;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Datasets;
+using VisionConsole.Web.Components.Shared;
 
 namespace VisionConsole.Web.Components.Pages.Datasets;
 
@@ -31,6 +32,8 @@ public partial class ImageBrowser
     [Inject] private IDatasetService Datasets { get; set; } = null!;
     [Inject] private ICurrentUser CurrentUser { get; set; } = null!;
     [Inject] private IDialogService Dialogs { get; set; } = null!;
+    [Inject] private IDatasetEdits Edits { get; set; } = null!;
+    [Inject] private ISnackbar Snackbar { get; set; } = null!;
 
     [Parameter, EditorRequired] public long DatasetId { get; set; }
     [Parameter] public IReadOnlyList<LabelSummary> Labels { get; set; } = [];
@@ -345,6 +348,99 @@ public partial class ImageBrowser
             _labelError = e.Message;
             return false;
         }
+    }
+
+    private async Task ManageLabelsAsync()
+    {
+        var parameters = new DialogParameters<LabelsDialog>
+        {
+            { d => d.DatasetId, DatasetId },
+            { d => d.Labels, Labels },
+            { d => d.Reload, () => Datasets.ListLabelsAsync(DatasetId) },
+        };
+        var dialog = await Dialogs.ShowAsync<LabelsDialog>("Labels", parameters, new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true, CloseButton = true });
+        await dialog.Result;
+        await AfterLabelChangeAsync();
+    }
+
+    private async Task SetSplitAsync(DataSplit split)
+    {
+        if (_selection.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            var changed = await Edits.SetSplitsAsync(DatasetId, [.. _selection.Ids], split, CurrentUser.Name);
+            Snackbar.Add($"{changed:N0} image(s) moved to {split.Describe()}.", Severity.Success);
+            _labelError = null;
+        }
+        catch (DomainException e)
+        {
+            _labelError = e.Message;
+        }
+        await AfterLabelChangeAsync();
+    }
+
+    private async Task DeleteSelectedAsync()
+    {
+        var ids = _selection.Ids.ToList();
+        if (ids.Count == 0)
+        {
+            return;
+        }
+        var hidden = HiddenSelected;
+        var message = hidden > 0
+            ? $"Delete {ids.Count:N0} images, {hidden:N0} of them not on this page? You can undo this until the next delete."
+            : $"Delete {(ids.Count == 1 ? "this image" : $"these {ids.Count:N0} images")} with their labels? You can undo this until the next delete.";
+        ImageDeletion? deletion = null;
+        if (await ConfirmActionDialog.AskAsync(Dialogs, "Delete images", message, "Delete", async () => deletion = await Edits.DeleteImagesAsync(DatasetId, ids, CurrentUser.Name)))
+        {
+            _selection.Clear();
+            OfferUndo(deletion);
+            await AfterLabelChangeAsync();
+        }
+    }
+
+    private async Task DeleteFromViewerAsync(ImageSummary image)
+    {
+        try
+        {
+            OfferUndo(await Edits.DeleteImagesAsync(DatasetId, [image.Id], CurrentUser.Name));
+        }
+        catch (DomainException e)
+        {
+            _labelError = e.Message;
+        }
+        await AfterLabelChangeAsync();
+    }
+
+    private void OfferUndo(ImageDeletion? deletion)
+    {
+        if (deletion is null)
+        {
+            return;
+        }
+        Snackbar.Add($"Deleted {deletion.Count:N0} image(s).", Severity.Normal, options =>
+        {
+            options.Action = "Undo";
+            options.ActionColor = Color.Primary;
+            options.RequireInteraction = false;
+            options.VisibleStateDuration = 10_000;
+            options.OnClick = async _ =>
+            {
+                try
+                {
+                    var restored = await Edits.UndoDeleteAsync(DatasetId, deletion.Batch, CurrentUser.Name);
+                    Snackbar.Add($"Brought back {restored.Restored:N0} image(s).", Severity.Success);
+                }
+                catch (DomainException e)
+                {
+                    Snackbar.Add(e.Message, Severity.Error);
+                }
+                await InvokeAsync(AfterLabelChangeAsync);
+            };
+        });
     }
 
     private async Task ShowShortcutsAsync()

@@ -34,6 +34,9 @@ public partial class ImageViewer
     /// <summary>Raised after a label change so the grid and counts refresh.</summary>
     [Parameter] public EventCallback OnChanged { get; set; }
 
+    /// <summary>Deletes the image shown (the browser offers the undo); the viewer then shows the next one.</summary>
+    [Parameter] public EventCallback<ImageSummary> OnDelete { get; set; }
+
     /// <summary>The image shown (for tests).</summary>
     public ImageSummary? Image => _image;
 
@@ -199,6 +202,38 @@ public partial class ImageViewer
         else
         {
             await LoadAsync();
+        }
+    }
+
+    private async Task SetSplitAsync(DataSplit split)
+    {
+        if (_image is not { } image)
+        {
+            return;
+        }
+        try
+        {
+            await Datasets.SetSplitAsync(DatasetId, image.Id, split, image.Version, CurrentUser.Name);
+            _error = null;
+        }
+        catch (DomainException e)
+        {
+            _error = e.Message;
+        }
+        await LoadAsync();
+        await OnChanged.InvokeAsync();
+    }
+
+    private async Task DeleteAsync()
+    {
+        if (_image is { } image)
+        {
+            await OnDelete.InvokeAsync(image);
+            await LoadAsync();
+            if (_total == 0)
+            {
+                await OnClose.InvokeAsync();
+            }
         }
     }
 
