@@ -168,6 +168,42 @@ public sealed class ImportJobTests
     }
 
     [Fact]
+    public async Task RunAsync_NothingImportable_FailsWithTheReasonAndTheReportListsTheRefusals()
+    {
+        await using var db = await ImportJobFixture.CreateAsync();
+        using var temp = new TempFolder();
+        var dataset = await db.Get<IDatasetService>().CreateAsync("insects", DatasetKind.SingleLabel, "ann");
+        var notes = temp.Write("notes.jpg", "these are notes, not a photo");
+
+        var error = await Assert.ThrowsAsync<VisionConsole.Domain.DomainException>(() => db.ImportAsync(dataset.Id, [new ImportFile("notes.jpg", notes)]));
+
+        Assert.Equal("dataset-corrupt", error.Code);
+        Assert.StartsWith("Nothing was imported: none of the 1 image(s) in the upload could be added", error.Message, StringComparison.Ordinal);
+        var reports = Directory.GetFiles(db.Options.ReportFolder, "import-*.csv");
+        var report = await ImportJob.ReadReportAsync(Assert.Single(reports), take: 100);
+        Assert.Equal(report.Total, report.Issues.Count);
+        Assert.Contains(report.Issues, i => i.Severity == ImportSeverity.Error && i.Message.Contains("notes.jpg", StringComparison.Ordinal));
+        Assert.Equal(error.Message, report.Issues[^1].Message);
+        Assert.Empty(await db.Get<IDatasetService>().ListLabelsAsync(dataset.Id));
+    }
+
+    [Fact]
+    public async Task ReadReportAsync_MoreFindingsThanAsked_FirstOnesAndTheTotal()
+    {
+        using var temp = new TempFolder();
+        var path = Path.Combine(temp.Path, "report.csv");
+        var issues = Enumerable.Range(1, 150).Select(i => new ImportIssue(i % 2 == 0 ? ImportSeverity.Warning : ImportSeverity.Error, "labels.csv", i, null, $"row {i}, with \"quotes\"", i == 1 ? "ants" : null));
+        await ImportJob.WriteReportAsync(path, issues);
+
+        var page = await ImportJob.ReadReportAsync(path, take: 100);
+
+        Assert.Equal(150, page.Total);
+        Assert.Equal(100, page.Issues.Count);
+        Assert.Equal(new ImportIssue(ImportSeverity.Error, "labels.csv", 1, null, "row 1, with \"quotes\"", "ants"), page.Issues[0]);
+        Assert.Equal(ImportSeverity.Warning, page.Issues[1].Severity);
+    }
+
+    [Fact]
     public async Task RunAsync_CancelledMidImport_LeavesTheDatasetExactlyAsItWas()
     {
         await using var db = await ImportJobFixture.CreateAsync();

@@ -46,7 +46,7 @@ public sealed class DatasetBrowserTests(ConsoleServerFixture server, ITestOutput
         // Create: an empty name is refused with a message, then a named dataset opens its page.
         await page.Locator("[data-test=create-dataset]").ClickAsync();
         await page.Locator("[data-test=create-dataset-submit]").ClickAsync();
-        await Expect(page.Locator(".modal .invalid-feedback").First).ToHaveTextAsync("Give the dataset a name.");
+        await Expect(page.Locator(".mud-dialog .mud-input-helper-text").First).ToHaveTextAsync("Give the dataset a name.");
         await page.Locator("#dataset-name").FillAsync("Ants and bees");
         // A Blazor input re-renders from the server after the click: wait for the state rather than demand it at once.
         await page.Locator("#kind-SingleLabel").ClickAsync();
@@ -58,7 +58,7 @@ public sealed class DatasetBrowserTests(ConsoleServerFixture server, ITestOutput
 
         // Upload through the file input; each file gets its own row and outcome.
         await page.Locator("[data-test=upload-zone][data-upload-ready]").WaitForAsync();
-        await page.Locator("[data-test=upload-input]").SetInputFilesAsync(files);
+        await page.Locator("[data-test=upload-zone] input[type=file], .image-uploader input.upload-input").First.SetInputFilesAsync(files);
         await page.WaitForFunctionAsync(
             "n => { const rows = [...document.querySelectorAll('.upload-row')]; return rows.length === n && rows.every(r => ['added', 'duplicate', 'failed'].includes(r.dataset.status)); }",
             files.Length);
@@ -82,7 +82,7 @@ public sealed class DatasetBrowserTests(ConsoleServerFixture server, ITestOutput
 
         // A second batch: the same photo again is a duplicate, a text file is refused with its name and reason.
         var readme = Path.Combine(Path.GetDirectoryName(Hymenoptera)!, "README.md");
-        await page.Locator("[data-test=upload-input]").SetInputFilesAsync([files[^1], readme]);
+        await page.Locator("[data-test=upload-zone] input[type=file], .image-uploader input.upload-input").First.SetInputFilesAsync([files[^1], readme]);
         await page.WaitForFunctionAsync(
             "n => { const rows = [...document.querySelectorAll('.upload-row')]; return rows.length === n && rows.every(r => ['added', 'duplicate', 'failed'].includes(r.dataset.status)); }",
             files.Length + 2);
@@ -103,22 +103,22 @@ public sealed class DatasetBrowserTests(ConsoleServerFixture server, ITestOutput
         await Expect(page.Locator(".image-tile")).ToHaveCountAsync(6);
 
         // New images are unassigned until training splits them: the Train filter shows none, Unassigned all six.
-        await page.Locator("#filter-split").SelectOptionAsync("Train");
+        await MudUi.SelectAsync(page, "filter-split", "Train");
         await Expect(page.Locator(".empty-state h2")).ToHaveTextAsync("No images match these filters");
-        await page.Locator("#filter-split").SelectOptionAsync("Unassigned");
+        await MudUi.SelectAsync(page, "filter-split", "Unassigned");
         await Expect(page.Locator(".image-tile")).ToHaveCountAsync(6);
-        await page.Locator("#filter-unlabeled").ClickAsync();
-        await Expect(page.Locator("#filter-unlabeled")).ToBeCheckedAsync();
+        await page.Locator("input[data-test=filter-unlabeled]").ClickAsync();
+        await Expect(page.Locator("input[data-test=filter-unlabeled]")).ToBeCheckedAsync();
         await Expect(page.Locator(".image-tile")).ToHaveCountAsync(6);
 
         // Delete from the list, through a confirmation that names the dataset.
         await page.Locator("nav.console-nav a[href=datasets]").ClickAsync();
         await Expect(page.Locator(".dataset-table tbody tr td").Nth(2)).ToHaveTextAsync("6");
         await page.Locator(".dataset-table tbody tr button[title='Delete Ants and bees']").ClickAsync();
-        await Expect(page.Locator(".modal-body")).ToContainTextAsync("Delete the dataset Ants and bees with its 6 images");
-        await page.Locator(".modal [data-test=confirm]").ClickAsync();
+        await Expect(page.Locator("[data-test=confirm-message]")).ToContainTextAsync("Delete the dataset Ants and bees with its 6 images");
+        await page.Locator("[data-test=confirm]").ClickAsync();
         await Expect(page.Locator(".empty-state h2")).ToHaveTextAsync("No datasets yet");
-        await Expect(page.Locator(".modal")).ToHaveCountAsync(0);
+        await Expect(page.Locator(".mud-dialog")).ToHaveCountAsync(0);
 
         // Settings shows where this console keeps its data.
         await page.Locator("nav.console-nav a[href=settings]").ClickAsync();
@@ -143,7 +143,7 @@ public sealed class DatasetBrowserTests(ConsoleServerFixture server, ITestOutput
         await page.Locator("[data-test=create-dataset-submit]").ClickAsync();
         await page.Locator("[data-test=upload-zone][data-upload-ready]").WaitForAsync();
 
-        await page.Locator("[data-test=upload-input]").SetInputFilesAsync(files);
+        await page.Locator("[data-test=upload-zone] input[type=file], .image-uploader input.upload-input").First.SetInputFilesAsync(files);
         // However long the machine takes, every one of the files must end with an outcome.
         await page.WaitForFunctionAsync(
             "n => { const rows = [...document.querySelectorAll('.upload-row')]; return rows.length === n && rows.every(r => ['added', 'duplicate', 'failed'].includes(r.dataset.status)); }",
@@ -166,7 +166,7 @@ public sealed class DatasetBrowserTests(ConsoleServerFixture server, ITestOutput
         var screenshot = Path.Combine(Path.GetTempPath(), $"vision-console-upload-{Guid.NewGuid():N}.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot });
         output.WriteLine($"screenshot: {screenshot}");
-        await page.Locator(".pagination .page-link[aria-label='Next page']").First.ClickAsync();
+        await page.Locator(".mud-pagination button[aria-label='Next page']").First.ClickAsync();
         await Expect(page.Locator(".pager-summary").First).ToHaveTextAsync($"101–200 of {distinct} images");
         await page.WaitForFunctionAsync(
             "() => [...document.querySelectorAll('.image-tile img')].slice(0, 12).every(i => i.complete && i.naturalWidth > 0)");

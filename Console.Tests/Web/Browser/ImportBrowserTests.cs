@@ -86,7 +86,11 @@ public sealed class ImportBrowserTests(ConsoleServerFixture server, ITestOutputH
         await Expect(page.Locator("[data-test=import-imported]")).ToHaveTextAsync("10");
         await Expect(page.Locator("[data-test=import-duplicates]")).ToHaveTextAsync("0");
         await Expect(page.Locator("[data-test=import-refused]")).ToHaveTextAsync("1");
-        await Expect(page.Locator(".import-dialog .badge")).ToHaveTextAsync(new Regex("Succeeded", RegexOptions.IgnoreCase));
+        await Expect(page.Locator("[data-test=import-state]")).ToHaveTextAsync(new Regex("Succeeded", RegexOptions.IgnoreCase));
+
+        // The dialog itself lists the report's findings (the first 100), naming the refused file.
+        await Expect(page.Locator("[data-test=import-report-rows]")).ToContainTextAsync(badName);
+        await MudUi.ScreenshotsAsync(page, "import-dialog");
 
         // The report link downloads the CSV, which names the refused file.
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-test=import-report]").ClickAsync());
@@ -100,17 +104,17 @@ public sealed class ImportBrowserTests(ConsoleServerFixture server, ITestOutputH
 
         // Closing shows the refreshed page: ten tiles with their labels, and the label filter's counts.
         await page.Locator("[data-test=import-close]").ClickAsync();
-        await Expect(page.Locator(".modal")).ToHaveCountAsync(0);
+        await Expect(page.Locator(".mud-dialog")).ToHaveCountAsync(0);
         await Expect(page.Locator("[data-test=image-count]")).ToHaveTextAsync("10 images");
         await Expect(page.Locator(".image-tile")).ToHaveCountAsync(10);
         var tileLabels = await page.Locator(".image-tile .image-label").AllInnerTextsAsync();
         Assert.Equal(5, tileLabels.Count(l => l.Trim() == "ants"));
         Assert.Equal(5, tileLabels.Count(l => l.Trim() == "bees"));
         Assert.DoesNotContain(badName, await page.Locator(".image-tile .image-tile-name").AllInnerTextsAsync());
-        var options = await page.Locator("#filter-label option").AllInnerTextsAsync();
+        var options = await MudUi.OptionsAsync(page, "filter-label");
         Assert.Contains("ants (5)", options);
         Assert.Contains("bees (5)", options);
-        await page.Locator("#filter-label").SelectOptionAsync(new SelectOptionValue { Label = "bees (5)" });
+        await MudUi.SelectAsync(page, "filter-label", "bees (5)");
         await Expect(page.Locator(".image-tile")).ToHaveCountAsync(5);
         Assert.All(await page.Locator(".image-tile .image-label").AllInnerTextsAsync(), l => Assert.Equal("bees", l.Trim()));
 
