@@ -65,7 +65,10 @@ public static class ConsoleHost
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database").AddCheck<InferenceHealthCheck>("inference");
 
-        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        // A pick or drop of many files sends their names and sizes to the circuit in one message (the upload zone's
+        // MudFileUpload): 32 KB, SignalR's default, holds only about 200 of them.
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents()
+            .AddHubOptions(hub => hub.MaximumReceiveMessageSize = 2 * 1024 * 1024);
         builder.Services.AddMudServices();
         builder.Services.AddSingleton(provider => ConsoleEnvironment.From(provider.GetRequiredService<ConsoleOptions>()));
         return builder;

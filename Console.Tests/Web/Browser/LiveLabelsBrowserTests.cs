@@ -77,7 +77,9 @@ public sealed partial class LiveLabelsBrowserTests(ConsoleServerFixture server, 
         await boTiles.Nth(2).Locator("[data-test=open-image]").ClickAsync();
         await Expect(viewer.Locator("[data-test=viewer-position]")).ToHaveTextAsync("3 of 3");
         await Expect(viewer.Locator("[data-test=viewer-labels] .image-label")).ToHaveCountAsync(0);
-        await annTiles.Nth(0).ClickAsync();
+        // Ann's number key moved her selection on to the next image (keyboard labeling advances): unselect it, pick the third.
+        await Expect(annTiles.Nth(1)).ToHaveClassAsync(SelectedTile());
+        await annTiles.Nth(1).ClickAsync();
         await annTiles.Nth(2).ClickAsync();
         await Expect(annTiles.Nth(2)).ToHaveClassAsync(SelectedTile());
         await Expect(ann.Locator("[data-test=selection-count]")).ToHaveTextAsync("1 image selected");

@@ -43,6 +43,19 @@ public partial class ImageUploader
     /// <summary>The rows; a parameter so a test (or a page) can render a given state.</summary>
     [Parameter] public UploadBatch Batch { get; set; } = new();
 
+    // Set after the first interactive render, when the file input's own script has been initialised: only then does a
+    // pick reach the circuit (tests wait for data-upload-ready).
+    private bool _ready;
+
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (firstRender && RendererInfo.IsInteractive)
+        {
+            _ready = true;
+            StateHasChanged();
+        }
+    }
+
     private async Task OnFilesChangedAsync(InputFileChangeEventArgs e)
     {
         // A pick or a drop ends the drag: the zone must not stay highlighted.
