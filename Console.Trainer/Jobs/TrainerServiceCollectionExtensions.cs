@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Domain.Models;
+using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Training;
 using VisionConsole.Trainer.Embedding;
 using VisionConsole.Trainer.Imaging;
@@ -16,7 +17,7 @@ public static class TrainerServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the hosted trainer (<see cref="TrainerHostedService"/>, options from section <c>Trainer</c>),
-    /// <see cref="ITrainingService"/>, <see cref="IModelService"/>, the one <see cref="IOperationNotifier"/>, the feature
+    /// <see cref="ITrainingService"/>, <see cref="IModelService"/>, the training <see cref="IOperationJob"/>, the feature
     /// cache and predictor, and, unless already registered, libvips imaging (blobs under
     /// <see cref="ConsoleOptions.BlobFolder"/>), the model zoo (data folder <see cref="ConsoleOptions.DataFolder"/>
     /// unless <c>Zoo:DataFolder</c> is set) and ONNX Runtime embedding. Call after <c>AddConsoleDomain</c>, so the
@@ -49,16 +50,14 @@ public static class TrainerServiceCollectionExtensions
             services.AddEmbedding(configuration);
         }
 
-        services.TryAddSingleton<IOperationNotifier, OperationNotifier>();
         services.TryAddSingleton<FeatureCache>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<VisionConsole.Domain.Storage.IImageDataSweep, FeatureCacheSweep>());
         services.TryAddSingleton<FeatureExtractor>();
         services.TryAddSingleton<ClassifierPredictor>();
-        services.TryAddSingleton<OperationStore>();
-        services.TryAddSingleton<TrainingQueue>();
-        // Import and export operations (IOperationJob, registered by the domain) run in this trainer's queue too.
-        services.AddSingleton<VisionConsole.Domain.Operations.IOperationQueue>(sp => sp.GetRequiredService<TrainingQueue>());
-        services.TryAddTransient<ClassificationTrainingJob>();
+        services.TryAddSingleton<OperationQueue>();
+        // Every kind is an IOperationJob run by the one runner: trainings here, import and export registered by the domain.
+        services.AddSingleton<IOperationQueue>(sp => sp.GetRequiredService<OperationQueue>());
+        services.AddTransient<IOperationJob, ClassificationTrainingJob>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelExporter, ClassifierModelExporter>());
         services.TryAddSingleton<ITrainingService, TrainingService>();
         services.TryAddSingleton<IModelService, ModelService>();

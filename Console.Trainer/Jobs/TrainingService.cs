@@ -5,59 +5,29 @@ using VisionConsole.Domain;
 using VisionConsole.Domain.Auditing;
 using VisionConsole.Domain.Metrics;
 using VisionConsole.Domain.Models;
+using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Storage;
 using VisionConsole.Domain.Training;
 
 namespace VisionConsole.Trainer.Jobs;
 
-/// <summary>The <see cref="ITrainingService"/> over the database queue and the hosted trainer.</summary>
+/// <summary>The <see cref="ITrainingService"/>: checks a request against the dataset and queues it through the one <see cref="OperationStore"/>.</summary>
 public sealed class TrainingService(
     IDbContextFactory<ConsoleDbContext> contextFactory,
     OperationStore operations,
-    TrainingQueue queue,
-    IOperationNotifier notifier,
-    ConsoleOptions options,
-    TimeProvider time) : ITrainingService
+    ConsoleOptions options) : ITrainingService
 {
     /// <inheritdoc />
     public async Task<OperationSummary> StartTrainingAsync(TrainingRequest request, string user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var plan = await TrainingPlan.BuildAsync(db, request, options.DataFolder, cancellationToken).ConfigureAwait(false);
-        var normalized = request with { DisplayName = request.DisplayName.Trim(), ModelType = plan.Preset.Id };
-        var now = time.GetUtcNow();
-        var operation = new TrainingOperation(TrainingRequest.ClassificationKind, plan.DatasetId, JsonSerializer.Serialize(normalized, ClassifierFiles.Json), user, now);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        db.TrainingOperations.Add(operation);
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        db.AuditEvents.Add(AuditEvent.Of(user, now, "operation", operation.Id, "created", null, normalized));
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        var summary = OperationStore.ToSummary(operation, null);
-        notifier.Publish(new OperationUpdate(summary, now));
-        queue.Signal();
-        return summary;
-    }
-
-    /// <inheritdoc />
-    public Task<IReadOnlyList<OperationSummary>> ListOperationsAsync(OperationQuery query, CancellationToken cancellationToken = default) =>
-        operations.ListAsync(query, cancellationToken);
-
-    /// <inheritdoc />
-    public Task<OperationSummary> GetOperationAsync(long operationId, CancellationToken cancellationToken = default) =>
-        operations.GetAsync(operationId, cancellationToken);
-
-    /// <inheritdoc />
-    public async Task<OperationSummary> CancelOperationAsync(long operationId, string user, CancellationToken cancellationToken = default)
-    {
-        var summary = await operations.UpdateAsync(operationId, o => o.RequestCancel(time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-        if (summary.State == OperationState.Cancelling)
+        TrainingPlan plan;
+        await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
-            // The job confirms Cancelled once it has stopped; a job in another process notices the row.
-            queue.CancelRunning(operationId);
+            plan = await TrainingPlan.BuildAsync(db, request, options.DataFolder, cancellationToken).ConfigureAwait(false);
         }
-        return summary;
+        var normalized = request with { DisplayName = request.DisplayName.Trim(), ModelType = plan.Preset.Id };
+        return await operations.CreateAsync(normalized, plan.DatasetId, user, normalized, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 }
 

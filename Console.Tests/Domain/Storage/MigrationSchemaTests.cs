@@ -6,6 +6,7 @@ using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Domain.Models;
 using VisionConsole.Domain.Storage;
+using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Training;
 
 namespace VisionConsole.Tests.Domain.Storage;
@@ -15,7 +16,8 @@ public class MigrationSchemaTests
     private const string InitialStep = "20260101000000_Initial";
     private const string SecondStep = "20260201000000_TrainingAndModels";
     private const string ThirdStep = "20260301000000_OperationResults";
-    private const string LatestStep = "20261101000000_ImagePerceptualHash";
+    private const string FourthStep = "20261101000000_ImagePerceptualHash";
+    private const string LatestStep = "20261201000000_OneOperationModel";
 
     [Fact]
     public async Task Initialize_DatabaseAtFirstStepWithRows_UpgradesInPlaceKeepingRows()
@@ -36,7 +38,7 @@ public class MigrationSchemaTests
 
             await using (var db = database.OpenContext())
             {
-                Assert.Equal([InitialStep, SecondStep, ThirdStep, LatestStep], await db.Database.GetAppliedMigrationsAsync());
+                Assert.Equal([InitialStep, SecondStep, ThirdStep, FourthStep, LatestStep], await db.Database.GetAppliedMigrationsAsync());
                 Assert.Equal(1, await db.Projects.CountAsync());
             }
             var datasets = database.Get<IDatasetService>();
@@ -56,9 +58,9 @@ public class MigrationSchemaTests
                 dataset.Description = "upgraded";
                 var image = await db.Images.Include(i => i.Boxes).FirstAsync(i => i.FileName == "b1.jpg");
                 image.AddBox(dataset.Labels.Single(l => l.Name == "bees"), new BoxRect(0.1, 0.2, 0.3, 0.4), "bob", DateTimeOffset.UtcNow);
-                var op = new TrainingOperation("train-classifier", dataset.Id, "{}", "bob", DateTimeOffset.UtcNow);
+                var op = new Operation(new TrainingRequest("insects", dataset.Id), dataset.Id, "bob", DateTimeOffset.UtcNow);
                 op.Start(DateTimeOffset.UtcNow);
-                db.TrainingOperations.Add(op);
+                db.Operations.Add(op);
                 var model = new Model(dataset.ProjectId, dataset.Id, "insects", DatasetKind.SingleLabel, ["ants", "bees"], "bob", DateTimeOffset.UtcNow);
                 model.AddVersion("mobile-versatile-1", new ModelFiles("models/1/model.onnx", "models/1/dict.txt"), null, DateTimeOffset.UtcNow).AddTag("latest");
                 db.Models.Add(model);
@@ -70,7 +72,7 @@ public class MigrationSchemaTests
             {
                 Assert.Equal("upgraded", (await db.Datasets.SingleAsync()).Description);
                 Assert.Equal(new BoxRect(0.1, 0.2, 0.3, 0.4), (await db.Boxes.SingleAsync()).Rect);
-                Assert.Equal(OperationState.Running, (await db.TrainingOperations.SingleAsync()).State);
+                Assert.Equal(OperationState.Running, (await db.Operations.SingleAsync()).State);
                 Assert.Equal("latest", (await db.ModelVersions.SingleAsync()).Tags);
                 Assert.Equal("""{"top1":0.95}""", (await db.Evaluations.SingleAsync()).MetricsJson);
                 // Images from before the hash was kept have none until the health page computes it.

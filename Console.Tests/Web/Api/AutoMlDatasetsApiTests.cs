@@ -103,9 +103,9 @@ public sealed class AutoMlDatasetsApiTests : IAsyncLifetime
         var report = await _client.GetStringAsync(response.GetProperty("reportUri").GetString());
         Assert.Equal("severity,source,line,entry,message,fix\n", report);
         // Live progress went through the one notifier (what the hub relays): every image, then the final state with the result.
-        List<DataOperation> seen;
+        List<OperationSummary> seen;
         lock (updates)
-            seen = updates.Where(u => u.Operation.Id == operationId).Select(u => DataOperation.From(u.Operation)).ToList();
+            seen = updates.Where(u => u.Operation.Id == operationId).Select(u => u.Operation).ToList();
         Assert.Equal(Enumerable.Range(1, files.Count), seen.Where(o => o.ImportProgress?.Phase == ImportPhase.Importing).Select(o => o.ImportProgress!.Done));
         Assert.Equal((OperationState.Succeeded, files.Count), (seen[^1].State, seen[^1].ImportResult!.Imported));
 
