@@ -76,7 +76,7 @@ public sealed record TrainingRecord(
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
-    /// <summary>The record as the database (and <c>training.json</c>) keep it: camelCase JSON.</summary>
+    /// <summary>The record as the database keeps it: camelCase JSON (the shape versions trained before wrote to <c>training.json</c>).</summary>
     public static string Write(TrainingRecord record) => JsonSerializer.Serialize(record, Json);
 
     /// <summary>Reads a stored record; corrupt data throws, naming the version, never reads as "no record".</summary>

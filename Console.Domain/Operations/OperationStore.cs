@@ -89,13 +89,21 @@ public sealed class OperationStore(
     /// Completes the operation with what its job produced: the job's rows, the result and the Succeeded state in one
     /// transaction. A completion without rows is retried on a concurrency conflict (a cancel that lost the race); one with
     /// rows is abandoned and reported as cancelled (<see cref="OperationCanceledException"/>), since the row changed under it.
+    /// <paramref name="lastProgress"/>, the job's last report, is saved with it, so the finished row shows where the work ended.
     /// </summary>
-    public async Task<OperationSummary> CompleteAsync(long operationId, OperationCompletion completion, CancellationToken cancellationToken = default)
+    public async Task<OperationSummary> CompleteAsync(long operationId, OperationCompletion completion, OperationProgress? lastProgress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(completion);
         if (completion.ImmediateResult is { } immediate)
         {
-            return await UpdateAsync(operationId, o => o.Complete(immediate, completion.StopReason, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+            return await UpdateAsync(operationId, o =>
+            {
+                if (lastProgress is not null)
+                {
+                    o.ReportProgress(lastProgress);
+                }
+                o.Complete(immediate, completion.StopReason, time.GetUtcNow());
+            }, cancellationToken).ConfigureAwait(false);
         }
         var committed = false;
         try
@@ -104,6 +112,10 @@ public sealed class OperationStore(
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             var operation = await db.Operations.FirstOrDefaultAsync(o => o.Id == operationId, cancellationToken).ConfigureAwait(false)
                 ?? throw new NotFoundException($"Operation {operationId}");
+            if (lastProgress is not null)
+            {
+                operation.ReportProgress(lastProgress);
+            }
             var result = await completion.CommitAsync(db, operation, cancellationToken).ConfigureAwait(false);
             operation.Complete(result, completion.StopReason, time.GetUtcNow());
             try

@@ -11,6 +11,7 @@ using VisionConsole.Domain.Imaging;
 using VisionConsole.Domain.Metrics;
 using VisionConsole.Domain.Models;
 using VisionConsole.Domain.Operations;
+using VisionConsole.Trainer.Inference;
 using VisionConsole.Domain.Storage;
 using VisionConsole.Domain.Training;
 using VisionConsole.Trainer.Training;
@@ -34,6 +35,7 @@ public sealed partial class ClassificationTrainingJob(
     FeatureCache cache,
     IModelZoo zoo,
     IEnumerable<IModelExporter> exporters,
+    ClassifierInference inference,
     ConsoleOptions consoleOptions,
     IOptions<TrainerOptions> trainerOptions,
     TimeProvider time,
@@ -68,12 +70,12 @@ public sealed partial class ClassificationTrainingJob(
         TrainedHead? baseHead = null;
         if (plan.BaseVersionFolder is { } baseFolder)
         {
-            (baseHead, _) = await ClassifierFiles.ReadAsync(baseFolder, cancellationToken).ConfigureAwait(false);
+            baseHead = await ClassifierFiles.ReadHeadAsync(baseFolder, cancellationToken).ConfigureAwait(false);
         }
 
         var backbone = await ResolveBackboneAsync(plan.Preset, cancellationToken).ConfigureAwait(false);
         var trainViews = plan.Preset.TrainingViews.Select(ImageView.Parse).ToArray();
-        var evalViews = ClassifierPredictor.PredictionViews(plan.Preset);
+        var evalViews = PredictionFraming.Views(plan.Preset);
 
         // Features: every view of every image, into the cache.
         var work = plan.Train.Select(i => (Image: i, Views: (IReadOnlyList<ImageView>)trainViews))
@@ -112,48 +114,42 @@ public sealed partial class ClassificationTrainingJob(
         }
         cancellationToken.ThrowIfCancellationRequested();
 
-        reporter.Phase(TrainingPhase.Evaluating, $"evaluating on {evaluation.Count} {(test.Count > 0 ? "TEST" : "VALIDATION")} images");
-        var rule = plan.MultiLabel ? PredictionRule.Independent : PredictionRule.TopOne;
-        var evaluated = new List<EvaluatedImage>(evaluation.Count);
-        foreach (var image in evaluation)
-        {
-            var features = evalViews.Select(v => Read(backbone, v, image.Sha256, dimension)).ToArray();
-            evaluated.Add(new EvaluatedImage(image.Id, image.Sha256, image.FileName, image.Labels, ClassifierPredictor.Score(trained.Head, features)));
-        }
-        var metrics = new ClassificationEvaluation(plan.Labels, evaluated.Select(e => new ScoredImage(e.ImageId, e.TrueLabels, e.Scores)).ToArray(), rule);
-        var report = metrics.Report();
-        cancellationToken.ThrowIfCancellationRequested();
-
         var stopReason = trained.StopReason switch
         {
             TrainingStopReason.Converged => "converged",
             TrainingStopReason.BudgetReached => "budget-reached",
             _ => "epoch-limit",
         };
-        var record = new TrainingRecord(
-            plan.Preset.Id, backbone.Info.Id, backbone.InputSide, plan.Preset.TestTimeFlip, plan.MultiLabel, plan.Labels,
-            ToMilliNodeHours(budget), ToMilliNodeHours(clock.Elapsed), stopReason, trained.EpochsCompleted, plan.BaseModelId,
-            report.SuggestedThreshold.Threshold, train.Count, stopOnValidation ? validation.Count : 0, evaluation.Count,
-            test.Count > 0 ? "TEST" : "VALIDATION")
-        {
-            PredictionViews = evalViews.Select(v => v.Id).ToArray(),
-        };
-
         var staging = Path.Combine(consoleOptions.DataFolder, "models", ".staging", $"op-{operationId.ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}");
         var handedOver = false;
         try
         {
-            await ClassifierFiles.WriteAsync(staging, plan.Labels, trained.Head, record, cancellationToken).ConfigureAwait(false);
-            ExportedModelFiles? exported = null;
-            var exporter = exporters.LastOrDefault();
-            if (exporter is not null)
-            {
-                reporter.Phase(TrainingPhase.Exporting, "exporting model.onnx");
-                exported = await exporter.ExportClassifierAsync(
-                    new ClassifierExportRequest(staging, plan.Labels, trained.Head, backbone.Info, backbone.ModelPath, plan.Preset, plan.MultiLabel),
-                    cancellationToken).ConfigureAwait(false);
-            }
+            await ClassifierFiles.WriteAsync(staging, plan.Labels, trained.Head, cancellationToken).ConfigureAwait(false);
+            var exporter = exporters.LastOrDefault()
+                ?? throw new InvalidOperationException("No model exporter is registered: the evaluation runs the exported model.onnx, so a training needs one.");
+            reporter.Phase(TrainingPhase.Exporting, "exporting model.onnx");
+            var exported = await exporter.ExportClassifierAsync(
+                new ClassifierExportRequest(staging, plan.Labels, trained.Head, backbone.Info, backbone.ModelPath, plan.Preset, plan.MultiLabel),
+                cancellationToken).ConfigureAwait(false)
+                ?? throw new DomainException("export-unsupported", $"A model on backbone '{backbone.Info.Id}' cannot be exported to model.onnx, and the evaluation runs the exported model; train on {ModelTypePresets.MobileNetV2Int8} (put it in the zoo mirror or allow downloads).");
             cancellationToken.ThrowIfCancellationRequested();
+
+            // The held-out evaluation runs the exported model.onnx, framed as :predict frames: what is evaluated is what ships.
+            reporter.Phase(TrainingPhase.Evaluating, $"evaluating model.onnx on {evaluation.Count} {(test.Count > 0 ? "TEST" : "VALIDATION")} images");
+            var rule = plan.MultiLabel ? PredictionRule.Independent : PredictionRule.TopOne;
+            var evaluated = await EvaluateAsync(Path.Combine(staging, exported.ModelFile), evaluation, PredictionFraming.Input(plan.Preset), cancellationToken).ConfigureAwait(false);
+            var metrics = new ClassificationEvaluation(plan.Labels, evaluated.Select(e => new ScoredImage(e.ImageId, e.TrueLabels, e.Scores)).ToArray(), rule);
+            var report = metrics.Report();
+            cancellationToken.ThrowIfCancellationRequested();
+
+            var record = new TrainingRecord(
+                plan.Preset.Id, backbone.Info.Id, backbone.InputSide, plan.Preset.TestTimeFlip, plan.MultiLabel, plan.Labels,
+                ToMilliNodeHours(budget), ToMilliNodeHours(clock.Elapsed), stopReason, trained.EpochsCompleted, plan.BaseModelId,
+                report.SuggestedThreshold.Threshold, train.Count, stopOnValidation ? validation.Count : 0, evaluation.Count,
+                test.Count > 0 ? "TEST" : "VALIDATION")
+            {
+                PredictionViews = evalViews.Select(v => v.Id).ToArray(),
+            };
 
             reporter.Phase(TrainingPhase.Saving, "saving the model");
             var done = reporter.Snapshot(TrainingPhase.Done, $"done: top-1 {report.Top1Accuracy:0.###} on {evaluation.Count} images, {stopReason}");
@@ -168,6 +164,38 @@ public sealed partial class ClassificationTrainingJob(
                 Directory.Delete(staging, recursive: true);
             }
         }
+    }
+
+    /// <summary>Scores the evaluation images with the exported model (decoded in parallel, scored in batches); its session is closed after.</summary>
+    private async Task<List<EvaluatedImage>> EvaluateAsync(string modelPath, IReadOnlyList<PlannedImage> images, ImageView framing, CancellationToken cancellationToken)
+    {
+        var evaluated = new List<EvaluatedImage>(images.Count);
+        try
+        {
+            for (var start = 0; start < images.Count; start += ClassifierInference.BatchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var chunk = images.Skip(start).Take(ClassifierInference.BatchSize).ToList();
+                var bytes = new byte[chunk.Count][];
+                for (var k = 0; k < chunk.Count; k++)
+                {
+                    bytes[k] = await store.ReadOriginalAsync(chunk[k].Sha256, cancellationToken).ConfigureAwait(false);
+                }
+                var framed = new RgbImage[chunk.Count];
+                Parallel.For(0, chunk.Count, new ParallelOptions { CancellationToken = cancellationToken }, k => framed[k] = inference.Frame(bytes[k], framing));
+                var scores = inference.Score(modelPath, framed, cancellationToken);
+                for (var k = 0; k < chunk.Count; k++)
+                {
+                    evaluated.Add(new EvaluatedImage(chunk[k].Id, chunk[k].Sha256, chunk[k].FileName, chunk[k].Labels, scores[k]));
+                }
+            }
+        }
+        finally
+        {
+            // The staging file moves into the version folder; :predict loads it from there.
+            inference.Forget(modelPath);
+        }
+        return evaluated;
     }
 
     /// <summary>Milli node hours as AutoML counts them, from wall-clock time (3.6 s each).</summary>
@@ -300,7 +328,7 @@ public sealed partial class ClassificationTrainingJob(
     /// </summary>
     private sealed class TrainingCompletion(
         TimeProvider time, string dataFolder, TrainingRequest request, TrainingPlan plan, TrainingRecord record, string createdBy, string staging,
-        ExportedModelFiles? exported, EvaluationReport report, IReadOnlyList<EvaluatedImage> evaluated, string stopReason, TrainingProgress done) : OperationCompletion
+        ExportedModelFiles exported, EvaluationReport report, IReadOnlyList<EvaluatedImage> evaluated, string stopReason, TrainingProgress done) : OperationCompletion
     {
         private string? _final;
 
@@ -319,9 +347,9 @@ public sealed partial class ClassificationTrainingJob(
 
             var relative = Path.Combine("models", model.Id.ToString(CultureInfo.InvariantCulture), "v1");
             var files = new ModelFiles(
-                Path.Combine(relative, exported?.ModelFile ?? ClassifierFiles.HeadFile),
+                Path.Combine(relative, exported.ModelFile),
                 Path.Combine(relative, ClassifierFiles.LabelsFile),
-                exported?.TfjsFolder is { } tfjs ? Path.Combine(relative, tfjs) : null);
+                exported.TfjsFolder is { } tfjs ? Path.Combine(relative, tfjs) : null);
             var version = model.AddVersion(plan.Preset.Id, files, operation.Id, now, record);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
 

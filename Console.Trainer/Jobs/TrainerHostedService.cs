@@ -124,7 +124,7 @@ public sealed partial class TrainerHostedService(
             // The last progress is in; stop saving it so no progress write races the completion's transaction.
             sink.Stop();
             await pumpTask.ConfigureAwait(false);
-            await operations.CompleteAsync(operation.Id, completion, cancellation.Token).ConfigureAwait(false);
+            await operations.CompleteAsync(operation.Id, completion, sink.Latest, cancellation.Token).ConfigureAwait(false);
             LogSucceeded(operation.Id, operation.Kind, completion.StopReason, time.GetElapsedTime(started).TotalSeconds);
         }
         catch (Exception ex) when (cancellation.IsCancellationRequested)

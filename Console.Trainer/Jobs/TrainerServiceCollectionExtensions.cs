@@ -18,7 +18,7 @@ public static class TrainerServiceCollectionExtensions
     /// <summary>
     /// Adds the hosted trainer (<see cref="TrainerHostedService"/>, options from section <c>Trainer</c>),
     /// <see cref="ITrainingService"/>, <see cref="IModelService"/>, the training <see cref="IOperationJob"/>, the feature
-    /// cache and predictor, and, unless already registered, libvips imaging (blobs under
+    /// cache, the exported-model inference (one bounded session cache, <c>Inference:SessionCacheSize</c>), and, unless already registered, libvips imaging (blobs under
     /// <see cref="ConsoleOptions.BlobFolder"/>), the model zoo (data folder <see cref="ConsoleOptions.DataFolder"/>
     /// unless <c>Zoo:DataFolder</c> is set) and ONNX Runtime embedding. Call after <c>AddConsoleDomain</c>, so the
     /// database is upgraded before the trainer reads its queue. An <see cref="IModelExporter"/> registered by the
@@ -53,7 +53,9 @@ public static class TrainerServiceCollectionExtensions
         services.TryAddSingleton<FeatureCache>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<VisionConsole.Domain.Storage.IImageDataSweep, FeatureCacheSweep>());
         services.TryAddSingleton<FeatureExtractor>();
-        services.TryAddSingleton<ClassifierPredictor>();
+        services.Configure<VisionConsole.Trainer.Inference.InferenceOptions>(configuration.GetSection(VisionConsole.Trainer.Inference.InferenceOptions.SectionName));
+        services.TryAddSingleton<VisionConsole.Trainer.Inference.IModelSessionCache, VisionConsole.Trainer.Inference.ModelSessionCache>();
+        services.TryAddSingleton<VisionConsole.Trainer.Inference.ClassifierInference>();
         services.TryAddSingleton<OperationQueue>();
         // Every kind is an IOperationJob run by the one runner: trainings here, import and export registered by the domain.
         services.AddSingleton<IOperationQueue>(sp => sp.GetRequiredService<OperationQueue>());

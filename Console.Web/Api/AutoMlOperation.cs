@@ -102,8 +102,9 @@ public sealed record AutoMlOperation(
                 TrainingPhase.Queued or TrainingPhase.Preparing => 0,
                 TrainingPhase.Embedding => p.ImagesTotal == 0 ? 5 : 5 + 55 * p.ImagesDone / p.ImagesTotal,
                 TrainingPhase.Training => p.MaxEpochs == 0 ? 60 : 60 + 35 * p.Epoch / p.MaxEpochs,
-                TrainingPhase.Evaluating => 95,
-                TrainingPhase.Exporting => 97,
+                // The model is exported first, then the exported model.onnx is evaluated.
+                TrainingPhase.Exporting => 95,
+                TrainingPhase.Evaluating => 97,
                 TrainingPhase.Saving => 99,
                 _ => 100,
             },
