@@ -1,4 +1,5 @@
 using System.Globalization;
+using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Training;
 using VisionConsole.Web.Components.Ui;
 
@@ -54,7 +55,7 @@ public static class OperationText
 
     /// <summary>What the operation trains, for lists and titles.</summary>
     public static string Title(this OperationSummary operation) =>
-        operation.Request is { } request ? request.DisplayName : $"{operation.Kind} {operation.Id}";
+        operation.Training is { } request ? request.DisplayName : $"{operation.Kind} {operation.Id}";
 
     /// <summary>A percentage of work done in the current phase, when it can be told.</summary>
     public static double? Percent(this TrainingProgress progress) => progress.Phase switch
