@@ -146,11 +146,21 @@ public interface IOperationNotifier
     IDisposable Subscribe(Action<OperationUpdate> handler);
 }
 
-/// <summary>Which operations a list returns.</summary>
+/// <summary>What an operations list is ordered by (the id breaks ties, in the same direction).</summary>
+public enum OperationSortField { Created, Kind, State }
+
+/// <summary>Which operations a list returns, in which order, and which page of them.</summary>
 /// <param name="Done">true: finished only; false: queued or running only; null: all.</param>
 /// <param name="DatasetId">Only operations on this dataset.</param>
-/// <param name="Take">At most this many, newest first.</param>
-public sealed record OperationQuery(bool? Done = null, long? DatasetId = null, int Take = 100);
+/// <param name="Take">At most this many (1-1000).</param>
+/// <param name="Skip">Operations to pass over first (paging).</param>
+/// <param name="SortBy">The order; newest first by default.</param>
+/// <param name="Descending">Largest (newest, last in name order) first.</param>
+public sealed record OperationQuery(bool? Done = null, long? DatasetId = null, int Take = 100, int Skip = 0,
+    OperationSortField SortBy = OperationSortField.Created, bool Descending = true);
+
+/// <summary>One page of operations and how many match the query in all.</summary>
+public sealed record OperationListPage(IReadOnlyList<OperationSummary> Items, int Total);
 
 /// <summary>Starting, listing and cancelling trainings. Used by the REST API and the console pages alike.</summary>
 public interface ITrainingService
@@ -162,8 +172,11 @@ public interface ITrainingService
     /// </summary>
     Task<OperationSummary> StartTrainingAsync(TrainingRequest request, string user, CancellationToken cancellationToken = default);
 
-    /// <summary>Operations, newest first.</summary>
+    /// <summary>Operations, in the query's order (newest first by default).</summary>
     Task<IReadOnlyList<OperationSummary>> ListOperationsAsync(OperationQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>One page of the operations the query matches, in its order, with the total (the console's paged grid).</summary>
+    Task<OperationListPage> ListOperationsPageAsync(OperationQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>One operation; <see cref="NotFoundException"/> when absent.</summary>
     Task<OperationSummary> GetOperationAsync(long operationId, CancellationToken cancellationToken = default);

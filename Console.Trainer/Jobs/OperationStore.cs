@@ -60,8 +60,12 @@ public sealed class OperationStore(IDbContextFactory<ConsoleDbContext> contextFa
         return await ToSummaryAsync(db, operation, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Operations matching the query, newest first.</summary>
-    public async Task<IReadOnlyList<OperationSummary>> ListAsync(OperationQuery query, CancellationToken cancellationToken = default)
+    /// <summary>Operations matching the query, in its order (newest first by default).</summary>
+    public async Task<IReadOnlyList<OperationSummary>> ListAsync(OperationQuery query, CancellationToken cancellationToken = default) =>
+        (await ListPageAsync(query, cancellationToken).ConfigureAwait(false)).Items;
+
+    /// <summary>One page of the operations matching the query, and how many match in all.</summary>
+    public async Task<OperationListPage> ListPageAsync(OperationQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
@@ -76,12 +80,26 @@ public sealed class OperationStore(IDbContextFactory<ConsoleDbContext> contextFa
                 ? operations.Where(o => o.State == OperationState.Succeeded || o.State == OperationState.Failed || o.State == OperationState.Cancelled)
                 : operations.Where(o => o.State == OperationState.Queued || o.State == OperationState.Running || o.State == OperationState.Cancelling);
         }
-        var rows = await operations.OrderByDescending(o => o.Id).Take(Math.Clamp(query.Take, 1, 1000)).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var total = await operations.CountAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await Order(operations, query.SortBy, query.Descending)
+            .Skip(Math.Max(0, query.Skip)).Take(Math.Clamp(query.Take, 1, 1000))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
         var versionIds = rows.Where(o => o.ResultModelVersionId is not null).Select(o => o.ResultModelVersionId!.Value).ToList();
         var modelByVersion = await db.ModelVersions.Where(v => versionIds.Contains(v.Id))
             .ToDictionaryAsync(v => v.Id, v => v.ModelId, cancellationToken).ConfigureAwait(false);
-        return rows.Select(o => ToSummary(o, o.ResultModelVersionId is { } v && modelByVersion.TryGetValue(v, out var m) ? m : null)).ToList();
+        return new OperationListPage(rows.Select(o => ToSummary(o, o.ResultModelVersionId is { } v && modelByVersion.TryGetValue(v, out var m) ? m : null)).ToList(), total);
     }
+
+    // Ids grow with creation time, so "created" orders by id (no DateTimeOffset ordering in SQLite); the id breaks ties.
+    private static IQueryable<TrainingOperation> Order(IQueryable<TrainingOperation> operations, OperationSortField field, bool descending) => (field, descending) switch
+    {
+        (OperationSortField.Kind, false) => operations.OrderBy(o => o.Kind).ThenBy(o => o.Id),
+        (OperationSortField.Kind, true) => operations.OrderByDescending(o => o.Kind).ThenByDescending(o => o.Id),
+        (OperationSortField.State, false) => operations.OrderBy(o => o.State).ThenBy(o => o.Id),
+        (OperationSortField.State, true) => operations.OrderByDescending(o => o.State).ThenByDescending(o => o.Id),
+        (_, false) => operations.OrderBy(o => o.Id),
+        _ => operations.OrderByDescending(o => o.Id),
+    };
 
     /// <summary>The request of an operation as stored; <see cref="NotFoundException"/> when absent.</summary>
     public async Task<string> GetRequestJsonAsync(long operationId, CancellationToken cancellationToken = default)

@@ -45,6 +45,10 @@ public sealed class TrainingService(
         operations.ListAsync(query, cancellationToken);
 
     /// <inheritdoc />
+    public Task<OperationListPage> ListOperationsPageAsync(OperationQuery query, CancellationToken cancellationToken = default) =>
+        operations.ListPageAsync(query, cancellationToken);
+
+    /// <inheritdoc />
     public Task<OperationSummary> GetOperationAsync(long operationId, CancellationToken cancellationToken = default) =>
         operations.GetAsync(operationId, cancellationToken);
 
@@ -74,6 +78,26 @@ public sealed class ModelService(
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var models = await db.Models.AsNoTracking().Include(m => m.Versions).OrderByDescending(m => m.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
         return models.Where(m => m.Versions.Count > 0).Select(ToSummary).ToList();
+    }
+
+    /// <inheritdoc />
+    public async Task<ModelListPage> ListPageAsync(ModelListQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var trained = db.Models.AsNoTracking().Where(m => m.Versions.Any());
+        var total = await trained.CountAsync(cancellationToken).ConfigureAwait(false);
+        var ordered = (query.SortBy, query.Descending) switch
+        {
+            (ModelSortField.Name, false) => trained.OrderBy(m => m.DisplayName).ThenBy(m => m.Id),
+            (ModelSortField.Name, true) => trained.OrderByDescending(m => m.DisplayName).ThenByDescending(m => m.Id),
+            // Ids grow with creation time (no DateTimeOffset ordering in SQLite).
+            (_, false) => trained.OrderBy(m => m.Id),
+            _ => trained.OrderByDescending(m => m.Id),
+        };
+        var models = await ordered.Skip(Math.Max(0, query.Skip)).Take(Math.Clamp(query.Take, 1, 1000)).Include(m => m.Versions)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return new ModelListPage(models.Select(ToSummary).ToList(), total);
     }
 
     /// <inheritdoc />
@@ -122,12 +146,15 @@ public sealed class ModelService(
     }
 
     /// <inheritdoc />
-    public async Task<ClassificationPrediction> PredictAsync(long modelId, ReadOnlyMemory<byte> imageBytes, CancellationToken cancellationToken = default)
+    public async Task<ClassificationPrediction> PredictAsync(long modelId, ReadOnlyMemory<byte> imageBytes, int? versionNumber = null, CancellationToken cancellationToken = default)
     {
         ModelVersion version;
         await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
-            version = Latest(await LoadAsync(db, modelId, cancellationToken).ConfigureAwait(false));
+            var model = await LoadAsync(db, modelId, cancellationToken).ConfigureAwait(false);
+            version = versionNumber is { } number
+                ? model.Versions.FirstOrDefault(v => v.Number == number) ?? throw new NotFoundException($"Version {number} of model {modelId}")
+                : Latest(model);
         }
         if (imageBytes.IsEmpty)
         {

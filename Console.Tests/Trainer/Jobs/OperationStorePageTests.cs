@@ -1,0 +1,74 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using VisionConsole.Domain.Export;
+using VisionConsole.Domain.Import;
+using VisionConsole.Domain.Storage;
+using VisionConsole.Domain.Training;
+using VisionConsole.Tests.Domain;
+using VisionConsole.Trainer.Jobs;
+
+namespace VisionConsole.Tests.Trainer.Jobs;
+
+/// <summary>The operations grid's query on a real SQLite file: filter, order, page and total.</summary>
+public sealed class OperationStorePageTests
+{
+    private static async Task<(TestDatabase Db, OperationStore Store)> SeedAsync()
+    {
+        var db = await TestDatabase.CreateAsync();
+        var now = new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
+        await using (var context = db.OpenContext())
+        {
+            // Ids 1..5: import, export, import (failed), export (failed), import.
+            string[] kinds = [ImportRequest.Kind, ExportRequest.Kind, ImportRequest.Kind, ExportRequest.Kind, ImportRequest.Kind];
+            for (var i = 0; i < kinds.Length; i++)
+            {
+                var operation = new TrainingOperation(kinds[i], null, "{}", "tester", now.AddMinutes(i));
+                if (i is 2 or 3)
+                {
+                    operation.Fail("test", now.AddMinutes(i));
+                }
+                context.TrainingOperations.Add(operation);
+            }
+            await context.SaveChangesAsync();
+        }
+        var store = new OperationStore(db.Get<IDbContextFactory<ConsoleDbContext>>(), new OperationNotifier(NullLogger<OperationNotifier>.Instance), TimeProvider.System);
+        return (db, store);
+    }
+
+    [Fact]
+    public async Task ListPageAsync_SecondPageOfTwoNewestFirst_ReturnsIdsThreeAndTwoAndTheTotal()
+    {
+        var (db, store) = await SeedAsync();
+        await using var _ = db;
+
+        var page = await store.ListPageAsync(new OperationQuery(Take: 2, Skip: 2));
+
+        Assert.Equal(5, page.Total);
+        Assert.Equal([3L, 2L], page.Items.Select(o => o.Id));
+    }
+
+    [Fact]
+    public async Task ListPageAsync_ByKindAscendingDoneOnly_FiltersThenOrdersWithIdTieBreak()
+    {
+        var (db, store) = await SeedAsync();
+        await using var _ = db;
+
+        var page = await store.ListPageAsync(new OperationQuery(Done: true, SortBy: OperationSortField.Kind, Descending: false));
+
+        // Failed ones only: 4 (export-data) sorts before 3 (import-data).
+        Assert.Equal(2, page.Total);
+        Assert.Equal([4L, 3L], page.Items.Select(o => o.Id));
+    }
+
+    [Fact]
+    public async Task ListPageAsync_ByStateDescending_RunningAndQueuedAfterFailedInNameOrder()
+    {
+        var (db, store) = await SeedAsync();
+        await using var _ = db;
+
+        var page = await store.ListPageAsync(new OperationQuery(SortBy: OperationSortField.State, Descending: true, Take: 10));
+
+        // States are stored by name: Queued (5, 2, 1 newest first) after Failed (4, 3) when descending.
+        Assert.Equal([5L, 2L, 1L, 4L, 3L], page.Items.Select(o => o.Id));
+    }
+}
