@@ -13,7 +13,7 @@ public static class ModelSnippets
     public static IReadOnlyList<ModelSnippet> For(string packageUrl, string manifestUrl) =>
     [
         new("curl", "shell", $$"""
-            # The latest published version (ETag and Last-Modified let a client skip unchanged downloads)
+            # The latest published version of this model, and its manifest
             curl -fL -o model.zip "{{packageUrl}}"
             curl -fL "{{manifestUrl}}"
             unzip -o model.zip model.onnx dict.txt manifest.json
