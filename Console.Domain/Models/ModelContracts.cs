@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Metrics;
 
@@ -30,7 +32,7 @@ public sealed record ModelSummary(
     DateTimeOffset CreatedAt,
     string CreatedBy);
 
-/// <summary>What a training recorded next to the model files (<c>training.json</c>).</summary>
+/// <summary>How a model version was trained, kept with the version in the database.</summary>
 /// <param name="ModelType">The preset.</param>
 /// <param name="BackboneId">The zoo backbone the features came from.</param>
 /// <param name="InputSize">The backbone's square input side.</param>
@@ -71,6 +73,26 @@ public sealed record TrainingRecord(
     /// <see cref="TestTimeFlip"/>).
     /// </summary>
     public IReadOnlyList<string>? PredictionViews { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    /// <summary>The record as the database keeps it: camelCase JSON (the shape versions trained before wrote to <c>training.json</c>).</summary>
+    public static string Write(TrainingRecord record) => JsonSerializer.Serialize(record, Json);
+
+    /// <summary>Reads a stored record; corrupt data throws, naming the version, never reads as "no record".</summary>
+    /// <exception cref="InvalidOperationException">The JSON is not a training record.</exception>
+    public static TrainingRecord Read(string json, long modelVersionId)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<TrainingRecord>(json, Json)
+                ?? throw new InvalidOperationException($"Model version {modelVersionId} has an empty training record.");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidOperationException($"Model version {modelVersionId} has an unreadable training record: {ex.Message}", ex);
+        }
+    }
 }
 
 /// <summary>One evaluation image: its scores (label order) and true labels, so any threshold can be recomputed.</summary>

@@ -13,7 +13,9 @@ switch (args.FirstOrDefault())
         return await ZooBenchmark.RunAsync(args[1..]);
     case "import":
         return await ImportBench.RunAsync(args[1..]);
+    case "predict":
+        return await PredictBenchmark.RunAsync(args[1..]);
     default:
-        Console.WriteLine("Benchmarks: heads | training [--only type,type] [--mirror DIR] [--dataset DIR] | zoo [--seconds S] [--rounds R] [--mirror DIR] [--only id,id] | import [count] [--dataset DIR]");
+        Console.WriteLine("Benchmarks: heads | training [--only type,type] [--mirror DIR] [--dataset DIR] | zoo [--seconds S] [--rounds R] [--mirror DIR] [--only id,id] | import [count] [--dataset DIR] | predict [--model-type T] [--calls N] [--dataset DIR] [--mirror DIR]");
         return args.Length == 0 ? 0 : 1;
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using VisionConsole.Domain.Datasets;
@@ -22,10 +21,8 @@ public sealed class OperationPagesTests
     }
 
     private static OperationSummary Import(long id, OperationState state, ImportResult? result) =>
-        new(id, ImportRequest.Kind, state, 1, null, null, null, null, null, null, Created, Created.AddSeconds(1), state == OperationState.Succeeded ? Created.AddSeconds(9) : null, "tester")
-        {
-            ResultJson = result is null ? null : JsonSerializer.Serialize(result, OperationJson.Options),
-        };
+        new(id, ImportRequest.Kind, state, 1, new ImportRequest(1, [new ImportFile("hive.zip", "/tmp/hive.zip")], ImportFormat.Csv), null, result, null, null,
+            Created, Created.AddSeconds(1), state == OperationState.Succeeded ? Created.AddSeconds(9) : null, "tester");
 
     [Fact]
     public async Task OperationPage_FinishedImport_NamesTheDatasetShowsCountsAndReportAndNoTrainerWait()

@@ -3,12 +3,13 @@ using VisionConsole.Domain;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Metrics;
 using VisionConsole.Domain.Models;
+using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Training;
 
 namespace VisionConsole.Tests.Web.Components;
 
 /// <summary>Fixed operations, models and evaluations for page markup tests (the pages only read them).</summary>
-internal sealed class FakeTrainingServices : ITrainingService, IModelService, IModelPublishing
+internal sealed class FakeTrainingServices : ITrainingService, IOperationService, IModelService, IModelPublishing
 {
     private static readonly DateTimeOffset Created = new(2026, 11, 2, 9, 0, 0, TimeSpan.Zero);
 
@@ -21,6 +22,7 @@ internal sealed class FakeTrainingServices : ITrainingService, IModelService, IM
     public void Register(IServiceCollection services)
     {
         services.AddSingleton<ITrainingService>(this);
+        services.AddSingleton<IOperationService>(this);
         services.AddSingleton<IModelService>(this);
         services.AddSingleton<IModelPublishing>(this);
         services.AddSingleton<IOperationNotifier, OperationNotifier>();
@@ -50,7 +52,7 @@ internal sealed class FakeTrainingServices : ITrainingService, IModelService, IM
 
     public static OperationSummary Operation(long id, OperationState state, TrainingProgress? progress, string? error = null, string? stopReason = null, long? modelId = null) =>
         new(id, TrainingRequest.ClassificationKind, state, 1, new TrainingRequest("Ants and bees model", 1, "mobile-versatile-1", BudgetMinutes: 5),
-            progress, error, stopReason, modelId, modelId is null ? null : modelId * 10, Created, Created.AddSeconds(1),
+            progress, modelId is { } m ? new TrainingResult(m, m * 10) : null, error, stopReason, Created, Created.AddSeconds(1),
             state is OperationState.Succeeded or OperationState.Failed or OperationState.Cancelled ? Created.AddSeconds(43) : null, "tester");
 
     /// <summary>Every training request the pages sent.</summary>
@@ -65,19 +67,19 @@ internal sealed class FakeTrainingServices : ITrainingService, IModelService, IM
         return StartRefusal is { } refusal ? throw refusal : Task.FromResult(Operation(99, OperationState.Queued, null));
     }
 
-    public Task<IReadOnlyList<OperationSummary>> ListOperationsAsync(OperationQuery query, CancellationToken cancellationToken = default) =>
+    Task<IReadOnlyList<OperationSummary>> IOperationService.ListAsync(OperationQuery query, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<OperationSummary>>(Operations.Where(o => query.Done is null || o.Done == query.Done).ToList());
 
-    public Task<OperationListPage> ListOperationsPageAsync(OperationQuery query, CancellationToken cancellationToken = default)
+    Task<OperationListPage> IOperationService.ListPageAsync(OperationQuery query, CancellationToken cancellationToken)
     {
         var matching = Operations.Where(o => query.Done is null || o.Done == query.Done).OrderByDescending(o => o.Id).ToList();
         return Task.FromResult(new OperationListPage(matching.Skip(query.Skip).Take(query.Take).ToList(), matching.Count));
     }
 
-    public Task<OperationSummary> GetOperationAsync(long operationId, CancellationToken cancellationToken = default) =>
+    Task<OperationSummary> IOperationService.GetAsync(long operationId, CancellationToken cancellationToken) =>
         Task.FromResult(Operations.SingleOrDefault(o => o.Id == operationId) ?? throw new NotFoundException($"Operation {operationId}"));
 
-    public Task<OperationSummary> CancelOperationAsync(long operationId, string user, CancellationToken cancellationToken = default) =>
+    Task<OperationSummary> IOperationService.CancelAsync(long operationId, string user, CancellationToken cancellationToken) =>
         throw new DomainException("invalid-transition", "The fake does not cancel.");
 
     public Task<IReadOnlyList<ModelSummary>> ListAsync(CancellationToken cancellationToken = default) =>
@@ -92,7 +94,7 @@ internal sealed class FakeTrainingServices : ITrainingService, IModelService, IM
     public Task<ModelEvaluationView> GetEvaluationAsync(long modelId, long? modelVersionId = null, CancellationToken cancellationToken = default) =>
         Task.FromResult(Evaluations.TryGetValue(modelId, out var view) ? view : throw new NotFoundException($"The evaluation of model {modelId}"));
 
-    /// <summary>What <see cref="PredictAsync"/> answers per version number (null: the latest); absent throws.</summary>
+    /// <summary>What <see cref="PredictAsync"/> answers per version number; absent throws.</summary>
     public Dictionary<int, IReadOnlyList<LabelScore>> Predictions { get; } = [];
 
     /// <summary>The version numbers predictions were asked for, in order (null: the latest).</summary>

@@ -1,3 +1,4 @@
+using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Training;
 using VisionConsole.Web.Components.Pages.Evaluation;
 using VisionConsole.Web.Components.Pages.Operations;

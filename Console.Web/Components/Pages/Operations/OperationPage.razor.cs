@@ -3,6 +3,7 @@ using MudBlazor;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Models;
+using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Training;
 
 namespace VisionConsole.Web.Components.Pages.Operations;
@@ -27,7 +28,7 @@ public partial class OperationPage
     private int _renderPending;
     private long? _loadedOperationId;
 
-    [Inject] private ITrainingService Training { get; set; } = null!;
+    [Inject] private IOperationService Operations { get; set; } = null!;
     [Inject] private IModelService Models { get; set; } = null!;
     [Inject] private IDatasetService Datasets { get; set; } = null!;
     [Inject] private IOperationNotifier Notifier { get; set; } = null!;
@@ -70,7 +71,7 @@ public partial class OperationPage
     {
         try
         {
-            var loaded = await Training.GetOperationAsync(OperationId);
+            var loaded = await Operations.GetAsync(OperationId);
             if (_operation is null || loaded.Done || !_operation.Done)
             {
                 _operation = loaded;
@@ -131,7 +132,7 @@ public partial class OperationPage
                 {
                     return;
                 }
-                if (latest.Done || latest.Progress?.Phase == TrainingPhase.Done)
+                if (latest.Done || latest.TrainingProgress?.Phase == TrainingPhase.Done)
                 {
                     // Progress updates carry the operation as it was when the job started; the stored row has the result.
                     await LoadAsync();
@@ -150,7 +151,7 @@ public partial class OperationPage
         _cancelling = true;
         try
         {
-            _operation = await Training.CancelOperationAsync(OperationId, CurrentUser.Name);
+            _operation = await Operations.CancelAsync(OperationId, CurrentUser.Name);
             _actionError = null;
         }
         catch (DomainException e)

@@ -72,7 +72,7 @@ public static class OperationText
     {
         ArgumentNullException.ThrowIfNull(operation);
         var dataset = datasetName ?? (operation.DatasetId is null ? "a dataset" : "a deleted dataset");
-        return operation.Request is { } request ? request.DisplayName
+        return operation.Training is { } request ? request.DisplayName
             : operation.Kind == ImportRequest.Kind ? $"Import into {dataset}"
             : operation.Kind == ExportRequest.Kind ? $"Export of {dataset}"
             : KindName(operation.Kind);
@@ -140,12 +140,13 @@ public static class OperationText
         }
         if (operation.IsTraining)
         {
-            return operation.Progress is { } progress && !operation.Done ? progress.Sentence()
+            return operation.TrainingProgress is { } progress && !operation.Done ? progress.Sentence()
                 : operation.Done ? DescribeStopReason(operation.StopReason) is { Length: > 0 } reason ? reason : operation.State + "."
                 : "Waiting for a trainer to pick it up.";
         }
-        var data = DataOperation.From(operation);
-        return data.ImportResult?.Sentence() ?? data.ExportResult?.Sentence() ?? data.ImportProgress?.Sentence() ?? data.ExportProgress?.Message ?? (operation.Done ? operation.State + "." : "Waiting to start.");
+        return operation.ImportResult?.Sentence() ?? operation.ExportResult?.Sentence() ?? operation.ImportProgress?.Sentence()
+            ?? (operation.ExportProgress is { } export ? string.Create(CultureInfo.InvariantCulture, $"{export.Done:N0} of {export.Total:N0} images written.") : null)
+            ?? (operation.Done ? operation.State + "." : "Waiting to start.");
     }
 
     /// <summary>A percentage of work done in the current phase, when it can be told.</summary>

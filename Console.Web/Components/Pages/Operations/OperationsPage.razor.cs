@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Datasets;
+using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Training;
 using VisionConsole.Web.Components.Shared;
 
@@ -19,7 +20,7 @@ public partial class OperationsPage
     private IDisposable? _subscription;
     private int _refreshPending;
 
-    [Inject] private ITrainingService Training { get; set; } = null!;
+    [Inject] private IOperationService Operations { get; set; } = null!;
     [Inject] private IDatasetService Datasets { get; set; } = null!;
     [Inject] private IOperationNotifier Notifier { get; set; } = null!;
     [Inject] private IDialogService Dialogs { get; set; } = null!;
@@ -53,7 +54,7 @@ public partial class OperationsPage
     {
         try
         {
-            var page = await Training.ListOperationsPageAsync(ToQuery(state, _filter), cancellationToken);
+            var page = await Operations.ListPageAsync(ToQuery(state, _filter), cancellationToken);
             if (page.Items.Any(o => o.DatasetId is { } id && !_datasetNames.ContainsKey(id)))
             {
                 _datasetNames = (await Datasets.ListAsync(cancellationToken)).ToDictionary(d => d.Id, d => d.DisplayName);
@@ -103,7 +104,7 @@ public partial class OperationsPage
     {
         var confirmed = await ConfirmActionDialog.AskAsync(Dialogs, "Cancel operation",
             $"Stop {operation.Title(DatasetName(operation.DatasetId))}? Work done so far is discarded.", "Stop it",
-            () => Training.CancelOperationAsync(operation.Id, CurrentUser.Name));
+            () => Operations.CancelAsync(operation.Id, CurrentUser.Name));
         if (confirmed)
         {
             Snackbar.Add($"Asked {operation.Title(DatasetName(operation.DatasetId))} to stop.", Severity.Info);

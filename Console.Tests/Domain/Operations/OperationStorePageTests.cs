@@ -1,13 +1,8 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging.Abstractions;
 using VisionConsole.Domain.Export;
 using VisionConsole.Domain.Import;
-using VisionConsole.Domain.Storage;
-using VisionConsole.Domain.Training;
-using VisionConsole.Tests.Domain;
-using VisionConsole.Trainer.Jobs;
+using VisionConsole.Domain.Operations;
 
-namespace VisionConsole.Tests.Trainer.Jobs;
+namespace VisionConsole.Tests.Domain.Operations;
 
 /// <summary>The operations grid's query on a real SQLite file: filter, order, page and total.</summary>
 public sealed class OperationStorePageTests
@@ -18,21 +13,22 @@ public sealed class OperationStorePageTests
         var now = new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
         await using (var context = db.OpenContext())
         {
-            // Ids 1..5: import, export, import (failed), export (failed), import.
-            string[] kinds = [ImportRequest.Kind, ExportRequest.Kind, ImportRequest.Kind, ExportRequest.Kind, ImportRequest.Kind];
-            for (var i = 0; i < kinds.Length; i++)
+            // Ids 1..5: import, export, import (failed), export (failed), import; no dataset row needed.
+            for (var i = 0; i < 5; i++)
             {
-                var operation = new TrainingOperation(kinds[i], null, "{}", "tester", now.AddMinutes(i));
+                OperationRequest request = i % 2 == 0
+                    ? new ImportRequest(0, [new ImportFile("a.zip", "/tmp/a.zip")], ImportFormat.FolderTree)
+                    : new ExportRequest(0, ExportFormat.FolderZip);
+                var operation = new Operation(request, null, "tester", now.AddMinutes(i));
                 if (i is 2 or 3)
                 {
                     operation.Fail("test", now.AddMinutes(i));
                 }
-                context.TrainingOperations.Add(operation);
+                context.Operations.Add(operation);
             }
             await context.SaveChangesAsync();
         }
-        var store = new OperationStore(db.Get<IDbContextFactory<ConsoleDbContext>>(), new OperationNotifier(NullLogger<OperationNotifier>.Instance), TimeProvider.System);
-        return (db, store);
+        return (db, db.Get<OperationStore>());
     }
 
     [Fact]
@@ -61,14 +57,14 @@ public sealed class OperationStorePageTests
     }
 
     [Fact]
-    public async Task ListPageAsync_ByStateDescending_RunningAndQueuedAfterFailedInNameOrder()
+    public async Task ListPageAsync_ByStateDescending_QueuedBeforeFailedNewestFirstWithin()
     {
         var (db, store) = await SeedAsync();
         await using var _ = db;
 
         var page = await store.ListPageAsync(new OperationQuery(SortBy: OperationSortField.State, Descending: true, Take: 10));
 
-        // States are stored by name: Queued (5, 2, 1 newest first) after Failed (4, 3) when descending.
+        // States are stored by name: "Queued" (5, 2, 1) sorts after "Failed" (4, 3), so descending puts it first.
         Assert.Equal([5L, 2L, 1L, 4L, 3L], page.Items.Select(o => o.Id));
     }
 }
