@@ -131,11 +131,27 @@ public sealed record LabelScore(int LabelIndex, string Label, float Score);
 /// <summary>The scores of one image, best first.</summary>
 public sealed record ClassificationPrediction(long ModelId, long ModelVersionId, IReadOnlyList<LabelScore> Scores, double ElapsedMilliseconds);
 
+/// <summary>What a models list is ordered by (the id breaks ties, in the same direction).</summary>
+public enum ModelSortField { Created, Name }
+
+/// <summary>A page of the models list in an order.</summary>
+/// <param name="SortBy">The order; newest first by default.</param>
+/// <param name="Descending">Newest (or last in name order) first.</param>
+/// <param name="Skip">Models to pass over first.</param>
+/// <param name="Take">At most this many (1-1000).</param>
+public sealed record ModelListQuery(ModelSortField SortBy = ModelSortField.Created, bool Descending = true, int Skip = 0, int Take = 25);
+
+/// <summary>One page of models and how many there are in all.</summary>
+public sealed record ModelListPage(IReadOnlyList<ModelSummary> Items, int Total);
+
 /// <summary>Models, their evaluations and online prediction. Used by the REST API and the console pages alike.</summary>
 public interface IModelService
 {
     /// <summary>Models, newest first.</summary>
     Task<IReadOnlyList<ModelSummary>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>One page of the models with at least one trained version, in the query's order, with the total (the console's paged grid).</summary>
+    Task<ModelListPage> ListPageAsync(ModelListQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>One model; <see cref="NotFoundException"/> when absent.</summary>
     Task<ModelSummary> GetAsync(long modelId, CancellationToken cancellationToken = default);
@@ -147,8 +163,9 @@ public interface IModelService
     Task<ModelEvaluationView> GetEvaluationAsync(long modelId, long? modelVersionId = null, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Scores an encoded image (any format the intake accepts) with the model's latest version, best first.
-    /// Throws <see cref="Imaging.ImageRejectedException"/> for bytes that are not a decodable image.
+    /// Scores an encoded image (any format the intake accepts) with the model's latest version (or version number
+    /// <paramref name="versionNumber"/>), best first. Throws <see cref="Imaging.ImageRejectedException"/> for bytes that are
+    /// not a decodable image, <see cref="NotFoundException"/> for a version the model does not have.
     /// </summary>
-    Task<ClassificationPrediction> PredictAsync(long modelId, ReadOnlyMemory<byte> imageBytes, CancellationToken cancellationToken = default);
+    Task<ClassificationPrediction> PredictAsync(long modelId, ReadOnlyMemory<byte> imageBytes, int? versionNumber = null, CancellationToken cancellationToken = default);
 }

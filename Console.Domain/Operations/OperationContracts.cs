@@ -109,18 +109,31 @@ public sealed partial class OperationNotifier(ILogger<OperationNotifier> logger)
     private partial void LogHandlerFailed(Exception exception, long operationId);
 }
 
-/// <summary>Which operations a list returns.</summary>
+/// <summary>What an operations list is ordered by (the id breaks ties, in the same direction).</summary>
+public enum OperationSortField { Created, Kind, State }
+
+/// <summary>Which operations a list returns, in which order, and which page of them.</summary>
 /// <param name="Done">true: finished only; false: queued or running only; null: all.</param>
 /// <param name="DatasetId">Only operations on this dataset.</param>
-/// <param name="Take">At most this many, newest first.</param>
+/// <param name="Take">At most this many (1-1000).</param>
 /// <param name="Kinds">Only these kinds (null: every kind).</param>
-public sealed record OperationQuery(bool? Done = null, long? DatasetId = null, int Take = 100, IReadOnlyList<string>? Kinds = null);
+/// <param name="Skip">Operations to pass over first (paging).</param>
+/// <param name="SortBy">The order; newest first by default.</param>
+/// <param name="Descending">Largest (newest, last in name order) first.</param>
+public sealed record OperationQuery(bool? Done = null, long? DatasetId = null, int Take = 100, IReadOnlyList<string>? Kinds = null, int Skip = 0,
+    OperationSortField SortBy = OperationSortField.Created, bool Descending = true);
+
+/// <summary>One page of operations and how many match the query in all.</summary>
+public sealed record OperationListPage(IReadOnlyList<OperationSummary> Items, int Total);
 
 /// <summary>Listing, reading and cancelling operations of every kind. Used by the REST API and the console pages alike.</summary>
 public interface IOperationService
 {
-    /// <summary>Operations, newest first.</summary>
+    /// <summary>Operations in the query's order (newest first by default).</summary>
     Task<IReadOnlyList<OperationSummary>> ListAsync(OperationQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>One page of the operations the query matches, in its order, with the total (the console's paged grid).</summary>
+    Task<OperationListPage> ListPageAsync(OperationQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>One operation; <see cref="NotFoundException"/> when absent.</summary>
     Task<OperationSummary> GetAsync(long operationId, CancellationToken cancellationToken = default);

@@ -204,7 +204,11 @@ public sealed class OperationStore(
     }
 
     /// <summary>Operations matching the query, newest first.</summary>
-    public async Task<IReadOnlyList<OperationSummary>> ListAsync(OperationQuery query, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<OperationSummary>> ListAsync(OperationQuery query, CancellationToken cancellationToken = default) =>
+        (await ListPageAsync(query, cancellationToken).ConfigureAwait(false)).Items;
+
+    /// <summary>One page of the operations matching the query, in its order, and how many match in all.</summary>
+    public async Task<OperationListPage> ListPageAsync(OperationQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
@@ -223,9 +227,23 @@ public sealed class OperationStore(
                 ? operations.Where(o => o.State == OperationState.Succeeded || o.State == OperationState.Failed || o.State == OperationState.Cancelled)
                 : operations.Where(o => o.State == OperationState.Queued || o.State == OperationState.Running || o.State == OperationState.Cancelling);
         }
-        var rows = await operations.OrderByDescending(o => o.Id).Take(Math.Clamp(query.Take, 1, 1000)).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return rows.Select(OperationSummary.From).ToList();
+        var total = await operations.CountAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await Order(operations, query.SortBy, query.Descending)
+            .Skip(Math.Max(0, query.Skip)).Take(Math.Clamp(query.Take, 1, 1000))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return new OperationListPage(rows.Select(OperationSummary.From).ToList(), total);
     }
+
+    // Ids grow with creation time, so "created" orders by id (no DateTimeOffset ordering in SQLite); the id breaks ties.
+    private static IQueryable<Operation> Order(IQueryable<Operation> operations, OperationSortField field, bool descending) => (field, descending) switch
+    {
+        (OperationSortField.Kind, false) => operations.OrderBy(o => o.Kind).ThenBy(o => o.Id),
+        (OperationSortField.Kind, true) => operations.OrderByDescending(o => o.Kind).ThenByDescending(o => o.Id),
+        (OperationSortField.State, false) => operations.OrderBy(o => o.State).ThenBy(o => o.Id),
+        (OperationSortField.State, true) => operations.OrderByDescending(o => o.State).ThenByDescending(o => o.Id),
+        (_, false) => operations.OrderBy(o => o.Id),
+        _ => operations.OrderByDescending(o => o.Id),
+    };
 
     /// <summary>The ids of operations in this state, oldest first (optionally of these kinds only).</summary>
     public async Task<IReadOnlyList<long>> FindAsync(OperationState state, CancellationToken cancellationToken = default, IReadOnlyCollection<string>? kinds = null)
@@ -247,6 +265,10 @@ public sealed class OperationService(OperationStore store, IServiceScopeFactory 
     /// <inheritdoc />
     public Task<IReadOnlyList<OperationSummary>> ListAsync(OperationQuery query, CancellationToken cancellationToken = default) =>
         store.ListAsync(query, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<OperationListPage> ListPageAsync(OperationQuery query, CancellationToken cancellationToken = default) =>
+        store.ListPageAsync(query, cancellationToken);
 
     /// <inheritdoc />
     public Task<OperationSummary> GetAsync(long operationId, CancellationToken cancellationToken = default) =>

@@ -54,6 +54,27 @@ public sealed partial class ModelService(
     }
 
     /// <inheritdoc />
+    public async Task<ModelListPage> ListPageAsync(ModelListQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var trained = db.Models.Where(m => m.Versions.Any());
+        var total = await trained.CountAsync(cancellationToken).ConfigureAwait(false);
+        var ordered = (query.SortBy, query.Descending) switch
+        {
+            (ModelSortField.Name, false) => trained.OrderBy(m => m.DisplayName).ThenBy(m => m.Id),
+            (ModelSortField.Name, true) => trained.OrderByDescending(m => m.DisplayName).ThenByDescending(m => m.Id),
+            // Ids grow with creation time (no DateTimeOffset ordering in SQLite).
+            (_, false) => trained.OrderBy(m => m.Id),
+            _ => trained.OrderByDescending(m => m.Id),
+        };
+        var models = await ordered.Skip(Math.Max(0, query.Skip)).Take(Math.Clamp(query.Take, 1, 1000)).Include(m => m.Versions)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        await RecordLegacyTrainingAsync(db, models.SelectMany(m => m.Versions), cancellationToken).ConfigureAwait(false);
+        return new ModelListPage(models.Select(ToSummary).ToList(), total);
+    }
+
+    /// <inheritdoc />
     public async Task<ModelSummary> GetAsync(long modelId, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
@@ -101,7 +122,7 @@ public sealed partial class ModelService(
     }
 
     /// <inheritdoc />
-    public async Task<ClassificationPrediction> PredictAsync(long modelId, ReadOnlyMemory<byte> imageBytes, CancellationToken cancellationToken = default)
+    public async Task<ClassificationPrediction> PredictAsync(long modelId, ReadOnlyMemory<byte> imageBytes, int? versionNumber = null, CancellationToken cancellationToken = default)
     {
         Model model;
         ModelVersion version;
@@ -109,7 +130,9 @@ public sealed partial class ModelService(
         {
             model = await LoadAsync(db, modelId, cancellationToken).ConfigureAwait(false);
             await RecordLegacyTrainingAsync(db, model.Versions, cancellationToken).ConfigureAwait(false);
-            version = Latest(model);
+            version = versionNumber is { } number
+                ? model.Versions.FirstOrDefault(v => v.Number == number) ?? throw new NotFoundException($"Version {number} of model {modelId}")
+                : Latest(model);
         }
         if (imageBytes.IsEmpty)
         {

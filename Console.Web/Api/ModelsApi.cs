@@ -180,7 +180,7 @@ public static class ModelsApi
         {
             throw new DomainException("invalid-request", $"params.score_threshold '{thresholdText}' must be a number from 0 to 1.");
         }
-        var prediction = await models.PredictAsync(id, image, cancellationToken);
+        var prediction = await models.PredictAsync(id, image, cancellationToken: cancellationToken);
         var payload = prediction.Scores.Where(s => s.Score >= threshold)
             .Select(s => new AnnotationPayload(AutoMl.Id(s.LabelIndex), s.Label, new ClassificationAnnotation(s.Score)))
             .ToArray();

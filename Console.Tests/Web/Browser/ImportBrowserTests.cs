@@ -86,7 +86,7 @@ public sealed class ImportBrowserTests(ConsoleServerFixture server, ITestOutputH
         await Expect(page.Locator("[data-test=import-imported]")).ToHaveTextAsync("10");
         await Expect(page.Locator("[data-test=import-duplicates]")).ToHaveTextAsync("0");
         await Expect(page.Locator("[data-test=import-refused]")).ToHaveTextAsync("1");
-        await Expect(page.Locator(".import-dialog .badge")).ToHaveTextAsync(new Regex("Succeeded", RegexOptions.IgnoreCase));
+        await Expect(page.Locator(".import-dialog .operation-state, .import-dialog .badge").First).ToHaveTextAsync(new Regex("Succeeded", RegexOptions.IgnoreCase));
 
         // The report link downloads the CSV, which names the refused file.
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-test=import-report]").ClickAsync());

@@ -1,3 +1,4 @@
+using Bunit;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Web.Components.Pages.Datasets;
 using VisionConsole.Web.Components.Pages.Models;
@@ -81,9 +82,10 @@ public sealed class DatasetListTests
         var models = await harness.RenderAsync<ModelsPage>();
         var operations = await harness.RenderAsync<OperationsPage>();
 
-        Assert.Equal("No models yet", models.QuerySelector(".empty-state h2")!.Text());
-        Assert.Equal("No operations yet", operations.QuerySelector(".empty-state h2")!.Text());
-        Assert.Contains("Train", operations.QuerySelector(".empty-state")!.Text(), StringComparison.Ordinal);
-        Assert.Null(models.QuerySelector("table"));
+        models.WaitForAssertion(() => Assert.StartsWith("No models yet.", models.Find("[data-test=no-models]").Text(), StringComparison.Ordinal));
+        operations.WaitForAssertion(() => Assert.StartsWith("No operations yet.", operations.Find("[data-test=no-operations]").Text(), StringComparison.Ordinal));
+        Assert.Contains("with Train", operations.Find("[data-test=no-operations]").Text(), StringComparison.Ordinal);
+        Assert.Contains("with Train", models.Find("[data-test=no-models]").Text(), StringComparison.Ordinal);
+        Assert.Empty(models.FindAll("tr.model-row"));
     }
 }
