@@ -5,7 +5,7 @@ using VisionConsole.Bench;
 switch (args.FirstOrDefault())
 {
     case "heads":
-        HeadTrainerBench.Run();
+        HeadTrainerBench.Run(args[1..]);
         return 0;
     case "training":
         return await TrainingBenchmark.RunAsync(args[1..]);
@@ -14,6 +14,6 @@ switch (args.FirstOrDefault())
     case "import":
         return await ImportBench.RunAsync(args[1..]);
     default:
-        Console.WriteLine("Benchmarks: heads | training [--only type,type] [--mirror DIR] [--dataset DIR] | zoo [--seconds S] [--rounds R] [--mirror DIR] [--only id,id] | import [count] [--dataset DIR]");
+        Console.WriteLine("Benchmarks: heads [--tiny] | training [--only type,type] [--mirror DIR] [--dataset DIR] | zoo [--seconds S] [--rounds R] [--mirror DIR] [--only id,id] | import [count] [--dataset DIR]");
         return args.Length == 0 ? 0 : 1;
 }
