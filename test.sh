@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test (unit, intake, API, parity, browser).
-# Ends with one summary line: "tests: N passed, N failed, N skipped".
+# Installs what is missing, builds, and runs every test (unit, intake, API, parity, browser), then the ONNX Runtime
+# tests once more on the CUDA flavour's CPU path (built into bin/cuda, obj/cuda: never mixed with the CPU output).
+# Ends with one summary line over both runs: "tests: N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh Release || { echo "tests: 0 passed, 1 failed (set-up failed)"; exit 1; }
@@ -8,17 +9,35 @@ results=$(mktemp -d)
 dotnet test Console.Tests/Console.Tests.csproj -c Release --no-build -nologo \
   --logger "console;verbosity=normal" --logger "trx;LogFileName=tests.trx" --results-directory "$results" "$@"
 status=$?
-trx="$results/tests.trx"
-if [ -f "$trx" ]; then
-  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
-  count() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
-  passed=$(count passed); failed=$(count failed); total=$(count total); executed=$(count executed)
-  skipped=$(( ${total:-0} - ${executed:-0} ))
-  echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped} skipped"
-  [ "${skipped}" -eq 0 ] || status=1
+
+# The CUDA flavour (Microsoft.ML.OnnxRuntime.Gpu.Linux) without CUDA on this machine: Ort:UseCuda must fall back to
+# the CPU, say why once, and score as the CPU flavour does.
+echo "test: building the CUDA flavour (-p:OnnxRuntimeFlavor=Cuda)"
+if dotnet build Console.Tests/Console.Tests.csproj -c Release -p:OnnxRuntimeFlavor=Cuda -nologo -v quiet -clp:ErrorsOnly; then
+  VISIONCONSOLE_EXPECT_ORT_FLAVOR=Cuda Ort__UseCuda=true \
+    dotnet test Console.Tests/Console.Tests.csproj -c Release -p:OnnxRuntimeFlavor=Cuda --no-build -nologo \
+    --filter "FullyQualifiedName~VisionConsole.Tests.Trainer.Ort" \
+    --logger "console;verbosity=normal" --logger "trx;LogFileName=cuda.trx" --results-directory "$results" || status=1
 else
-  echo "tests: 0 passed, 1 failed (no test results were written)"
+  echo "test: the CUDA flavour does not build"
   status=1
 fi
+
+trxs=("$results"/tests.trx "$results"/cuda.trx)
+passed=0; failed=0; skipped=0
+for trx in "${trxs[@]}"; do
+  if [ ! -f "$trx" ]; then
+    echo "test: no results were written to $(basename "$trx")"
+    failed=$((failed + 1)); status=1
+    continue
+  fi
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  count() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+  total=$(count total); executed=$(count executed)
+  passed=$((passed + $(count passed))); failed=$((failed + $(count failed)))
+  skipped=$((skipped + ${total:-0} - ${executed:-0}))
+done
+echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
+[ "${skipped}" -eq 0 ] || status=1
 rm -rf "$results"
 exit $status

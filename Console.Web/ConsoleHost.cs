@@ -11,6 +11,7 @@ using VisionConsole.Domain;
 using VisionConsole.Domain.Models;
 using VisionConsole.Domain.Storage;
 using VisionConsole.Trainer.Export;
+using VisionConsole.Trainer.Inference;
 using VisionConsole.Trainer.Jobs;
 using VisionConsole.Web.Api;
 using VisionConsole.Web.Components;
@@ -56,7 +57,7 @@ public static class ConsoleHost
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddOpenApi();
-        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database").AddCheck<InferenceHealthCheck>("inference");
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddScoped<Components.Ui.Toaster>();
@@ -78,6 +79,7 @@ public static class ConsoleHost
         app.MapHealthChecks("/healthz", new HealthCheckOptions
         {
             ResultStatusCodes = { [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable },
+            ResponseWriter = HealthReportWriter.WriteAsync,
         });
         app.MapConsoleUser();
         app.MapDatasetsApi();
@@ -131,6 +133,53 @@ public static class ConsoleHost
             }
         }
         return Path.Combine(AppContext.BaseDirectory, "wwwroot");
+    }
+}
+
+/// <summary>
+/// The ONNX Runtime sessions run: on which provider, from which package, and why not CUDA when it was asked for
+/// (degraded then: predictions still work, on the CPU).
+/// </summary>
+internal sealed class InferenceHealthCheck(IExecutionProviderInfo inference) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var data = new Dictionary<string, object>
+        {
+            ["provider"] = inference.Provider,
+            ["flavor"] = inference.Flavor,
+            ["version"] = inference.Version,
+            ["cudaRequested"] = inference.CudaRequested,
+        };
+        var description = $"ONNX Runtime {inference.Version} ({inference.Flavor} package) on {inference.Provider}.";
+        if (inference.FallbackReason is { } reason)
+        {
+            data["fallbackReason"] = reason;
+            return Task.FromResult(HealthCheckResult.Degraded(description, data: data));
+        }
+        return Task.FromResult(HealthCheckResult.Healthy(description, data));
+    }
+}
+
+/// <summary>/healthz as JSON: the overall status and each check's status, description and details.</summary>
+internal static class HealthReportWriter
+{
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    public static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            entries = report.Entries.ToDictionary(e => e.Key, e => new
+            {
+                status = e.Value.Status.ToString(),
+                description = e.Value.Description,
+                data = e.Value.Data,
+            }),
+        };
+        return context.Response.WriteAsJsonAsync(body, Json, context.RequestAborted);
     }
 }
 

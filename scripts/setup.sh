@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up on a fresh Debian machine that has the .NET SDK, node and npm:
-# Debian packages (libvips, Debian's onnx.proto, chromium), npm packages (front-end assets, the
-# ONNX Runtime native library inside onnxruntime-node, the TF.js reference runtimes) and a build.
+# Debian packages (libvips, Debian's onnx.proto, chromium), npm packages (front-end assets; onnxruntime-node and
+# the TF.js runtimes, the tests' independent references) and a build (ONNX Runtime itself comes from NuGet).
 # Safe to run any number of times; it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +23,7 @@ if ((${#missing[@]})); then
 fi
 
 # npm: --ignore-scripts because onnxruntime-node's install script downloads from outside the registry;
-# the CPU library we need is inside its tarball already.
+# the CPU library its reference runs need is inside its tarball already.
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 stamp=node_modules/.vision-console-lock
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then

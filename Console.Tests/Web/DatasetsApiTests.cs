@@ -30,12 +30,19 @@ public sealed class DatasetsApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Healthz_FreshDataFolder_HealthyWithDatabaseInDataFolder()
+    public async Task Healthz_FreshDataFolder_HealthyWithDatabaseInDataFolderAndInferenceOnCpu()
     {
         var response = await _client.GetAsync(new Uri("/healthz", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
+        using var health = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("Healthy", health.RootElement.GetProperty("status").GetString());
+        Assert.Equal("Healthy", health.RootElement.GetProperty("entries").GetProperty("database").GetProperty("status").GetString());
+        var inference = health.RootElement.GetProperty("entries").GetProperty("inference").GetProperty("data");
+        Assert.Equal("CPU", inference.GetProperty("provider").GetString());
+        Assert.Equal("Cpu", inference.GetProperty("flavor").GetString());
+        Assert.Equal("1.31.1", inference.GetProperty("version").GetString());
+        Assert.False(inference.TryGetProperty("fallbackReason", out _));
         Assert.True(File.Exists(Path.Combine(_factory.DataFolder, "console.db")));
     }
 

@@ -5,7 +5,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using VisionConsole.Domain.Imaging;
-using VisionConsole.Trainer.Native.Ort;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using VisionConsole.Trainer.Inference;
 using VisionConsole.Trainer.Zoo;
 
 namespace VisionConsole.Trainer.Embedding;
@@ -14,26 +16,26 @@ namespace VisionConsole.Trainer.Embedding;
 /// Runs a frozen backbone over decoded images and returns one pooled feature vector per image.
 /// Images must already be at the backbone's input size (<see cref="IImageCodec.DecodeRgb"/> does that).
 /// One ONNX Runtime session is cached per model file and shared by all callers (runs are thread-safe).
+/// Inputs are written into pooled arrays that ONNX Runtime reads in place (pinned, no copy).
 /// </summary>
 public sealed partial class EmbeddingService : IDisposable
 {
-    private readonly ConcurrentDictionary<string, Lazy<OrtSession>> sessions = new(StringComparer.Ordinal);
-    private readonly OrtSessionOptions sessionOptions;
+    private readonly ConcurrentDictionary<string, Lazy<InferenceSession>> sessions = new(StringComparer.Ordinal);
+    private readonly OrtRuntime runtime;
     private readonly EmbeddingOptions embeddingOptions;
     private readonly ILogger<EmbeddingService> logger;
     private bool disposed;
 
-    /// <summary>Creates the service; configures where ONNX Runtime is loaded from (before its first use).</summary>
-    public EmbeddingService(IOptions<OrtOptions> ortOptions, IOptions<EmbeddingOptions> embeddingOptions, ILogger<EmbeddingService>? logger = null)
+    /// <summary>Creates the service over the console's ONNX Runtime (sessions are created on first use).</summary>
+    public EmbeddingService(OrtRuntime runtime, IOptions<EmbeddingOptions> embeddingOptions, ILogger<EmbeddingService>? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(ortOptions);
+        ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(embeddingOptions);
         if (embeddingOptions.Value.BatchSize < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(embeddingOptions), embeddingOptions.Value.BatchSize, "Embedding:BatchSize must be at least 1.");
         }
-        OrtLibrary.Configure(ortOptions.Value.LibraryPath);
-        sessionOptions = ortOptions.Value.ToSessionOptions();
+        this.runtime = runtime;
         this.embeddingOptions = embeddingOptions.Value;
         this.logger = logger ?? NullLogger<EmbeddingService>.Instance;
     }
@@ -94,8 +96,8 @@ public sealed partial class EmbeddingService : IDisposable
         var buffer = ArrayPool<float>.Shared.Rent(batch * perImage);
         try
         {
-            using var runOptions = new OrtRunOptions();
-            using var cancellation = runOptions.TerminateOn(cancellationToken);
+            using var runOptions = new RunOptions();
+            using var cancellation = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
             for (var start = 0; start < images.Count; start += batch)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -106,18 +108,20 @@ public sealed partial class EmbeddingService : IDisposable
                 long[] shape = pre.Layout == TensorLayout.Nchw
                     ? [runBatch, 3, pre.Height, pre.Width]
                     : [runBatch, pre.Height, pre.Width, 3];
-                using var input = OrtTensor.Create(buffer.AsMemory(0, runBatch * perImage), shape);
-                OrtValue[] outputs;
+                using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, runBatch * perImage), shape);
+                IDisposableReadOnlyCollection<OrtValue> outputs;
                 try
                 {
-                    outputs = session.Run([new OrtInput(backbone.InputName, input)], [backbone.FeatureOutputName], runOptions);
+                    outputs = session.Run(runOptions, plan.InputNames, [input], plan.OutputNames);
                 }
-                catch (OrtException) when (cancellationToken.IsCancellationRequested)
+                catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
                 {
                     throw new OperationCanceledException(cancellationToken);
                 }
-                using var features = outputs[0];
-                Pool(features, backbone, count, destination.Slice(start * dimension, count * dimension));
+                using (outputs)
+                {
+                    Pool(outputs[0], backbone, count, destination.Slice(start * dimension, count * dimension));
+                }
             }
         }
         finally
@@ -127,11 +131,11 @@ public sealed partial class EmbeddingService : IDisposable
     }
 
     /// <summary>The cached session of a model file, created on first use.</summary>
-    public OrtSession GetSession(string modelPath)
+    public InferenceSession GetSession(string modelPath)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         var key = Path.GetFullPath(modelPath);
-        var lazy = sessions.GetOrAdd(key, path => new Lazy<OrtSession>(() => CreateSession(path)));
+        var lazy = sessions.GetOrAdd(key, path => new Lazy<InferenceSession>(() => CreateSession(path)));
         try
         {
             return lazy.Value;
@@ -139,7 +143,7 @@ public sealed partial class EmbeddingService : IDisposable
         catch
         {
             // Do not cache a failure: the file may be fixed or appear later.
-            sessions.TryRemove(new KeyValuePair<string, Lazy<OrtSession>>(key, lazy));
+            sessions.TryRemove(new KeyValuePair<string, Lazy<InferenceSession>>(key, lazy));
             throw;
         }
     }
@@ -159,37 +163,43 @@ public sealed partial class EmbeddingService : IDisposable
         sessions.Clear();
     }
 
-    private OrtSession CreateSession(string path)
+    private InferenceSession CreateSession(string path)
     {
-        var session = OrtSession.FromFile(path, sessionOptions);
-        foreach (var warning in session.ProviderWarnings)
-        {
-            LogProviderWarning(logger, path, warning);
-        }
-        LogSessionCreated(logger, path, string.Join(", ", session.ExecutionProviders), sessionOptions.IntraOpThreads);
+        var session = runtime.CreateSession(path);
+        LogSessionCreated(logger, path, runtime.Provider, runtime.Options.EffectiveIntraOpThreads);
         return session;
     }
 
-    private sealed record RunPlan(int? FixedBatch);
+    private sealed record RunPlan(int? FixedBatch, string[] InputNames, string[] OutputNames);
 
-    private static RunPlan Plan(OrtSession session, BackboneInfo backbone, string modelPath)
+    private static RunPlan Plan(InferenceSession session, BackboneInfo backbone, string modelPath)
     {
         var pre = backbone.Preprocessing;
-        var input = session.Inputs.FirstOrDefault(i => i.Name == backbone.InputName)
-            ?? throw new InvalidOperationException($"Model {modelPath} has no input '{backbone.InputName}' (backbone {backbone.Id}); its inputs are: {string.Join("; ", session.Inputs)}.");
-        if (session.Outputs.All(o => o.Name != backbone.FeatureOutputName))
+        if (!session.InputMetadata.TryGetValue(backbone.InputName, out var input))
         {
-            throw new InvalidOperationException($"Model {modelPath} has no output '{backbone.FeatureOutputName}' (backbone {backbone.Id}); its outputs are: {string.Join("; ", session.Outputs)}.");
+            throw new InvalidOperationException($"Model {modelPath} has no input '{backbone.InputName}' (backbone {backbone.Id}); its inputs are: {Describe(session.InputMetadata)}.");
+        }
+        if (!session.OutputMetadata.ContainsKey(backbone.FeatureOutputName))
+        {
+            throw new InvalidOperationException($"Model {modelPath} has no output '{backbone.FeatureOutputName}' (backbone {backbone.Id}); its outputs are: {Describe(session.OutputMetadata)}.");
         }
         long[] expected = pre.Layout == TensorLayout.Nchw ? [-1, 3, pre.Height, pre.Width] : [-1, pre.Height, pre.Width, 3];
-        var fits = input.ElementType == OrtElementType.Float && input.Shape.Count == 4
-            && Enumerable.Range(1, 3).All(d => input.Shape[d] < 0 || input.Shape[d] == expected[d]);
+        var dims = input.IsTensor ? input.Dimensions : [];
+        var fits = input.IsTensor && input.ElementDataType == TensorElementType.Float && dims.Length == 4
+            && Enumerable.Range(1, 3).All(d => dims[d] < 0 || dims[d] == expected[d]);
         if (!fits)
         {
-            throw new InvalidOperationException($"Model {modelPath} input {input} does not take {pre.Layout} float images of {pre.Width}x{pre.Height} as backbone {backbone.Id} declares.");
+            throw new InvalidOperationException($"Model {modelPath} input {Describe(backbone.InputName, input)} does not take {pre.Layout} float images of {pre.Width}x{pre.Height} as backbone {backbone.Id} declares.");
         }
-        return new RunPlan(input.Shape[0] > 0 ? (int)input.Shape[0] : null);
+        return new RunPlan(dims[0] > 0 ? dims[0] : null, [backbone.InputName], [backbone.FeatureOutputName]);
     }
+
+    /// <summary>"name: Float[?, 3, 224, 224]", "?" for a dynamic dimension.</summary>
+    private static string Describe(string name, NodeMetadata node) => node.IsTensor
+        ? $"{name}: {node.ElementDataType}[{string.Join(", ", node.Dimensions.Select(d => d < 0 ? "?" : d.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]"
+        : $"{name}: {node.OnnxValueType}";
+
+    private static string Describe(IReadOnlyDictionary<string, NodeMetadata> nodes) => string.Join("; ", nodes.Select(n => Describe(n.Key, n.Value)));
 
     private static void FillInput(IReadOnlyList<RgbImage> images, int start, int count, Preprocessing pre, float[] buffer, int perImage)
     {
@@ -204,16 +214,21 @@ public sealed partial class EmbeddingService : IDisposable
     /// <summary>Reduces [n, D], [n, D, 1, 1], [n, D, H, W] or [n, H, W, D] features to [n, D] by mean pooling.</summary>
     private static void Pool(OrtValue features, BackboneInfo backbone, int count, Span<float> destination)
     {
-        var shape = features.Shape;
+        var info = features.GetTensorTypeAndShape();
+        if (info.ElementDataType != TensorElementType.Float)
+        {
+            throw new InvalidOperationException($"Backbone {backbone.Id} output '{backbone.FeatureOutputName}' holds {info.ElementDataType} elements, not Float.");
+        }
+        var shape = info.Shape;
         var dimension = backbone.FeatureDimension;
-        var data = features.GetData<float>();
-        var perImage = (int)(features.ElementCount / shape[0]);
-        if (shape.Count == 2 && shape[1] == dimension)
+        var data = features.GetTensorDataAsSpan<float>();
+        var perImage = (int)(info.ElementCount / shape[0]);
+        if (shape.Length == 2 && shape[1] == dimension)
         {
             data[..(count * dimension)].CopyTo(destination);
             return;
         }
-        if (shape.Count == 4 && shape[1] == dimension)
+        if (shape.Length == 4 && shape[1] == dimension)
         {
             var area = (int)(shape[2] * shape[3]);
             for (var n = 0; n < count; n++)
@@ -226,7 +241,7 @@ public sealed partial class EmbeddingService : IDisposable
             }
             return;
         }
-        if (shape.Count == 4 && shape[3] == dimension)
+        if (shape.Length == 4 && shape[3] == dimension)
         {
             var area = (int)(shape[1] * shape[2]);
             for (var n = 0; n < count; n++)
@@ -245,9 +260,6 @@ public sealed partial class EmbeddingService : IDisposable
         throw new InvalidOperationException($"Backbone {backbone.Id} output '{backbone.FeatureOutputName}' has shape [{string.Join(", ", shape)}], which is not [N, {dimension}], [N, {dimension}, H, W] or [N, H, W, {dimension}].");
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "ONNX Runtime session for {ModelPath}: {Warning}")]
-    private static partial void LogProviderWarning(ILogger logger, string modelPath, string warning);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "ONNX Runtime session for {ModelPath} on {Providers} with {Threads} intra-op threads")]
-    private static partial void LogSessionCreated(ILogger logger, string modelPath, string providers, int threads);
+    [LoggerMessage(Level = LogLevel.Information, Message = "ONNX Runtime session for {ModelPath} on {Provider} with {Threads} intra-op threads")]
+    private static partial void LogSessionCreated(ILogger logger, string modelPath, string provider, int threads);
 }

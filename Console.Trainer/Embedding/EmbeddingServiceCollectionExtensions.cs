@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using VisionConsole.Trainer.Native.Ort;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using VisionConsole.Trainer.Inference;
 
 namespace VisionConsole.Trainer.Embedding;
 
@@ -9,14 +10,17 @@ public static class EmbeddingServiceCollectionExtensions
 {
     /// <summary>
     /// Binds <see cref="OrtOptions"/> (section <c>Ort</c>) and <see cref="EmbeddingOptions"/> (section
-    /// <c>Embedding</c>) and registers the one <see cref="EmbeddingService"/>.
+    /// <c>Embedding</c>) and registers the one <see cref="OrtRuntime"/> (also as <see cref="IExecutionProviderInfo"/>)
+    /// and the one <see cref="EmbeddingService"/>.
     /// </summary>
     public static IServiceCollection AddEmbedding(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.Configure<OrtOptions>(configuration.GetSection(OrtOptions.SectionName));
         services.Configure<EmbeddingOptions>(configuration.GetSection(EmbeddingOptions.SectionName));
-        services.AddSingleton<EmbeddingService>();
+        services.TryAddSingleton<OrtRuntime>();
+        services.TryAddSingleton<IExecutionProviderInfo>(provider => provider.GetRequiredService<OrtRuntime>());
+        services.TryAddSingleton<EmbeddingService>();
         return services;
     }
 }

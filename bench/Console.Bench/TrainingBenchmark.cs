@@ -14,7 +14,7 @@ using VisionConsole.Domain.Training;
 using VisionConsole.Trainer.Embedding;
 using VisionConsole.Trainer.Imaging;
 using VisionConsole.Trainer.Jobs;
-using VisionConsole.Trainer.Native.Ort;
+using VisionConsole.Trainer.Inference;
 using VisionConsole.Trainer.Zoo;
 
 namespace VisionConsole.Bench;
@@ -59,7 +59,7 @@ internal static class TrainingBenchmark
         var validation = images.Where(i => i.DataSplit == DataSplit.Validation).ToList();
 
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {ZooBenchmark.CpuModel()}, load average {ZooBenchmark.LoadAverage()}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        Console.WriteLine($"ONNX Runtime {OrtLibrary.Version}; mirror {mirror}; dataset {dataset} ({images.Count} files)");
+        Console.WriteLine($"ONNX Runtime {new OrtRuntime(Options.Create(new OrtOptions())).Version}; mirror {mirror}; dataset {dataset} ({images.Count} files)");
 
         // The backbone files are prepared once (converted from the mirror into .cache/bench, as `zoo` does) so that
         // neither the baseline nor a cold training pays for that one-off conversion; every data folder below is fresh.
@@ -96,7 +96,7 @@ internal static class TrainingBenchmark
         RgbImage Decode(Split image) => codec.DecodeRgb(image.Bytes, side, side, FitMode.CenterCrop);
 
         double allSeconds;
-        using (var cold = new EmbeddingService(Options.Create(new OrtOptions()), Options.Create(new EmbeddingOptions { BatchSize = Batch })))
+        using (var cold = new EmbeddingService(new OrtRuntime(Options.Create(new OrtOptions())), Options.Create(new EmbeddingOptions { BatchSize = Batch })))
         {
             var watch = Stopwatch.StartNew();
             foreach (var chunk in images.Chunk(Batch))
@@ -106,7 +106,7 @@ internal static class TrainingBenchmark
             allSeconds = watch.Elapsed.TotalSeconds;
         }
 
-        using var service = new EmbeddingService(Options.Create(new OrtOptions()), Options.Create(new EmbeddingOptions { BatchSize = Batch }));
+        using var service = new EmbeddingService(new OrtRuntime(Options.Create(new OrtOptions())), Options.Create(new EmbeddingOptions { BatchSize = Batch }));
         var usable = validation.Where(IsDecodable(codec)).ToList();
         service.Embed(backbone, model, usable.Take(Batch).Select(Decode).ToArray());
         var (p50, p95, batch1) = Latencies(usable, image => service.Embed(backbone, model, [Decode(image)]));

@@ -4,15 +4,16 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Trainer.Embedding;
-using VisionConsole.Trainer.Native.Ort;
+using Microsoft.ML.OnnxRuntime;
+using VisionConsole.Trainer.Inference;
 using VisionConsole.Trainer.Onnx;
 using VisionConsole.Trainer.Zoo;
 
 namespace VisionConsole.Bench;
 
 /// <summary>
-/// Issue 3: feature extraction speed of each backbone at batch 1 and 16, through (a) our ORT binding — the bare
-/// session run and the full EmbeddingService path from RGB pixels — (b) a plain onnxruntime-node session on the
+/// Issue 3: feature extraction speed of each backbone at batch 1 and 16, through (a) ONNX Runtime's .NET package — one bare
+/// InferenceSession run and the full EmbeddingService path from RGB pixels — (b) a plain onnxruntime-node session on the
 /// same ONNX file, and (c) the TF.js original in tfjs-wasm where one exists. Contenders run one after another,
 /// in several rounds; the best and the median round of each are reported (the machine is shared: the best is the least disturbed).
 /// </summary>
@@ -48,7 +49,7 @@ internal static class ZooBenchmark
         var only = Option(args, "--only");
 
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {CpuModel()}, load average {LoadAverage()}");
-        Console.WriteLine($"ONNX Runtime {OrtLibrary.Version} from {OrtLibrary.LoadedPath}; mirror {mirror}; {rounds} rounds of {seconds}s per contender");
+        Console.WriteLine($"ONNX Runtime {Runtime.Version} ({Runtime.Flavor} package, {Runtime.Provider}); mirror {mirror}; {rounds} rounds of {seconds}s per contender");
         var best = new List<string>();
         var median = new List<string>();
         foreach (var backbone in Backbones.Where(b => only is null || only.Split(',').Contains(b.Id)))
@@ -98,10 +99,13 @@ internal static class ZooBenchmark
         return 0;
     }
 
-    /// <summary>(a) The bare binding: one session, a ready input tensor, the feature output, as the node script does.</summary>
+    private static readonly OrtRuntime Runtime = new(Options.Create(new OrtOptions()));
+
+    /// <summary>(a) One bare session: a ready input tensor, the feature output, as the node script does.</summary>
     private static double[] MeasureBinding(BackboneInfo info, string model, double seconds)
     {
-        using var session = OrtSession.FromFile(model, new OrtOptions().ToSessionOptions());
+        using var session = Runtime.CreateSession(model);
+        using var runOptions = new RunOptions();
         var pre = info.Preprocessing;
         var rates = new double[Batches.Length];
         for (var b = 0; b < Batches.Length; b++)
@@ -113,12 +117,11 @@ internal static class ZooBenchmark
                 data[i] = (i * 7919 % 255) / 127.5f - 1;
             }
             long[] shape = pre.Layout == TensorLayout.Nchw ? [batch, 3, pre.Height, pre.Width] : [batch, pre.Height, pre.Width, 3];
-            using var input = OrtTensor.Create<float>(data, shape);
-            var median = Measure(() =>
-            {
-                var outputs = session.Run([new OrtInput(info.InputName, input)], [info.FeatureOutputName]);
-                outputs[0].Dispose();
-            }, seconds);
+            using var input = OrtValue.CreateTensorValueFromMemory(data, shape);
+            string[] inputNames = [info.InputName];
+            string[] outputNames = [info.FeatureOutputName];
+            OrtValue[] inputs = [input];
+            var median = Measure(() => session.Run(runOptions, inputNames, inputs, outputNames).Dispose(), seconds);
             rates[b] = batch / median.TotalSeconds;
         }
         return rates;
@@ -137,9 +140,11 @@ internal static class ZooBenchmark
         builder.AddOutput("Y", Onnx.TensorProto.Types.DataType.Float, null, 3);
         var model = Path.Combine(data, "mul-add.onnx");
         builder.Save(model);
-        using var session = OrtSession.FromFile(model, new OrtOptions().ToSessionOptions());
-        using var input = OrtTensor.Create<float>(new[] { 1f, 2f, 3f }, [1, 3]);
-        var ours = Measure(() => session.Run([new OrtInput("X", input)], ["Y"])[0].Dispose(), seconds);
+        using var session = Runtime.CreateSession(model);
+        using var runOptions = new RunOptions();
+        using var input = OrtValue.CreateTensorValueFromMemory(new[] { 1f, 2f, 3f }, [1, 3]);
+        OrtValue[] inputs = [input];
+        var ours = Measure(() => session.Run(runOptions, ["X"], inputs, ["Y"]).Dispose(), seconds);
         var node = Rates(await TryRunNodeAsync(root, "ort-node-bench.mjs", model, "X", "Y", "3", "1", Format(seconds)))[0];
         Console.WriteLine();
         Console.WriteLine($"per-run overhead, two-node model [1, 3]: binding {ours.TotalMicroseconds:0.0} us, onnxruntime-node {1e6 / node:0.0} us (median run)");
@@ -153,7 +158,7 @@ internal static class ZooBenchmark
         for (var b = 0; b < Batches.Length; b++)
         {
             var batch = Batches[b];
-            using var service = new EmbeddingService(Options.Create(new OrtOptions()), Options.Create(new EmbeddingOptions { BatchSize = batch }));
+            using var service = new EmbeddingService(Runtime, Options.Create(new EmbeddingOptions { BatchSize = batch }));
             var random = new Random(batch);
             var images = Enumerable.Range(0, batch).Select(_ =>
             {

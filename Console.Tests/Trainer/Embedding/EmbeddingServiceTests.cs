@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Tests.Trainer.Ort;
 using VisionConsole.Trainer.Embedding;
-using VisionConsole.Trainer.Native.Ort;
+using VisionConsole.Trainer.Inference;
 using VisionConsole.Trainer.Zoo;
 
 namespace VisionConsole.Tests.Trainer.Embedding;
@@ -107,13 +107,13 @@ public sealed class EmbeddingServiceTests : IDisposable
     }
 
     [Fact]
-    public void Embed_MissingModelFile_ThrowsOrtExceptionAndRetriesNextTime()
+    public void Embed_MissingModelFile_ThrowsNoSuchFileAndRetriesNextTime()
     {
         var model = Path.Combine(folder, "later.onnx");
         using var service = Service(batchSize: 2);
 
-        var error = Assert.Throws<OrtException>(() => service.Embed(Backbone(TensorLayout.Nchw), model, Images(1)));
-        Assert.Equal(OrtErrorCode.NoSuchFile, error.ErrorCode);
+        var error = Assert.Throws<Microsoft.ML.OnnxRuntime.OnnxRuntimeException>(() => service.Embed(Backbone(TensorLayout.Nchw), model, Images(1)));
+        Assert.Contains("[ErrorCode:NoSuchFile]", error.Message, StringComparison.Ordinal);
 
         Write("later.onnx", TestModels.ImageFeatures([3, Height, Width]));
         AssertChannelMeans(Images(1), service.Embed(Backbone(TensorLayout.Nchw), model, Images(1)));
@@ -140,23 +140,7 @@ public sealed class EmbeddingServiceTests : IDisposable
         var second = service.GetSession(Path.Combine(folder, ".", "identity.onnx"));
 
         Assert.Same(first, second);
-        Assert.Equal(Environment.ProcessorCount, new OrtOptions().ToSessionOptions().IntraOpThreads);
-    }
-
-    [Fact]
-    public void Embed_CudaConfiguredOnCpuBuild_LogsWarningAndComputesOnCpu()
-    {
-        var model = Write("identity.onnx", TestModels.ImageFeatures([3, Height, Width]));
-        var logger = new ListLogger();
-        using var service = new EmbeddingService(Options.Create(new OrtOptions { UseCuda = true }), Options.Create(new EmbeddingOptions()), logger);
-        var images = Images(2);
-
-        var features = service.Embed(Backbone(TensorLayout.Nchw), model, images);
-
-        AssertChannelMeans(images, features);
-        var warning = Assert.Single(logger.Entries, e => e.Level == LogLevel.Warning);
-        Assert.Contains("CUDAExecutionProvider was requested but is unavailable", warning.Message, StringComparison.Ordinal);
-        Assert.Contains(model, warning.Message, StringComparison.Ordinal);
+        Assert.Equal(Environment.ProcessorCount, new OrtOptions().EffectiveIntraOpThreads);
     }
 
     [Fact]
@@ -171,32 +155,15 @@ public sealed class EmbeddingServiceTests : IDisposable
         using var provider = new ServiceCollection().AddLogging().AddEmbedding(configuration).BuildServiceProvider();
 
         var ort = provider.GetRequiredService<IOptions<OrtOptions>>().Value;
-        Assert.Equal(1, ort.ToSessionOptions().IntraOpThreads);
-        Assert.True(ort.ToSessionOptions().UseCuda);
-        Assert.Null(ort.LibraryPath);
+        Assert.Equal(1, ort.EffectiveIntraOpThreads);
+        Assert.True(ort.UseCuda);
+        Assert.Same(provider.GetRequiredService<OrtRuntime>(), provider.GetRequiredService<IExecutionProviderInfo>());
+        Assert.True(provider.GetRequiredService<IExecutionProviderInfo>().CudaRequested);
         Assert.Equal(4, provider.GetRequiredService<IOptions<EmbeddingOptions>>().Value.BatchSize);
         Assert.Same(provider.GetRequiredService<EmbeddingService>(), provider.GetRequiredService<EmbeddingService>());
     }
 
-    private sealed class ListLogger : ILogger<EmbeddingService>
-    {
-        public List<(LogLevel Level, string Message)> Entries { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (Entries)
-            {
-                Entries.Add((logLevel, formatter(state, exception)));
-            }
-        }
-    }
-
-    private static EmbeddingService Service(int batchSize) =>
-        new(Options.Create(new OrtOptions()), Options.Create(new EmbeddingOptions { BatchSize = batchSize }));
+    private static EmbeddingService Service(int batchSize) => TestOrt.Embedding(batchSize);
 
     private static BackboneInfo Backbone(TensorLayout layout) =>
         new("test", "Test", "MIT", "test", new Preprocessing(Width, Height, FitMode.Stretch, layout, 1 / 255f, Mean, Std), "image", "features", 3);

@@ -4,7 +4,7 @@ using VisionConsole.Tests.Trainer.Zoo;
 using VisionConsole.Trainer.Embedding;
 using VisionConsole.Trainer.Imaging;
 using VisionConsole.Trainer.Jobs;
-using VisionConsole.Trainer.Native.Ort;
+using VisionConsole.Tests.Trainer.Ort;
 using VisionConsole.Trainer.Training;
 using VisionConsole.Trainer.Zoo;
 using Xunit.Abstractions;
@@ -28,7 +28,7 @@ public sealed class LinearProbeTests(ITestOutputHelper output) : IDisposable
         var zoo = new ModelZoo(new ZooOptions(Path.Combine(folder, "data"), ZooFixture.Mirror));
         var info = zoo.Catalog.Single(b => b.Id == ModelTypePresets.MobileNetV2Int8);
         var backbone = new ReadyBackbone(info, await zoo.GetModelPathAsync(info.Id));
-        using var embedding = new EmbeddingService(Options.Create(new OrtOptions()), Options.Create(new EmbeddingOptions()));
+        using var embedding = TestOrt.Embedding();
         var extractor = new FeatureExtractor(new VipsImageCodec(), embedding);
         // The framing every preset predicts on (ImageNet's resize 256 / centre 224), and the uncropped image for contrast.
         ImageView[] views = [ImageView.Parse(ModelTypePreset.CentreCrop), ImageView.Original];

@@ -1,7 +1,8 @@
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Trainer.Export;
 using VisionConsole.Trainer.Imaging;
-using VisionConsole.Trainer.Native.Ort;
+using Microsoft.ML.OnnxRuntime;
+using VisionConsole.Tests.Trainer.Ort;
 using VisionConsole.Trainer.Training;
 using Xunit.Abstractions;
 
@@ -9,7 +10,7 @@ namespace VisionConsole.Tests.Trainer.Export;
 
 /// <summary>
 /// Exports with <see cref="ClassifierHead.TestTimeFlip"/> on real hymenoptera photos (libvips centre crop to 224) and a
-/// small random head: ONNX through our own ORT binding, TF.js through @tensorflow/tfjs-automl 1.3.0. Scores that do
+/// small random head: ONNX through ONNX Runtime's .NET package, TF.js through @tensorflow/tfjs-automl 1.3.0. Scores that do
 /// not change when the photo is mirrored are a property only the averaged graph has (the single-pass export of the
 /// same head is checked to lack it), and the averaged scores must be the mean of the single-pass scores.
 /// </summary>
@@ -29,10 +30,11 @@ public sealed class TestTimeFlipExportTests(ITestOutputHelper output) : IDisposa
         var (images, mirrors) = Photos();
         var count = images.Count;
 
-        using var flipped = OrtSession.FromBytes(ClassifierOnnxExporter.Export(backbone, head with { TestTimeFlip = true }));
-        using var single = OrtSession.FromBytes(ClassifierOnnxExporter.Export(backbone, head));
-        Assert.Equal(single.Inputs.Select(i => i.ToString()), flipped.Inputs.Select(i => i.ToString()));
-        Assert.Equal(single.Outputs.Select(o => o.ToString()), flipped.Outputs.Select(o => o.ToString()));
+        var runtime = TestOrt.Runtime();
+        using var flipped = runtime.CreateSession(ClassifierOnnxExporter.Export(backbone, head with { TestTimeFlip = true }));
+        using var single = runtime.CreateSession(ClassifierOnnxExporter.Export(backbone, head));
+        Assert.Equal(Describe(single.InputMetadata), Describe(flipped.InputMetadata));
+        Assert.Equal(Describe(single.OutputMetadata), Describe(flipped.OutputMetadata));
 
         var averaged = Scores(flipped, images, head.ClassCount);
         var averagedOfMirrors = Scores(flipped, mirrors, head.ClassCount);
@@ -78,7 +80,7 @@ public sealed class TestTimeFlipExportTests(ITestOutputHelper output) : IDisposa
         double[][] Automl(string folder) => NodeScript.Matrix(NodeScript.Run("tfjs-automl-check.mjs", new { tfjsDir = folder, images = both, count = 2 * count, height = Side, width = Side }, _work).GetProperty("scores"));
         var flipped = Automl(flippedFolder);
         var single = Automl(singleFolder);
-        using var session = OrtSession.FromBytes(ClassifierOnnxExporter.Export(backbone, head with { TestTimeFlip = true }));
+        using var session = TestOrt.Runtime().CreateSession(ClassifierOnnxExporter.Export(backbone, head with { TestTimeFlip = true }));
         var onnx = Scores(session, images, head.ClassCount);
 
         var invariance = MaxDiff(flipped[..count], flipped[count..]);
@@ -126,14 +128,18 @@ public sealed class TestTimeFlipExportTests(ITestOutputHelper output) : IDisposa
         return (images, images.Select(ImageViews.FlipHorizontal).ToList());
     }
 
-    private static double[][] Scores(OrtSession session, IReadOnlyList<RgbImage> images, int classes)
+    private static string[] Describe(IReadOnlyDictionary<string, NodeMetadata> nodes) =>
+        [.. nodes.Select(n => $"{n.Key}: {n.Value.ElementDataType}[{string.Join(", ", n.Value.Dimensions)}]")];
+
+    private static double[][] Scores(InferenceSession session, IReadOnlyList<RgbImage> images, int classes)
     {
         var pixels = images.SelectMany(i => i.Pixels).ToArray();
-        using var input = OrtTensor.Create<byte>(pixels, [images.Count, Side, Side, 3]);
-        var outputs = session.Run([new OrtInput(ClassifierOnnxExporter.InputName, input)], [ClassifierOnnxExporter.OutputName]);
-        using var scores = outputs[0];
-        Assert.Equal([images.Count, (long)classes], scores.Shape);
-        var values = scores.ToArray<float>();
+        using var input = OrtValue.CreateTensorValueFromMemory(pixels, [images.Count, Side, Side, 3]);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, [ClassifierOnnxExporter.InputName], [input], [ClassifierOnnxExporter.OutputName]);
+        var scores = outputs[0];
+        Assert.Equal([images.Count, (long)classes], scores.GetTensorTypeAndShape().Shape);
+        var values = scores.GetTensorDataAsSpan<float>().ToArray();
         return [.. Enumerable.Range(0, images.Count).Select(n => values.AsSpan(n * classes, classes).ToArray().Select(v => (double)v).ToArray())];
     }
 

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Options;
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Trainer.Embedding;
 using VisionConsole.Trainer.Imaging;
-using VisionConsole.Trainer.Native.Ort;
 using VisionConsole.Trainer.Zoo;
 using ModelZoo = VisionConsole.Trainer.Zoo.ModelZoo;
 using Xunit.Abstractions;
@@ -28,10 +27,15 @@ public sealed class MobileNetV2Tests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Inputs_MobileNetV2Int8_ReportsImageInputWithDynamicBatch()
     {
-        using var session = OrtSession.FromFile(Path.Combine(Zoo, "mobilenetv2-12-int8.onnx"));
+        using var session = TestOrt.Runtime().CreateSession(Path.Combine(Zoo, "mobilenetv2-12-int8.onnx"));
 
-        Assert.Equal("input: Float[?, 3, 224, 224]", Assert.Single(session.Inputs).ToString());
-        Assert.Equal("output: Float[?, 1000]", Assert.Single(session.Outputs).ToString());
+        var input = Assert.Single(session.InputMetadata);
+        var output = Assert.Single(session.OutputMetadata);
+        Assert.Equal("input", input.Key);
+        Assert.Equal(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, input.Value.ElementDataType);
+        Assert.Equal([-1, 3, 224, 224], input.Value.Dimensions);
+        Assert.Equal("output", output.Key);
+        Assert.Equal([-1, 1000], output.Value.Dimensions);
     }
 
     [Fact]
@@ -45,7 +49,7 @@ public sealed class MobileNetV2Tests(ITestOutputHelper output) : IDisposable
         File.WriteAllBytes(model, TestModels.WithOutputs(Path.Combine(Zoo, "mobilenetv2-12-int8.onnx"), "627"));
         var logitsBackbone = new BackboneInfo("mobilenetv2-12-int8", "MobileNetV2 int8", "Apache-2.0", "test", ImageNet, "input", "output", 1000);
         var featureBackbone = logitsBackbone with { FeatureOutputName = "627", FeatureDimension = 1280 };
-        using var service = new EmbeddingService(Options.Create(new OrtOptions()), Options.Create(new EmbeddingOptions { BatchSize = 3 }));
+        using var service = TestOrt.Embedding(batchSize: 3);
 
         var logits = service.Embed(logitsBackbone, model, images);
         var features = service.Embed(featureBackbone, model, images);
@@ -89,7 +93,7 @@ public sealed class MobileNetV2Tests(ITestOutputHelper output) : IDisposable
         var codec = new VipsImageCodec();
         var images = new[] { "ants/1053149811_f62a3410d3.jpg", "bees/10870992_eebeeb3a12.jpg" }
             .Select(f => codec.DecodeRgb(File.ReadAllBytes(Path.Combine(Hymenoptera, f)), 224, 224, backbone.Preprocessing.Fit)).ToArray();
-        using var service = new EmbeddingService(Options.Create(new OrtOptions()), Options.Create(new EmbeddingOptions()));
+        using var service = TestOrt.Embedding();
 
         var features = service.Embed(backbone, ready, images);
         var pooled = service.Embed(backbone with { FeatureOutputName = "627" }, exposed, images);

@@ -37,6 +37,7 @@ internal sealed class ComponentHarness : IAsyncDisposable
         services.AddSingleton<ICurrentUser, TestUser>();
         services.AddScoped<VisionConsole.Web.CircuitUser>();
         services.AddSingleton(new VisionConsole.Web.ConsoleEnvironment("/srv/vision", "/srv/vision/console.db", "/srv/vision/blobs", [("libvips", "8.14.1")]));
+        services.AddSingleton<VisionConsole.Trainer.Inference.IExecutionProviderInfo>(new TestExecutionProvider("CPU", null, false, "Cpu", "1.31.1"));
         configure?.Invoke(services);
         _services = services.BuildServiceProvider();
         _renderer = new HtmlRenderer(_services, _services.GetRequiredService<ILoggerFactory>());
@@ -85,3 +86,7 @@ internal static class MarkupText
     public static string Text(this IElement element) =>
         string.Join(' ', element.TextContent.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 }
+
+/// <summary>A fixed answer to "which provider runs", so a page renders without ONNX Runtime.</summary>
+internal sealed record TestExecutionProvider(string Provider, string? FallbackReason, bool CudaRequested, string Flavor, string Version)
+    : VisionConsole.Trainer.Inference.IExecutionProviderInfo;
