@@ -64,29 +64,48 @@ namespace VisionConsole.Build
                 return true;
             }
 
+            // Each step is idempotent, so a copy left half-patched (an interrupted or concurrent build) is finished, not broken.
             var folder = Path.GetDirectoryName(Path.GetFullPath(Library)) ?? ".";
             var shim = Path.Combine(folder, GlibcxxPatch.ShimFileName);
-            if (!Run(Compiler, new[] { "-shared", "-fPIC", "-O2", "-o", shim, ShimSource }, "compile the libstdc++ shim (install g++)")
-                || !Run(Patchelf, new[] { "--clear-symbol-version", GlibcxxPatch.InitSymbol, "--add-needed", GlibcxxPatch.ShimFileName, Library },
-                    "patch " + Library + " (install Debian's patchelf: scripts/setup.sh does)"))
+            if (!Run(Compiler, new[] { "-shared", "-fPIC", "-O2", "-o", shim, ShimSource }, "compile the libstdc++ shim (install g++)", out _)
+                || !Run(Patchelf, new[] { "--print-needed", Library }, "read " + Library + " (install Debian's patchelf: scripts/setup.sh does)", out var needed))
+            {
+                return false;
+            }
+            var patchArguments = new List<string> { "--clear-symbol-version", GlibcxxPatch.InitSymbol };
+            if (Array.IndexOf(needed.Split('\n'), GlibcxxPatch.ShimFileName) < 0)
+            {
+                patchArguments.Add("--add-needed");
+                patchArguments.Add(GlibcxxPatch.ShimFileName);
+            }
+            patchArguments.Add(Library);
+            if (!Run(Patchelf, patchArguments.ToArray(), "patch " + Library, out _))
             {
                 return false;
             }
             var bytes = File.ReadAllBytes(Library);
-            var rewritten = GlibcxxPatch.RewriteVersionNeed(bytes, GlibcxxPatch.NewVersion);
-            if (rewritten == null)
+            string? rewritten;
+            try
             {
-                Log.LogError("TorchSharp: {0} has no older GLIBCXX version need to point {1} at; the library layout is not the one this fix knows.", Library, GlibcxxPatch.NewVersion);
+                rewritten = GlibcxxPatch.RewriteVersionNeed(bytes, GlibcxxPatch.NewVersion);
+            }
+            catch (InvalidDataException ex)
+            {
+                Log.LogError("TorchSharp: cannot patch {0}: {1}", Library, ex.Message);
                 return false;
             }
-            File.WriteAllBytes(Library, bytes);
+            if (rewritten != null)
+            {
+                File.WriteAllBytes(Library, bytes);
+            }
             Outcome = "patched";
-            Log.LogMessage(MessageImportance.Normal, "TorchSharp: patched {0} for a libstdc++ without {1} (version need now {2}, shim {3}).", Library, GlibcxxPatch.NewVersion, rewritten, shim);
+            Log.LogMessage(MessageImportance.Normal, "TorchSharp: patched {0} for a libstdc++ without {1} (version need now {2}, shim {3}).", Library, GlibcxxPatch.NewVersion, rewritten ?? "rewritten before", shim);
             return true;
         }
 
-        private bool Run(string tool, string[] arguments, string what)
+        private bool Run(string tool, string[] arguments, string what, out string output)
         {
+            output = "";
             // Arguments as one quoted string: the task factory compiles against netstandard2.0, which has no ArgumentList.
             var start = new ProcessStartInfo(tool, "\"" + string.Join("\" \"", arguments) + "\"")
             {
@@ -96,7 +115,7 @@ namespace VisionConsole.Build
             {
                 using var process = Process.Start(start)!;
                 var error = process.StandardError.ReadToEndAsync();
-                process.StandardOutput.ReadToEnd();
+                output = process.StandardOutput.ReadToEnd().Replace("\r", "");
                 process.WaitForExit();
                 if (process.ExitCode == 0)
                 {
@@ -296,8 +315,9 @@ namespace VisionConsole.Build
         /// <summary>
         /// Points every requirement of <paramref name="version"/> at the newest older version the same library is already
         /// required for (hash and name), in place; the entry's own version index is kept, so nothing else moves.
-        /// Returns the version now required, or null when there is nothing to rewrite or no older version to use.
+        /// Returns the version now required, or null when nothing requires <paramref name="version"/>.
         /// </summary>
+        /// <exception cref="InvalidDataException">The library requires no older version from the same file to use instead.</exception>
         public static string? RewriteVersionNeed(byte[] elf, string version)
         {
             var needs = VersionNeeds(elf);
@@ -319,7 +339,7 @@ namespace VisionConsole.Build
                 }
                 if (best == null)
                 {
-                    return null;
+                    throw new InvalidDataException("it requires " + version + " from " + target.File + " but no older version of it to point that requirement at.");
                 }
                 WriteU32(elf, target.Offset, best.Value.Hash);
                 WriteU32(elf, target.Offset + 8, best.Value.NameOffset);
