@@ -11,9 +11,11 @@ switch (args.FirstOrDefault())
         return await TrainingBenchmark.RunAsync(args[1..]);
     case "zoo":
         return await ZooBenchmark.RunAsync(args[1..]);
+    case "finetune":
+        return await FineTuneBench.RunAsync(args[1..]);
     case "import":
         return await ImportBench.RunAsync(args[1..]);
     default:
-        Console.WriteLine("Benchmarks: heads [--tiny] | training [--only type,type] [--mirror DIR] [--dataset DIR] | zoo [--seconds S] [--rounds R] [--mirror DIR] [--only id,id] | import [count] [--dataset DIR]");
+        Console.WriteLine("Benchmarks: heads [--tiny] | training [--only type,type] [--mirror DIR] [--dataset DIR] | zoo [--seconds S] [--rounds R] [--mirror DIR] [--only id,id] | import [count] [--dataset DIR] | finetune [--dataset DIR] [--limit N] [--views-per-image K] [--top-lr X] [--head-lr X] [--pull X] [--epochs N]");
         return args.Length == 0 ? 0 : 1;
 }
