@@ -48,6 +48,9 @@ public static class ConsoleDomainServiceCollectionExtensions
         services.AddSingleton<DatasetHealthService>();
         services.AddTransient<Import.ImportJob>();
         services.AddTransient<Export.ExportJob>();
+        services.TryAddSingleton<Operations.IOperationNotifier, Operations.OperationNotifier>();
+        services.AddSingleton<Operations.OperationStore>();
+        services.AddSingleton<Operations.IOperationService, Operations.OperationService>();
         services.AddSingleton<Operations.DataOperationService>();
         services.AddTransient<Operations.IOperationJob, Operations.ImportOperationJob>();
         services.AddTransient<Operations.IOperationJob, Operations.ExportOperationJob>();

@@ -58,6 +58,7 @@ public static class ConsoleHost
 
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<CircuitUser>();
+        builder.Services.AddScoped<VisionConsole.Web.Components.Shared.PageScripts>();
         builder.Services.AddScoped<ICurrentUser, HttpCurrentUser>();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs one benchmark and prints its table. Usage: bench/run.sh heads | training [--only TYPES] | zoo [--seconds S] [--rounds R] [--mirror DIR]
+# Runs one benchmark and prints its table. Usage: bench/run.sh heads | training [--only TYPES] | predict [--calls N] | zoo [--seconds S] [--rounds R] [--mirror DIR]
 # Needs the npm packages (scripts/setup.sh installs them) and the model mirror (see bench/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -59,7 +59,7 @@ public sealed record DatasetChange(long DatasetId, IReadOnlyList<long> ImageIds,
 
 /// <summary>
 /// In-process fan-out of <see cref="DatasetChange"/>s: the dataset pages of every circuit and the SignalR relay subscribe.
-/// Same contract as <see cref="Training.IOperationNotifier"/>.
+/// Same contract as <see cref="Operations.IOperationNotifier"/>.
 /// </summary>
 public interface IDatasetChangeNotifier
 {

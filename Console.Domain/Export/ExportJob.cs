@@ -12,21 +12,21 @@ namespace VisionConsole.Domain.Export;
 /// <param name="Format">The archive layout.</param>
 /// <param name="CsvImagePathPrefix">For AutoML CSV: what image paths start with (default <c>images/</c>, inside the archive).</param>
 /// <param name="User">Who exports (for the audit).</param>
-public sealed record ExportRequest(long DatasetId, ExportFormat Format, string? CsvImagePathPrefix = null, string User = "system")
+public sealed record ExportRequest(long DatasetId, ExportFormat Format, string? CsvImagePathPrefix = null, string User = "system") : Operations.OperationRequest
 {
     /// <summary>The operation kind of an export (AutoML's <c>exportData</c>).</summary>
     public const string Kind = "export-data";
 }
 
 /// <summary>An export's progress: images copied into the archive so far.</summary>
-public sealed record ExportProgress(int Done, int Total, string Message);
+public sealed record ExportProgress(int Done, int Total, string Message) : Operations.OperationProgress;
 
 /// <summary>A finished export.</summary>
 /// <param name="Format">The archive layout.</param>
 /// <param name="ImageCount">Images in the archive.</param>
 /// <param name="ByteSize">Size of the zip.</param>
 /// <param name="File">The zip, relative to the data folder (<c>exports/&lt;operation&gt;.zip</c>).</param>
-public sealed record ExportResult(ExportFormat Format, int ImageCount, long ByteSize, string File);
+public sealed record ExportResult(ExportFormat Format, int ImageCount, long ByteSize, string File) : Operations.OperationResult;
 
 /// <summary>
 /// Writes a dataset's export zip to <c>&lt;data&gt;/exports/&lt;operation&gt;.zip</c>: into a temporary file next to it

@@ -20,7 +20,7 @@ public sealed record ImportRequest(
     ImportFormat Format = ImportFormat.Auto,
     CocoBoxUnits CocoBoxes = CocoBoxUnits.Auto,
     DataSplit? DefaultSplit = null,
-    string User = "system")
+    string User = "system") : Operations.OperationRequest
 {
     /// <summary>The operation kind of an import (AutoML's <c>importData</c>).</summary>
     public const string Kind = "import-data";
@@ -42,7 +42,7 @@ public enum ImportPhase { Queued, Reading, Importing, RollingBack, Done }
 /// <param name="Warnings">Warning findings so far (the upload's and the import's).</param>
 /// <param name="Errors">Error findings so far.</param>
 /// <param name="Message">A short line for people, e.g. <c>importing 120/398</c>.</param>
-public sealed record ImportProgress(ImportPhase Phase, int Done, int Total, int Imported, int Duplicates, int Refused, int Warnings, int Errors, string Message);
+public sealed record ImportProgress(ImportPhase Phase, int Done, int Total, int Imported, int Duplicates, int Refused, int Warnings, int Errors, string Message) : Operations.OperationProgress;
 
 /// <summary>What a finished import did.</summary>
 /// <param name="Format">The format the upload was read as.</param>
@@ -58,4 +58,4 @@ public sealed record ImportProgress(ImportPhase Phase, int Done, int Total, int 
 /// <param name="ReportFile">The CSV report, relative to the data folder (<c>reports/import-&lt;operation&gt;.csv</c>).</param>
 public sealed record ImportResult(
     ImportFormat Format, int Items, int Imported, int Duplicates, int Refused, int Warnings, int Errors,
-    int LabelsCreated, int LabelsAssigned, int BoxesAdded, string ReportFile);
+    int LabelsCreated, int LabelsAssigned, int BoxesAdded, string ReportFile) : Operations.OperationResult;

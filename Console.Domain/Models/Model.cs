@@ -72,10 +72,10 @@ public sealed class Model
     }
 
     /// <summary>Adds the next version (numbered from 1). <see cref="Versions"/> must be loaded.</summary>
-    public ModelVersion AddVersion(string modelType, ModelFiles files, long? trainingOperationId, DateTimeOffset createdAt)
+    public ModelVersion AddVersion(string modelType, ModelFiles files, long? trainingOperationId, DateTimeOffset createdAt, TrainingRecord? training = null)
     {
         var number = _versions.Count == 0 ? 1 : _versions.Max(v => v.Number) + 1;
-        var version = new ModelVersion(this, number, modelType, files, trainingOperationId, createdAt);
+        var version = new ModelVersion(this, number, modelType, files, trainingOperationId, createdAt, training);
         _versions.Add(version);
         return version;
     }
@@ -98,7 +98,7 @@ public sealed class ModelVersion
         Tags = string.Empty;
     }
 
-    internal ModelVersion(Model model, int number, string modelType, ModelFiles files, long? trainingOperationId, DateTimeOffset createdAt)
+    internal ModelVersion(Model model, int number, string modelType, ModelFiles files, long? trainingOperationId, DateTimeOffset createdAt, TrainingRecord? training)
     {
         ArgumentNullException.ThrowIfNull(files);
         Model = model;
@@ -110,6 +110,7 @@ public sealed class ModelVersion
         TrainingOperationId = trainingOperationId;
         CreatedAt = createdAt;
         Tags = string.Empty;
+        TrainingRecordJson = training is null ? null : TrainingRecord.Write(training);
     }
 
     public long Id { get; private set; }
@@ -131,6 +132,20 @@ public sealed class ModelVersion
     public string? TfjsFolder { get; private set; }
 
     public long? TrainingOperationId { get; private set; }
+
+    /// <summary>How the version was trained, as <see cref="TrainingRecord.Write"/> wrote it; read it with <see cref="ReadTraining"/>.</summary>
+    public string? TrainingRecordJson { get; private set; }
+
+    /// <summary>How the version was trained; null for versions that recorded it only in their folder's <c>training.json</c> (until <see cref="RecordTraining"/>).</summary>
+    /// <exception cref="InvalidOperationException">The stored record is not valid.</exception>
+    public TrainingRecord? ReadTraining() => TrainingRecordJson is null ? null : TrainingRecord.Read(TrainingRecordJson, Id);
+
+    /// <summary>Keeps the training record of a version that was trained before the database kept it (read once from its folder).</summary>
+    public void RecordTraining(TrainingRecord training)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        TrainingRecordJson = TrainingRecord.Write(training);
+    }
 
     public DateTimeOffset CreatedAt { get; private set; }
 

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Metrics;
 
@@ -30,7 +32,7 @@ public sealed record ModelSummary(
     DateTimeOffset CreatedAt,
     string CreatedBy);
 
-/// <summary>What a training recorded next to the model files (<c>training.json</c>).</summary>
+/// <summary>How a model version was trained, kept with the version in the database.</summary>
 /// <param name="ModelType">The preset.</param>
 /// <param name="BackboneId">The zoo backbone the features came from.</param>
 /// <param name="InputSize">The backbone's square input side.</param>
@@ -71,6 +73,26 @@ public sealed record TrainingRecord(
     /// <see cref="TestTimeFlip"/>).
     /// </summary>
     public IReadOnlyList<string>? PredictionViews { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    /// <summary>The record as the database keeps it: camelCase JSON (the shape versions trained before wrote to <c>training.json</c>).</summary>
+    public static string Write(TrainingRecord record) => JsonSerializer.Serialize(record, Json);
+
+    /// <summary>Reads a stored record; corrupt data throws, naming the version, never reads as "no record".</summary>
+    /// <exception cref="InvalidOperationException">The JSON is not a training record.</exception>
+    public static TrainingRecord Read(string json, long modelVersionId)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<TrainingRecord>(json, Json)
+                ?? throw new InvalidOperationException($"Model version {modelVersionId} has an empty training record.");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidOperationException($"Model version {modelVersionId} has an unreadable training record: {ex.Message}", ex);
+        }
+    }
 }
 
 /// <summary>One evaluation image: its scores (label order) and true labels, so any threshold can be recomputed.</summary>
@@ -109,11 +131,27 @@ public sealed record LabelScore(int LabelIndex, string Label, float Score);
 /// <summary>The scores of one image, best first.</summary>
 public sealed record ClassificationPrediction(long ModelId, long ModelVersionId, IReadOnlyList<LabelScore> Scores, double ElapsedMilliseconds);
 
+/// <summary>What a models list is ordered by (the id breaks ties, in the same direction).</summary>
+public enum ModelSortField { Created, Name }
+
+/// <summary>A page of the models list in an order.</summary>
+/// <param name="SortBy">The order; newest first by default.</param>
+/// <param name="Descending">Newest (or last in name order) first.</param>
+/// <param name="Skip">Models to pass over first.</param>
+/// <param name="Take">At most this many (1-1000).</param>
+public sealed record ModelListQuery(ModelSortField SortBy = ModelSortField.Created, bool Descending = true, int Skip = 0, int Take = 25);
+
+/// <summary>One page of models and how many there are in all.</summary>
+public sealed record ModelListPage(IReadOnlyList<ModelSummary> Items, int Total);
+
 /// <summary>Models, their evaluations and online prediction. Used by the REST API and the console pages alike.</summary>
 public interface IModelService
 {
     /// <summary>Models, newest first.</summary>
     Task<IReadOnlyList<ModelSummary>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>One page of the models with at least one trained version, in the query's order, with the total (the console's paged grid).</summary>
+    Task<ModelListPage> ListPageAsync(ModelListQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>One model; <see cref="NotFoundException"/> when absent.</summary>
     Task<ModelSummary> GetAsync(long modelId, CancellationToken cancellationToken = default);
@@ -125,8 +163,9 @@ public interface IModelService
     Task<ModelEvaluationView> GetEvaluationAsync(long modelId, long? modelVersionId = null, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Scores an encoded image (any format the intake accepts) with the model's latest version, best first.
-    /// Throws <see cref="Imaging.ImageRejectedException"/> for bytes that are not a decodable image.
+    /// Scores an encoded image (any format the intake accepts) with the model's latest version (or version number
+    /// <paramref name="versionNumber"/>), best first. Throws <see cref="Imaging.ImageRejectedException"/> for bytes that are
+    /// not a decodable image, <see cref="NotFoundException"/> for a version the model does not have.
     /// </summary>
-    Task<ClassificationPrediction> PredictAsync(long modelId, ReadOnlyMemory<byte> imageBytes, CancellationToken cancellationToken = default);
+    Task<ClassificationPrediction> PredictAsync(long modelId, ReadOnlyMemory<byte> imageBytes, int? versionNumber = null, CancellationToken cancellationToken = default);
 }

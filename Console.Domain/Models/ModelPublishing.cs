@@ -13,8 +13,10 @@ namespace VisionConsole.Domain.Models;
 /// <param name="TrainingOperationId">The operation that trained it.</param>
 /// <param name="Folder">Its files' folder, relative to the data folder.</param>
 /// <param name="CreatedAt">When it was trained.</param>
+/// <param name="Training">How it was trained, as the database keeps it (null for versions from before it did, until first listed).</param>
 public sealed record ModelVersionSummary(
-    long Id, long ModelId, int Number, string ModelType, IReadOnlyList<string> Tags, long? TrainingOperationId, string Folder, DateTimeOffset CreatedAt)
+    long Id, long ModelId, int Number, string ModelType, IReadOnlyList<string> Tags, long? TrainingOperationId, string Folder, DateTimeOffset CreatedAt,
+    TrainingRecord? Training = null)
 {
     /// <summary>Whether the version carries <see cref="ModelPublishing.PublishedTag"/>.</summary>
     public bool Published => Tags.Contains(ModelPublishing.PublishedTag, StringComparer.OrdinalIgnoreCase);
@@ -166,5 +168,5 @@ public sealed class ModelPublishing(IDbContextFactory<ConsoleDbContext> contextF
 
     private static ModelVersionSummary ToSummary(long modelId, ModelVersion version) =>
         new(version.Id, modelId, version.Number, version.ModelType, version.TagList, version.TrainingOperationId,
-            Path.GetDirectoryName(version.LabelsFile) ?? string.Empty, version.CreatedAt);
+            Path.GetDirectoryName(version.LabelsFile) ?? string.Empty, version.CreatedAt, version.ReadTraining());
 }

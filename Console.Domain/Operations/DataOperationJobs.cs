@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using VisionConsole.Domain.Export;
 using VisionConsole.Domain.Import;
 
@@ -12,22 +11,24 @@ public sealed class ImportOperationJob(ImportJob job, ConsoleOptions options) : 
     public string Kind => ImportRequest.Kind;
 
     /// <inheritdoc />
-    public async Task<string> RunAsync(long operationId, string requestJson, IProgress<OperationReport> progress, CancellationToken cancellationToken)
+    public async Task<OperationCompletion> RunAsync(OperationRun run, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(progress);
+        ArgumentNullException.ThrowIfNull(run);
         try
         {
-            var request = OperationJson.Read<ImportRequest>(requestJson)
-                ?? throw new DomainException("invalid-operation", $"Operation {operationId} has no readable import request.");
-            var sink = new Sink<ImportProgress>(progress, p => p.Message);
-            var result = await job.RunAsync(operationId, request, sink, cancellationToken).ConfigureAwait(false);
-            return JsonSerializer.Serialize(result, OperationJson.Options);
+            var request = run.Request as ImportRequest
+                ?? throw new ArgumentException($"Operation {run.OperationId}'s request is a {run.Request.GetType().Name}, not an import request.", nameof(run));
+            var result = await job.RunAsync(run.OperationId, request, run.Progress, cancellationToken).ConfigureAwait(false);
+            return OperationCompletion.Of(result);
         }
         finally
         {
-            DeleteUploadFolder(options, operationId);
+            DeleteUploadFolder(options, run.OperationId);
         }
     }
+
+    /// <inheritdoc />
+    public void OnCancelledWhileQueued(long operationId) => DeleteUploadFolder(options, operationId);
 
     /// <summary>The folder an import's uploaded files wait in: <c>&lt;data&gt;/uploads/&lt;operation&gt;</c>.</summary>
     public static string UploadFolder(ConsoleOptions options, long operationId)
@@ -54,16 +55,12 @@ public sealed class ExportOperationJob(ExportJob job) : IOperationJob
     public string Kind => ExportRequest.Kind;
 
     /// <inheritdoc />
-    public async Task<string> RunAsync(long operationId, string requestJson, IProgress<OperationReport> progress, CancellationToken cancellationToken)
+    public async Task<OperationCompletion> RunAsync(OperationRun run, CancellationToken cancellationToken)
     {
-        var request = OperationJson.Read<ExportRequest>(requestJson)
-            ?? throw new DomainException("invalid-operation", $"Operation {operationId} has no readable export request.");
-        var result = await job.RunAsync(operationId, request, new Sink<ExportProgress>(progress, p => p.Message), cancellationToken).ConfigureAwait(false);
-        return JsonSerializer.Serialize(result, OperationJson.Options);
+        ArgumentNullException.ThrowIfNull(run);
+        var request = run.Request as ExportRequest
+            ?? throw new ArgumentException($"Operation {run.OperationId}'s request is a {run.Request.GetType().Name}, not an export request.", nameof(run));
+        var result = await job.RunAsync(run.OperationId, request, run.Progress, cancellationToken).ConfigureAwait(false);
+        return OperationCompletion.Of(result);
     }
-}
-
-internal sealed class Sink<T>(IProgress<OperationReport> target, Func<T, string> message) : IProgress<T>
-{
-    public void Report(T value) => target.Report(new OperationReport(JsonSerializer.Serialize(value, OperationJson.Options), message(value)));
 }

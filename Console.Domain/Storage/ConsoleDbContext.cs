@@ -4,7 +4,7 @@ using VisionConsole.Domain.Auditing;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Models;
 using VisionConsole.Domain.Projects;
-using VisionConsole.Domain.Training;
+using VisionConsole.Domain.Operations;
 
 namespace VisionConsole.Domain.Storage;
 
@@ -27,7 +27,7 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
 
     public DbSet<Box> Boxes => Set<Box>();
 
-    public DbSet<TrainingOperation> TrainingOperations => Set<TrainingOperation>();
+    public DbSet<Operation> Operations => Set<Operation>();
 
     public DbSet<Model> Models => Set<Model>();
 
@@ -115,13 +115,14 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
             e.HasIndex(b => b.LabelId);
         });
 
-        modelBuilder.Entity<TrainingOperation>(e =>
+        modelBuilder.Entity<Operation>(e =>
         {
-            e.ToTable("TrainingOperations");
+            e.ToTable("Operations");
             e.Property(o => o.Kind).HasMaxLength(64);
             e.Property(o => o.State).HasConversion<string>().HasMaxLength(16);
             e.Property(o => o.Version).IsConcurrencyToken();
             e.Ignore(o => o.IsFinished);
+            e.Ignore(o => o.KindInfo);
             e.HasOne<Dataset>().WithMany().HasForeignKey(o => o.DatasetId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(o => o.State);
             e.HasIndex(o => o.DatasetId);

@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using VisionConsole.Domain.Datasets;
+using VisionConsole.Domain.Operations;
 
 namespace VisionConsole.Domain.Training;
 
@@ -20,7 +22,7 @@ public sealed record TrainingRequest(
     string? ModelType = null,
     long? TrainBudgetMilliNodeHours = null,
     double? BudgetMinutes = null,
-    long? BaseModelId = null)
+    long? BaseModelId = null) : OperationRequest
 {
     /// <summary>The model type used when none is given.</summary>
     public const string DefaultModelType = "mobile-versatile-1";
@@ -45,7 +47,7 @@ public enum TrainingPhase { Queued, Preparing, Embedding, Training, Evaluating, 
 public sealed record EpochPoint(int Epoch, double TrainLoss, double? ValidationLoss, double? ValidationAccuracy);
 
 /// <summary>
-/// A training's progress as stored in <see cref="TrainingOperation.ProgressJson"/> and pushed to live clients.
+/// A training's progress, reported through <c>IProgress&lt;OperationProgress&gt;</c>, saved to the operation and pushed to live clients.
 /// </summary>
 /// <param name="Phase">The current phase.</param>
 /// <param name="ImagesDone">Embedding: images whose features are ready (computed or from the cache).</param>
@@ -69,7 +71,7 @@ public sealed record TrainingProgress(
     IReadOnlyList<EpochPoint> History,
     double ElapsedSeconds,
     double? EtaSeconds,
-    string Message)
+    string Message) : OperationProgress
 {
     /// <summary>The progress of an operation that has not started.</summary>
     public static TrainingProgress Queued { get; } = new(TrainingPhase.Queued, 0, 0, 0, 0, 0, 0, [], 0, null, "queued");
@@ -78,81 +80,17 @@ public sealed record TrainingProgress(
     public EpochPoint? LastEpoch => History.Count == 0 ? null : History[^1];
 }
 
-/// <summary>An operation as lists, the API and the operation page show it.</summary>
-/// <param name="Id">The operation id.</param>
-/// <param name="Kind">For example <c>train-classifier</c>.</param>
-/// <param name="State">Where it is in its life.</param>
-/// <param name="DatasetId">The dataset trained on.</param>
-/// <param name="Request">The training request, when it is a training.</param>
-/// <param name="Progress">The latest progress (null before the first report).</param>
-/// <param name="Error">Why it failed.</param>
-/// <param name="StopReason"><c>converged</c>, <c>budget-reached</c>, <c>epoch-limit</c>, <c>cancelled</c>, <c>failed</c>.</param>
-/// <param name="ResultModelId">The model it produced, once it succeeded.</param>
-/// <param name="ResultModelVersionId">The model version it produced, once it succeeded.</param>
-/// <param name="CreatedAt">When it was queued.</param>
-/// <param name="StartedAt">When a job picked it up.</param>
-/// <param name="FinishedAt">When it finished.</param>
-/// <param name="CreatedBy">Who asked for it.</param>
-public sealed record OperationSummary(
-    long Id,
-    string Kind,
-    OperationState State,
-    long? DatasetId,
-    TrainingRequest? Request,
-    TrainingProgress? Progress,
-    string? Error,
-    string? StopReason,
-    long? ResultModelId,
-    long? ResultModelVersionId,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset? StartedAt,
-    DateTimeOffset? FinishedAt,
-    string CreatedBy)
+/// <summary>What a succeeded training produced.</summary>
+/// <param name="ModelId">The new model.</param>
+/// <param name="ModelVersionId">Its version.</param>
+public sealed record TrainingResult(long ModelId, long ModelVersionId) : OperationResult
 {
-    /// <summary>Succeeded, Failed or Cancelled.</summary>
-    public bool Done => State is OperationState.Succeeded or OperationState.Failed or OperationState.Cancelled;
-
-    /// <summary>When it last changed.</summary>
-    public DateTimeOffset UpdatedAt => FinishedAt ?? StartedAt ?? CreatedAt;
-
-    /// <summary>
-    /// The latest progress as stored, for kinds that are not trainings (<c>import-data</c>: an
-    /// <see cref="Import.ImportProgress"/>, <c>export-data</c>: an <see cref="Export.ExportProgress"/>; read them with
-    /// <see cref="Operations.OperationJson.Read{T}"/> or take <see cref="Operations.DataOperation.From(TrainingOperation)"/>).
-    /// </summary>
-    public string? ProgressJson { get; init; }
-
-    /// <summary>The result as stored, for kinds whose result is not a model (<see cref="Import.ImportResult"/>, <see cref="Export.ExportResult"/>).</summary>
-    public string? ResultJson { get; init; }
-
-    /// <summary>True for the kinds the trainer's own jobs run (<c>train-...</c>); false for import and export.</summary>
-    public bool IsTraining => Kind.StartsWith("train-", StringComparison.Ordinal);
+    /// <inheritdoc />
+    [JsonIgnore]
+    public override long? ProducedModelVersionId => ModelVersionId;
 }
 
-/// <summary>One change of an operation, as the notifier publishes it (progress, state change, result).</summary>
-public sealed record OperationUpdate(OperationSummary Operation, DateTimeOffset At);
-
-/// <summary>
-/// The ONE in-process channel of operation events: the trainer publishes, Blazor components and the
-/// SignalR relay subscribe. Handlers run on the publisher's thread; they must be quick and must not throw
-/// (an exception is caught and logged, never reaching the job).
-/// </summary>
-public interface IOperationNotifier
-{
-    /// <summary>Sends an update to every current subscriber.</summary>
-    void Publish(OperationUpdate update);
-
-    /// <summary>Receives every later update until the returned handle is disposed.</summary>
-    IDisposable Subscribe(Action<OperationUpdate> handler);
-}
-
-/// <summary>Which operations a list returns.</summary>
-/// <param name="Done">true: finished only; false: queued or running only; null: all.</param>
-/// <param name="DatasetId">Only operations on this dataset.</param>
-/// <param name="Take">At most this many, newest first.</param>
-public sealed record OperationQuery(bool? Done = null, long? DatasetId = null, int Take = 100);
-
-/// <summary>Starting, listing and cancelling trainings. Used by the REST API and the console pages alike.</summary>
+/// <summary>Starting trainings (listing, reading and cancelling them is <see cref="IOperationService"/>'s, as for every kind).</summary>
 public interface ITrainingService
 {
     /// <summary>
@@ -161,18 +99,6 @@ public interface ITrainingService
     /// Throws <see cref="DomainException"/> with a clear message when the request cannot be run.
     /// </summary>
     Task<OperationSummary> StartTrainingAsync(TrainingRequest request, string user, CancellationToken cancellationToken = default);
-
-    /// <summary>Operations, newest first.</summary>
-    Task<IReadOnlyList<OperationSummary>> ListOperationsAsync(OperationQuery query, CancellationToken cancellationToken = default);
-
-    /// <summary>One operation; <see cref="NotFoundException"/> when absent.</summary>
-    Task<OperationSummary> GetOperationAsync(long operationId, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Asks an operation to stop: a queued one is cancelled at once, a running one becomes Cancelling and its
-    /// job stops within seconds, then confirms Cancelled. A finished one is refused (<c>invalid-transition</c>).
-    /// </summary>
-    Task<OperationSummary> CancelOperationAsync(long operationId, string user, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Labels of a dataset as training sees them, in model output order.</summary>

@@ -61,6 +61,39 @@ public sealed class DatasetHubTests : IAsyncLifetime
         Assert.Equal(1, change.GetProperty("imageCount").GetInt32());
     }
 
+    [Fact]
+    public async Task SubscribeOperations_ExportThroughTheApi_ClientReceivesTypedProgressThenTheTypedResult()
+    {
+        var dataset = await PostAsync<DatasetSummary>("/api/datasets", new { displayName = "to export", kind = "SingleLabel" });
+        using (var form = new MultipartFormDataContent())
+        {
+            form.Add(new StreamContent(File.OpenRead(TestImages.Hymenoptera("train/ants/0013035.jpg"))), "files", "0013035.jpg");
+            (await _client.PostAsync(new Uri($"/api/datasets/{dataset.Id}/images", UriKind.Relative), form)).EnsureSuccessStatusCode();
+        }
+        using var hub = await HubClient.ConnectAsync(_factory);
+        await hub.InvokeAsync("SubscribeOperations");
+
+        var export = await _client.PostAsJsonAsync($"/v1/projects/p/locations/l/datasets/{dataset.Id}:exportData", new { outputConfig = new { format = "AUTOML_CSV" } });
+        export.EnsureSuccessStatusCode();
+
+        // Every update carries the operation with its kind's own records, each tagged with its kind: no JSON string to parse.
+        var updates = new List<JsonElement>();
+        do
+        {
+            updates.Add((await hub.NextAsync("operationUpdated")).GetProperty("operation"));
+        }
+        while (!updates[^1].GetProperty("done").GetBoolean());
+        Assert.All(updates, u => Assert.Equal(("export-data", "export-data"), (u.GetProperty("kind").GetString(), u.GetProperty("request").GetProperty("$kind").GetString())));
+        Assert.Equal("Queued", updates[0].GetProperty("state").GetString());
+        var progress = updates.Where(u => u.GetProperty("progress").ValueKind == JsonValueKind.Object).Select(u => u.GetProperty("progress")).ToList();
+        Assert.NotEmpty(progress);
+        Assert.All(progress, p => Assert.Equal(("export-data", 1), (p.GetProperty("$kind").GetString(), p.GetProperty("total").GetInt32())));
+        var final = updates[^1];
+        Assert.Equal("Succeeded", final.GetProperty("state").GetString());
+        Assert.Equal(("export-data", 1, "AutoMlCsv"), (final.GetProperty("result").GetProperty("$kind").GetString(),
+            final.GetProperty("result").GetProperty("imageCount").GetInt32(), final.GetProperty("result").GetProperty("format").GetString()));
+    }
+
     private async Task<T> PostAsync<T>(string path, object body)
     {
         var response = await _client.PostAsJsonAsync(path, body);

@@ -66,7 +66,6 @@ public sealed partial class EmbeddingService : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(modelPath);
         ArgumentNullException.ThrowIfNull(images);
         ObjectDisposedException.ThrowIf(disposed, this);
-        var pre = backbone.Preprocessing;
         var dimension = backbone.FeatureDimension;
         if (dimension < 1)
         {
@@ -76,6 +75,49 @@ public sealed partial class EmbeddingService : IDisposable
         {
             throw new ArgumentException($"{images.Count} images of {dimension} features need {images.Count * dimension} floats; the destination has {destination.Length}.", nameof(destination));
         }
+        if (images.Count == 0)
+        {
+            return;
+        }
+        // The run callback cannot hold the span: the batches land in an array, copied once at the end.
+        var features = new float[destination.Length];
+        Run(backbone, modelPath, backbone.FeatureOutputName, images, (output, start, count) =>
+            Pool(output, backbone, count, features.AsSpan(start * dimension, count * dimension)), cancellationToken);
+        features.CopyTo(destination);
+    }
+
+    /// <summary>
+    /// The uint8 activations of <paramref name="outputName"/> (for example a backbone truncated at a fine-tuning cut,
+    /// see <see cref="BackboneCut"/>) for <paramref name="images"/>, one array per image, as ONNX Runtime computed them.
+    /// </summary>
+    public byte[][] EmbedQuantized(BackboneInfo backbone, string modelPath, string outputName, IReadOnlyList<RgbImage> images, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        ArgumentException.ThrowIfNullOrEmpty(modelPath);
+        ArgumentNullException.ThrowIfNull(images);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var result = new byte[images.Count][];
+        Run(backbone, modelPath, outputName, images, (output, start, count) =>
+        {
+            var info = output.GetTensorTypeAndShape();
+            if (info.ElementDataType != TensorElementType.UInt8)
+            {
+                throw new InvalidOperationException($"Model {modelPath} output '{outputName}' holds {info.ElementDataType} elements, not UInt8.");
+            }
+            var data = output.GetTensorDataAsSpan<byte>();
+            var perImage = (int)(info.ElementCount / info.Shape[0]);
+            for (var n = 0; n < count; n++)
+            {
+                result[start + n] = data.Slice(n * perImage, perImage).ToArray();
+            }
+        }, cancellationToken);
+        return result;
+    }
+
+    /// <summary>Runs the backbone over <paramref name="images"/> in batches; <paramref name="consume"/> gets each batch's output, first image index and count.</summary>
+    private void Run(BackboneInfo backbone, string modelPath, string outputName, IReadOnlyList<RgbImage> images, Action<OrtValue, int, int> consume, CancellationToken cancellationToken)
+    {
+        var pre = backbone.Preprocessing;
         for (var i = 0; i < images.Count; i++)
         {
             var image = images[i];
@@ -84,13 +126,8 @@ public sealed partial class EmbeddingService : IDisposable
                 throw new ArgumentException($"Image {i} is {image.Width}x{image.Height} with {image.Pixels.Length} bytes; backbone {backbone.Id} needs {pre.Width}x{pre.Height} RGB ({pre.Width * pre.Height * 3} bytes).", nameof(images));
             }
         }
-        if (images.Count == 0)
-        {
-            return;
-        }
-
         var session = GetSession(modelPath);
-        var plan = Plan(session, backbone, modelPath);
+        var plan = Plan(session, backbone, modelPath, outputName);
         var batch = plan.FixedBatch ?? Math.Min(embeddingOptions.BatchSize, images.Count);
         var perImage = pre.Width * pre.Height * 3;
         var buffer = ArrayPool<float>.Shared.Rent(batch * perImage);
@@ -120,7 +157,7 @@ public sealed partial class EmbeddingService : IDisposable
                 }
                 using (outputs)
                 {
-                    Pool(outputs[0], backbone, count, destination.Slice(start * dimension, count * dimension));
+                    consume(outputs[0], start, count);
                 }
             }
         }
@@ -172,16 +209,16 @@ public sealed partial class EmbeddingService : IDisposable
 
     private sealed record RunPlan(int? FixedBatch, string[] InputNames, string[] OutputNames);
 
-    private static RunPlan Plan(InferenceSession session, BackboneInfo backbone, string modelPath)
+    private static RunPlan Plan(InferenceSession session, BackboneInfo backbone, string modelPath, string outputName)
     {
         var pre = backbone.Preprocessing;
         if (!session.InputMetadata.TryGetValue(backbone.InputName, out var input))
         {
             throw new InvalidOperationException($"Model {modelPath} has no input '{backbone.InputName}' (backbone {backbone.Id}); its inputs are: {Describe(session.InputMetadata)}.");
         }
-        if (!session.OutputMetadata.ContainsKey(backbone.FeatureOutputName))
+        if (!session.OutputMetadata.ContainsKey(outputName))
         {
-            throw new InvalidOperationException($"Model {modelPath} has no output '{backbone.FeatureOutputName}' (backbone {backbone.Id}); its outputs are: {Describe(session.OutputMetadata)}.");
+            throw new InvalidOperationException($"Model {modelPath} has no output '{outputName}' (backbone {backbone.Id}); its outputs are: {Describe(session.OutputMetadata)}.");
         }
         long[] expected = pre.Layout == TensorLayout.Nchw ? [-1, 3, pre.Height, pre.Width] : [-1, pre.Height, pre.Width, 3];
         var dims = input.IsTensor ? input.Dimensions : [];
@@ -191,7 +228,7 @@ public sealed partial class EmbeddingService : IDisposable
         {
             throw new InvalidOperationException($"Model {modelPath} input {Describe(backbone.InputName, input)} does not take {pre.Layout} float images of {pre.Width}x{pre.Height} as backbone {backbone.Id} declares.");
         }
-        return new RunPlan(dims[0] > 0 ? dims[0] : null, [backbone.InputName], [backbone.FeatureOutputName]);
+        return new RunPlan(dims[0] > 0 ? dims[0] : null, [backbone.InputName], [outputName]);
     }
 
     /// <summary>"name: Float[?, 3, 224, 224]", "?" for a dynamic dimension.</summary>

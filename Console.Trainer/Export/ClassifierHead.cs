@@ -39,6 +39,16 @@ public sealed record ClassifierHead(
     public IReadOnlyList<HiddenLayer> HiddenLayers { get; init; } = [];
 
     /// <summary>
+    /// The fine-tuned float top above the backbone's cut (mobile-high-accuracy-1), or null for a head on the backbone's own
+    /// feature map. With it the export dequantizes <see cref="CutValue"/> and runs this top in place of the backbone's
+    /// last convolution: <c>DequantizeLinear</c> -> <c>Conv</c> 1x1 -> <c>Clip</c> [0, ClipMax] -> <c>GlobalAveragePool</c>.
+    /// </summary>
+    public VisionConsole.Trainer.Training.ConvTop? Top { get; init; }
+
+    /// <summary>The uint8 backbone value the <see cref="Top"/> reads (required with it).</summary>
+    public string? CutValue { get; init; }
+
+    /// <summary>
     /// Test-time flip: the exported graphs score the image and its mirror image (left to right) in one batch and
     /// output the mean of the two probability vectors, as the console's prediction does for a model type with
     /// test-time flip (<c>mobile-high-accuracy-1</c>). False: one pass on the image as it is.
@@ -101,6 +111,16 @@ public sealed record ClassifierHead(
         for (var i = 0; i < Std.Length; i++)
         {
             if (!(Std[i] > 0f) || !float.IsFinite(Std[i])) throw new ArgumentException($"Std[{i}] is {Std[i]}; it must be a finite number > 0.");
+        }
+        if (Top is { } top)
+        {
+            if (string.IsNullOrEmpty(CutValue)) throw new ArgumentException("A head with a fine-tuned top needs the cut value it reads.");
+            if (top.Outputs != expectedFeatureDimension || top.Weights.Length != top.Outputs * top.Inputs || top.Bias.Length != top.Outputs)
+            {
+                throw new ArgumentException($"The fine-tuned top ({top.Inputs} -> {top.Outputs}, {top.Weights.Length} weights, {top.Bias.Length} biases) does not give the {expectedFeatureDimension} features the head takes.");
+            }
+            CheckFinite(top.Weights, "Top.Weights");
+            CheckFinite(top.Bias, "Top.Bias");
         }
         CheckFinite(Mean, nameof(Mean));
         CheckFinite(Weights, nameof(Weights));

@@ -99,8 +99,27 @@ public static class ClassifierOnnxExporter
             b.AddNode("Transpose", [normalized], [backboneInput], "to_nchw", OnnxAttribute.Ints("perm", 0, 3, 1, 2));
         }
 
-        // Head over the pooled features.
-        var pooled = b.Op("GlobalAveragePool", "features_pooled", [BackbonePrefix + backbone.FeatureMapName]);
+        // Head over the pooled features: of the backbone's feature map, or of the fine-tuned top above the cut (whose
+        // float convolution replaces the backbone's last one; RemoveUnusedNodes then drops that one and what only it used).
+        var featureMap = BackbonePrefix + backbone.FeatureMapName;
+        if (head.Top is { } top)
+        {
+            var cut = BackbonePrefix + head.CutValue;
+            if (!b.Graph.Node.Any(n => n.Output.Contains(cut)))
+            {
+                throw new InvalidDataException($"{backbone.OnnxPath}: no node produces the cut '{head.CutValue}' the fine-tuned top reads.");
+            }
+            var dequantized = b.Op("DequantizeLinear", "top_input", [
+                cut,
+                b.AddFloatConstant("top/input_scale", [top.Scale]),
+                b.AddInitializer(b.UniqueName("top/input_zero_point"), new[] { (byte)top.ZeroPoint })]);
+            var conv = b.Op("Conv", "top_conv", [
+                dequantized,
+                b.AddInitializer(b.UniqueName("top/weights"), top.Weights, top.Outputs, top.Inputs, 1, 1),
+                b.AddInitializer(b.UniqueName("top/bias"), top.Bias, top.Outputs)], OnnxAttribute.Ints("kernel_shape", 1, 1));
+            featureMap = b.Op("Clip", "top_clipped", [conv, b.AddFloatConstant("top/clip_min", [0f]), b.AddFloatConstant("top/clip_max", [top.ClipMax])]);
+        }
+        var pooled = b.Op("GlobalAveragePool", "features_pooled", [featureMap]);
         b.AddNode("Flatten", [pooled], [FeaturesName], "flatten", OnnxAttribute.Int("axis", 1));
         var d = head.FeatureDimension;
         var centredFeatures = b.Op("Sub", "features_centred", [FeaturesName, b.AddInitializer(b.UniqueName("head/mean"), head.Mean, d)]);

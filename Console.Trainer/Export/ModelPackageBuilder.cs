@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.IO.Compression;
 using VisionConsole.Domain;
+using VisionConsole.Domain.Models;
 using VisionConsole.Trainer.Jobs;
 using VisionConsole.Trainer.Training;
 using VisionConsole.Trainer.Zoo;
@@ -25,10 +26,11 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options)
     /// The path of the version's zip, made on first use (one build at a time per version).
     /// </summary>
     /// <param name="versionFolder">The version folder relative to the data folder (<c>models/{id}/v{n}</c>).</param>
+    /// <param name="training">How the version was trained (the database's record; null: the folder's legacy <c>training.json</c>).</param>
     /// <param name="cancellationToken">Stops the wait and the backbone download.</param>
     /// <exception cref="NotFoundException">The folder has no model files.</exception>
     /// <exception cref="DomainException"><c>export-unsupported</c>: the version's backbone or prediction views cannot be exported.</exception>
-    public async Task<string> GetPackageAsync(string versionFolder, CancellationToken cancellationToken = default)
+    public async Task<string> GetPackageAsync(string versionFolder, TrainingRecord? training, CancellationToken cancellationToken = default)
     {
         var folder = Path.GetFullPath(Path.Combine(options.DataFolder, versionFolder));
         var zipPath = Path.Combine(folder, PackageFile);
@@ -42,7 +44,7 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options)
         {
             if (!File.Exists(zipPath))
             {
-                await BuildAsync(folder, zipPath, cancellationToken).ConfigureAwait(false);
+                await BuildAsync(folder, zipPath, training, cancellationToken).ConfigureAwait(false);
             }
             return zipPath;
         }
@@ -64,7 +66,7 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options)
         return copy.ToArray();
     }
 
-    private async Task BuildAsync(string folder, string zipPath, CancellationToken cancellationToken)
+    private async Task BuildAsync(string folder, string zipPath, TrainingRecord? training, CancellationToken cancellationToken)
     {
         var labelsPath = Path.Combine(folder, ClassifierFiles.LabelsFile);
         if (!File.Exists(labelsPath))
@@ -85,7 +87,9 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options)
             }
             else
             {
-                var (head, record) = await ClassifierFiles.ReadAsync(folder, cancellationToken).ConfigureAwait(false);
+                var head = await ClassifierFiles.ReadHeadAsync(folder, cancellationToken).ConfigureAwait(false);
+                var record = training ?? ClassifierFiles.ReadLegacyRecord(folder)
+                    ?? throw new NotFoundException($"How model version folder {folder} was trained (its record)");
                 if (record.BackboneId != ModelTypePresets.MobileNetV2Int8)
                 {
                     throw new DomainException("export-unsupported", $"Models on backbone '{record.BackboneId}' cannot be exported yet; only {ModelTypePresets.MobileNetV2Int8} can.");
@@ -94,7 +98,7 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options)
                 ClassifierHead exported;
                 try
                 {
-                    exported = ClassifierModelExporter.ToExportHead(head, labels, ClassifierPredictor.PredictionViews(record));
+                    exported = ClassifierModelExporter.ToExportHead(head, labels, PredictionFraming.Views(record));
                 }
                 catch (NotSupportedException ex)
                 {

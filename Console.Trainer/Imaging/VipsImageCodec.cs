@@ -1,25 +1,46 @@
 using System.Buffers.Binary;
+using NetVips;
 using VisionConsole.Domain.Imaging;
-using VisionConsole.Trainer.Native.Vips;
+using Image = NetVips.Image;
 
 namespace VisionConsole.Trainer.Imaging;
 
 /// <summary>
-/// <see cref="IImageCodec"/> over libvips 8.14. The format is decided by content
+/// <see cref="IImageCodec"/> over libvips 8.14 (Debian's <c>libvips.so.42</c>) through NetVips. The format is decided by content
 /// (<see cref="ImageContent"/>); each format is read by the loader chosen for it, always with
 /// <c>fail_on=error</c> so truncated or corrupt data is an error (libvips otherwise decodes a truncated
 /// JPEG silently). BMP and ICO go through libvips' ImageMagick loader (<c>magickload_buffer</c>).
 /// Stateless apart from the process-wide libvips start-up, so every method is thread-safe.
+/// libvips' operation cache is off: with it, a repeated load of the same bytes with <c>fail_on</c> can return the
+/// cached image instead of failing again, and the console decodes each image once anyway.
 /// </summary>
 public sealed class VipsImageCodec : IImageCodec
 {
-    private const string FailOnError = "error";
+    static VipsImageCodec()
+    {
+        if (ModuleInitializer.VipsInitialized)
+        {
+            Cache.Max = 0;
+        }
+    }
 
-    /// <summary>Starts libvips (once per process).</summary>
-    public VipsImageCodec() => VipsRuntime.EnsureStarted();
+    /// <summary>Checks that libvips started (NetVips loads it when its assembly loads).</summary>
+    /// <exception cref="InvalidOperationException">libvips is missing or did not start; the message says what to install.</exception>
+    public VipsImageCodec()
+    {
+        if (!ModuleInitializer.VipsInitialized)
+        {
+            throw new InvalidOperationException(
+                $"libvips (libvips.so.42) could not be started: {ModuleInitializer.Exception?.Message ?? "unknown reason"}. Install Debian's libvips42 (scripts/setup.sh does).",
+                ModuleInitializer.Exception);
+        }
+    }
 
-    /// <summary>The libvips version in use.</summary>
-    public static string LibraryVersion => VipsRuntime.Version;
+    /// <summary>The libvips version in use, for example <c>8.14.1</c>.</summary>
+    public static string LibraryVersion =>
+        ModuleInitializer.VipsInitialized
+            ? $"{NetVips.NetVips.Version(0)}.{NetVips.NetVips.Version(1)}.{NetVips.NetVips.Version(2)}"
+            : "not loaded";
 
     /// <summary>The libvips loader (operation nickname) used for a format.</summary>
     public static string LoaderFor(ImageFormat format) => format switch
@@ -50,7 +71,7 @@ public sealed class VipsImageCodec : IImageCodec
             using var image = Load(encoded, format);
             var (width, height) = (image.Width, image.Height);
             // EXIF orientations 5..8 are transposed: the image is shown with its sides swapped.
-            return image.Orientation is >= 5 and <= 8
+            return Orientation(image) is >= 5 and <= 8
                 ? new ImageHeader(format, height, width)
                 : new ImageHeader(format, width, height);
         }
@@ -68,8 +89,7 @@ public sealed class VipsImageCodec : IImageCodec
         {
             using var image = Load(encoded, format);
             // avg reads every pixel once, top to bottom, without holding the image in memory.
-            using var average = VipsOperation.Create("avg").Set("in", image).Build();
-            _ = average.GetDouble("out");
+            _ = image.Avg();
         }
         catch (VipsException exception)
         {
@@ -85,14 +105,10 @@ public sealed class VipsImageCodec : IImageCodec
         try
         {
             // size=down: a small image keeps its size, never blown up.
-            using var thumbnail = Thumbnail(encoded, maxSide, maxSide, op => op.Set("size", "down"));
+            using var thumbnail = Thumbnail(encoded, maxSide, maxSide, new VOption { { "size", Enums.Size.Down } });
             using var rgb = ToRgb8(thumbnail);
-            using var save = VipsOperation.Create("jpegsave_buffer")
-                .Set("in", rgb)
-                .Set("Q", 85)
-                .Set("strip", true)
-                .Build();
-            return save.GetBuffer("buffer");
+            // By name: libvips 8.14 calls metadata removal "strip" (later versions "keep", which NetVips' typed call uses).
+            return (byte[])Operation.Call("jpegsave_buffer", new VOption { { "Q", 85 }, { "strip", true } }, rgb);
         }
         catch (VipsException exception)
         {
@@ -113,18 +129,36 @@ public sealed class VipsImageCodec : IImageCodec
                 encoded,
                 width,
                 height,
-                fit == FitMode.Stretch ? op => op.Set("size", "force") : op => op.Set("crop", "centre"));
+                fit == FitMode.Stretch ? new VOption { { "size", Enums.Size.Force } } : new VOption { { "crop", Enums.Interesting.Centre } });
             using var rgb = ToRgb8(fitted);
             if (rgb.Width != width || rgb.Height != height)
             {
                 throw new VipsException($"thumbnail produced {rgb.Width} x {rgb.Height} instead of {width} x {height}");
             }
-            return new RgbImage(width, height, rgb.WriteToMemory());
+            return new RgbImage(width, height, rgb.WriteToMemory<byte>());
         }
         catch (VipsException exception)
         {
             throw Rejected(exception, "the image cannot be decoded");
         }
+    }
+
+    /// <summary>
+    /// Resamples decoded pixels to exactly <paramref name="width"/> x <paramref name="height"/> with libvips' resize
+    /// (lanczos3, the kernel its thumbnails use): the one resampling path for decodes, crops and training views.
+    /// </summary>
+    public static RgbImage Resize(RgbImage image, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        using var source = Image.NewFromMemory(image.Pixels, image.Width, image.Height, 3, Enums.BandFormat.Uchar);
+        using var resized = source.Resize((double)width / image.Width, vscale: (double)height / image.Height);
+        if (resized.Width != width || resized.Height != height)
+        {
+            throw new InvalidOperationException($"libvips resized {image.Width} x {image.Height} to {resized.Width} x {resized.Height} instead of {width} x {height}.");
+        }
+        return new RgbImage(width, height, resized.WriteToMemory<byte>());
     }
 
     /// <summary>Width and height from a BMP's info header (BITMAPCOREHEADER or BITMAPINFOHEADER and its successors).</summary>
@@ -152,46 +186,42 @@ public sealed class VipsImageCodec : IImageCodec
         return new ImageHeader(ImageFormat.Bmp, width, height);
     }
 
-    private static VipsImage Load(ReadOnlySpan<byte> encoded, ImageFormat format)
-    {
-        using var load = VipsOperation.Create(LoaderFor(format))
-            .SetBuffer("buffer", encoded)
-            .Set("fail_on", FailOnError)
-            .Set("access", "sequential")
-            .Build();
-        return load.GetImage("out");
-    }
+    private static Image Load(ReadOnlySpan<byte> encoded, ImageFormat format) =>
+        (Image)Operation.Call(
+            LoaderFor(format),
+            new VOption { { "fail_on", Enums.FailOn.Error }, { "access", Enums.Access.Sequential } },
+            encoded.ToArray());
+
+    /// <summary>EXIF orientation 1..8 (1 when the file has none).</summary>
+    private static int Orientation(Image image) =>
+        image.Contains("orientation") && image.Get("orientation") is int orientation ? orientation : 1;
 
     /// <summary>Shrink-on-load resize with EXIF auto-rotation, failing on truncated data.</summary>
-    private static VipsImage Thumbnail(ReadOnlySpan<byte> encoded, int width, int height, Action<VipsOperation> fit)
+    private static Image Thumbnail(ReadOnlySpan<byte> encoded, int width, int height, VOption fit)
     {
-        using var thumbnail = VipsOperation.Create("thumbnail_buffer")
-            .SetBuffer("buffer", encoded)
-            .Set("width", width)
-            .Set("height", height)
-            .Set("option_string", $"fail_on={FailOnError}");
-        fit(thumbnail);
-        return thumbnail.Build().GetImage("out");
+        fit.Add("height", height);
+        fit.Add("option_string", "fail_on=error");
+        return (Image)Operation.Call("thumbnail_buffer", fit, encoded.ToArray(), width);
     }
 
     /// <summary>sRGB (from grey, CMYK, 16-bit, ...), alpha flattened on white, 8-bit, exactly three bands.</summary>
-    private static VipsImage ToRgb8(VipsImage image)
+    private static Image ToRgb8(Image image)
     {
-        var current = image.Apply("colourspace", op => op.Set("space", "srgb"));
+        var current = image.Colourspace(Enums.Interpretation.Srgb);
         try
         {
-            if (current.Format != VipsBandFormat.UChar)
+            if (current.Format != Enums.BandFormat.Uchar)
             {
-                Replace(ref current, current.Apply("cast", op => op.Set("format", "uchar")));
+                Replace(ref current, current.Cast(Enums.BandFormat.Uchar));
             }
-            if (current.HasAlpha)
+            if (current.HasAlpha())
             {
-                Replace(ref current, current.Apply("flatten", op => op.Set("background", 255.0, 255.0, 255.0)));
-                Replace(ref current, current.Apply("cast", op => op.Set("format", "uchar")));
+                Replace(ref current, current.Flatten(background: [255.0, 255.0, 255.0]));
+                Replace(ref current, current.Cast(Enums.BandFormat.Uchar));
             }
             if (current.Bands > 3)
             {
-                Replace(ref current, current.Apply("extract_band", op => op.Set("band", 0).Set("n", 3)));
+                Replace(ref current, current.ExtractBand(0, n: 3));
             }
             if (current.Bands != 3)
             {
@@ -206,13 +236,18 @@ public sealed class VipsImageCodec : IImageCodec
         }
     }
 
-    private static void Replace(ref VipsImage current, VipsImage next)
+    private static void Replace(ref Image current, Image next)
     {
         current.Dispose();
         current = next;
     }
 
     /// <summary>Turns a libvips failure into the refusal the contract promises, keeping libvips' words as detail.</summary>
-    private static ImageRejectedException Rejected(VipsException exception, string reason) =>
-        new(exception.Detail.Length > 0 ? $"{reason} (libvips: {exception.Detail})" : $"{reason} ({exception.Message})");
+    private static ImageRejectedException Rejected(VipsException exception, string reason)
+    {
+        // NetVips' message is "unable to call <operation>" followed by libvips' error buffer, one line each.
+        var lines = exception.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var detail = string.Join("; ", lines.Skip(1));
+        return new(detail.Length > 0 ? $"{reason} (libvips: {detail})" : $"{reason} ({exception.Message})");
+    }
 }

@@ -10,6 +10,8 @@ using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Domain.Metrics;
 using VisionConsole.Domain.Models;
+using VisionConsole.Domain.Operations;
+using VisionConsole.Trainer.Inference;
 using VisionConsole.Domain.Storage;
 using VisionConsole.Domain.Training;
 using VisionConsole.Trainer.Training;
@@ -17,20 +19,12 @@ using VisionConsole.Trainer.Zoo;
 
 namespace VisionConsole.Trainer.Jobs;
 
-/// <summary>What a finished training produced.</summary>
-/// <param name="ModelId">The new model.</param>
-/// <param name="ModelVersionId">Its version.</param>
-/// <param name="StopReason"><c>converged</c>, <c>budget-reached</c> or <c>epoch-limit</c>.</param>
-/// <param name="EmbeddingsComputed">Backbone runs (image views not in the feature cache).</param>
-/// <param name="EmbeddingsCached">Image views served by the feature cache.</param>
-/// <param name="Top1Accuracy">Top-1 accuracy on the evaluation images.</param>
-/// <param name="Elapsed">Wall-clock time of the whole job.</param>
-public sealed record TrainingJobResult(long ModelId, long ModelVersionId, string StopReason, int EmbeddingsComputed, int EmbeddingsCached, double? Top1Accuracy, TimeSpan Elapsed);
-
 /// <summary>
 /// Trains an image classifier from a dataset: plan, features (cached per sha256, backbone and view), head with
 /// early stopping, evaluation on images never used for fitting or stopping, files written to a staging folder,
-/// export, and one transaction that creates the model, its version and evaluation and completes the operation.
+/// export, and a completion that creates the model, its version (with its training record) and evaluation in the same
+/// transaction in which the store completes the operation. It is the <see cref="IOperationJob"/> of kind
+/// <c>train-classifier</c>, run by the one hosted runner like every other kind.
 /// Cancellation is honoured between images, between batches and before the commit; nothing of a cancelled or
 /// failed run is left behind (the staging folder is deleted).
 /// </summary>
@@ -41,19 +35,27 @@ public sealed partial class ClassificationTrainingJob(
     FeatureCache cache,
     IModelZoo zoo,
     IEnumerable<IModelExporter> exporters,
+    ClassifierInference inference,
     ConsoleOptions consoleOptions,
     IOptions<TrainerOptions> trainerOptions,
     TimeProvider time,
-    ILogger<ClassificationTrainingJob> logger)
+    ILogger<ClassificationTrainingJob> logger) : IOperationJob
 {
     private static readonly JsonSerializerOptions Json = ClassifierFiles.Json;
 
-    /// <summary>Runs the training of operation <paramref name="operationId"/> (which must be Running) to its commit.</summary>
+    /// <inheritdoc />
+    public string Kind => TrainingRequest.ClassificationKind;
+
+    /// <summary>Runs the training of a Running operation up to its completion (the commit is the store's).</summary>
     /// <exception cref="OperationCanceledException">Cancelled; nothing was saved.</exception>
-    public async Task<TrainingJobResult> RunAsync(long operationId, TrainingRequest request, IProgress<TrainingProgress> progress, CancellationToken cancellationToken)
+    public async Task<OperationCompletion> RunAsync(OperationRun run, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(progress);
+        ArgumentNullException.ThrowIfNull(run);
+        var operationId = run.OperationId;
+        var request = run.Request as TrainingRequest
+            ?? throw new ArgumentException($"Operation {operationId}'s request is a {run.Request.GetType().Name}, not a training request.", nameof(run));
+        IProgress<TrainingProgress> progress = run.Progress;
+        var createdBy = run.CreatedBy;
         var options = trainerOptions.Value;
         var clock = Stopwatch.StartNew();
         var budget = options.ResolveBudget(request);
@@ -61,21 +63,19 @@ public sealed partial class ClassificationTrainingJob(
         reporter.Phase(TrainingPhase.Preparing, "reading the dataset");
 
         TrainingPlan plan;
-        string createdBy;
         await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             plan = await TrainingPlan.BuildAsync(db, request, consoleOptions.DataFolder, cancellationToken).ConfigureAwait(false);
-            createdBy = await db.TrainingOperations.Where(o => o.Id == operationId).Select(o => o.CreatedBy).FirstAsync(cancellationToken).ConfigureAwait(false);
         }
         TrainedHead? baseHead = null;
         if (plan.BaseVersionFolder is { } baseFolder)
         {
-            (baseHead, _) = await ClassifierFiles.ReadAsync(baseFolder, cancellationToken).ConfigureAwait(false);
+            baseHead = await ClassifierFiles.ReadHeadAsync(baseFolder, cancellationToken).ConfigureAwait(false);
         }
 
         var backbone = await ResolveBackboneAsync(plan.Preset, cancellationToken).ConfigureAwait(false);
         var trainViews = plan.Preset.TrainingViews.Select(ImageView.Parse).ToArray();
-        var evalViews = ClassifierPredictor.PredictionViews(plan.Preset);
+        var evalViews = PredictionFraming.Views(plan.Preset);
 
         // Features: every view of every image, into the cache.
         var work = plan.Train.Select(i => (Image: i, Views: (IReadOnlyList<ImageView>)trainViews))
@@ -114,63 +114,88 @@ public sealed partial class ClassificationTrainingJob(
         }
         cancellationToken.ThrowIfCancellationRequested();
 
-        reporter.Phase(TrainingPhase.Evaluating, $"evaluating on {evaluation.Count} {(test.Count > 0 ? "TEST" : "VALIDATION")} images");
-        var rule = plan.MultiLabel ? PredictionRule.Independent : PredictionRule.TopOne;
-        var evaluated = new List<EvaluatedImage>(evaluation.Count);
-        foreach (var image in evaluation)
-        {
-            var features = evalViews.Select(v => Read(backbone, v, image.Sha256, dimension)).ToArray();
-            evaluated.Add(new EvaluatedImage(image.Id, image.Sha256, image.FileName, image.Labels, ClassifierPredictor.Score(trained.Head, features)));
-        }
-        var metrics = new ClassificationEvaluation(plan.Labels, evaluated.Select(e => new ScoredImage(e.ImageId, e.TrueLabels, e.Scores)).ToArray(), rule);
-        var report = metrics.Report();
-        cancellationToken.ThrowIfCancellationRequested();
-
         var stopReason = trained.StopReason switch
         {
             TrainingStopReason.Converged => "converged",
             TrainingStopReason.BudgetReached => "budget-reached",
             _ => "epoch-limit",
         };
-        var record = new TrainingRecord(
-            plan.Preset.Id, backbone.Info.Id, backbone.InputSide, plan.Preset.TestTimeFlip, plan.MultiLabel, plan.Labels,
-            ToMilliNodeHours(budget), ToMilliNodeHours(clock.Elapsed), stopReason, trained.EpochsCompleted, plan.BaseModelId,
-            report.SuggestedThreshold.Threshold, train.Count, stopOnValidation ? validation.Count : 0, evaluation.Count,
-            test.Count > 0 ? "TEST" : "VALIDATION")
-        {
-            PredictionViews = evalViews.Select(v => v.Id).ToArray(),
-        };
-
         var staging = Path.Combine(consoleOptions.DataFolder, "models", ".staging", $"op-{operationId.ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}");
+        var handedOver = false;
         try
         {
-            await ClassifierFiles.WriteAsync(staging, plan.Labels, trained.Head, record, cancellationToken).ConfigureAwait(false);
-            ExportedModelFiles? exported = null;
-            var exporter = exporters.LastOrDefault();
-            if (exporter is not null)
-            {
-                reporter.Phase(TrainingPhase.Exporting, "exporting model.onnx");
-                exported = await exporter.ExportClassifierAsync(
-                    new ClassifierExportRequest(staging, plan.Labels, trained.Head, backbone.Info, backbone.ModelPath, plan.Preset, plan.MultiLabel),
-                    cancellationToken).ConfigureAwait(false);
-            }
+            await ClassifierFiles.WriteAsync(staging, plan.Labels, trained.Head, cancellationToken).ConfigureAwait(false);
+            var exporter = exporters.LastOrDefault()
+                ?? throw new InvalidOperationException("No model exporter is registered: the evaluation runs the exported model.onnx, so a training needs one.");
+            reporter.Phase(TrainingPhase.Exporting, "exporting model.onnx");
+            var exported = await exporter.ExportClassifierAsync(
+                new ClassifierExportRequest(staging, plan.Labels, trained.Head, backbone.Info, backbone.ModelPath, plan.Preset, plan.MultiLabel),
+                cancellationToken).ConfigureAwait(false)
+                ?? throw new DomainException("export-unsupported", $"A model on backbone '{backbone.Info.Id}' cannot be exported to model.onnx, and the evaluation runs the exported model; train on {ModelTypePresets.MobileNetV2Int8} (put it in the zoo mirror or allow downloads).");
             cancellationToken.ThrowIfCancellationRequested();
+
+            // The held-out evaluation runs the exported model.onnx, framed as :predict frames: what is evaluated is what ships.
+            reporter.Phase(TrainingPhase.Evaluating, $"evaluating model.onnx on {evaluation.Count} {(test.Count > 0 ? "TEST" : "VALIDATION")} images");
+            var rule = plan.MultiLabel ? PredictionRule.Independent : PredictionRule.TopOne;
+            var evaluated = await EvaluateAsync(Path.Combine(staging, exported.ModelFile), evaluation, PredictionFraming.Input(plan.Preset), cancellationToken).ConfigureAwait(false);
+            var metrics = new ClassificationEvaluation(plan.Labels, evaluated.Select(e => new ScoredImage(e.ImageId, e.TrueLabels, e.Scores)).ToArray(), rule);
+            var report = metrics.Report();
+            cancellationToken.ThrowIfCancellationRequested();
+
+            var record = new TrainingRecord(
+                plan.Preset.Id, backbone.Info.Id, backbone.InputSide, plan.Preset.TestTimeFlip, plan.MultiLabel, plan.Labels,
+                ToMilliNodeHours(budget), ToMilliNodeHours(clock.Elapsed), stopReason, trained.EpochsCompleted, plan.BaseModelId,
+                report.SuggestedThreshold.Threshold, train.Count, stopOnValidation ? validation.Count : 0, evaluation.Count,
+                test.Count > 0 ? "TEST" : "VALIDATION")
+            {
+                PredictionViews = evalViews.Select(v => v.Id).ToArray(),
+            };
 
             reporter.Phase(TrainingPhase.Saving, "saving the model");
             var done = reporter.Snapshot(TrainingPhase.Done, $"done: top-1 {report.Top1Accuracy:0.###} on {evaluation.Count} images, {stopReason}");
-            var (modelId, versionId) = await CommitAsync(operationId, request, plan, createdBy, staging, exported, report, evaluated, stopReason, done, cancellationToken).ConfigureAwait(false);
-            progress.Report(done);
-            var result = new TrainingJobResult(modelId, versionId, stopReason, reporter.Computed, reporter.Cached, report.Top1Accuracy, clock.Elapsed);
-            LogTrained(operationId, modelId, plan.Preset.Id, result.Top1Accuracy, evaluation.Count, stopReason, clock.Elapsed.TotalSeconds, reporter.Computed, reporter.Cached);
-            return result;
+            LogTrained(operationId, plan.Preset.Id, report.Top1Accuracy, evaluation.Count, stopReason, clock.Elapsed.TotalSeconds, reporter.Computed, reporter.Cached);
+            handedOver = true;
+            return new TrainingCompletion(time, consoleOptions.DataFolder, request, plan, record, createdBy, staging, exported, report, evaluated, stopReason, done);
         }
         finally
         {
-            if (Directory.Exists(staging))
+            if (!handedOver && Directory.Exists(staging))
             {
                 Directory.Delete(staging, recursive: true);
             }
         }
+    }
+
+    /// <summary>Scores the evaluation images with the exported model (decoded in parallel, scored in batches); its session is closed after.</summary>
+    private async Task<List<EvaluatedImage>> EvaluateAsync(string modelPath, IReadOnlyList<PlannedImage> images, ImageView framing, CancellationToken cancellationToken)
+    {
+        var evaluated = new List<EvaluatedImage>(images.Count);
+        try
+        {
+            for (var start = 0; start < images.Count; start += ClassifierInference.BatchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var chunk = images.Skip(start).Take(ClassifierInference.BatchSize).ToList();
+                var bytes = new byte[chunk.Count][];
+                for (var k = 0; k < chunk.Count; k++)
+                {
+                    bytes[k] = await store.ReadOriginalAsync(chunk[k].Sha256, cancellationToken).ConfigureAwait(false);
+                }
+                var framed = new RgbImage[chunk.Count];
+                Parallel.For(0, chunk.Count, new ParallelOptions { CancellationToken = cancellationToken }, k => framed[k] = inference.Frame(bytes[k], framing));
+                var scores = inference.Score(modelPath, framed, cancellationToken);
+                for (var k = 0; k < chunk.Count; k++)
+                {
+                    evaluated.Add(new EvaluatedImage(chunk[k].Id, chunk[k].Sha256, chunk[k].FileName, chunk[k].Labels, scores[k]));
+                }
+            }
+        }
+        finally
+        {
+            // The staging file moves into the version folder; :predict loads it from there.
+            inference.Forget(modelPath);
+        }
+        return evaluated;
     }
 
     /// <summary>Milli node hours as AutoML counts them, from wall-clock time (3.6 s each).</summary>
@@ -297,60 +322,62 @@ public sealed partial class ClassificationTrainingJob(
         return vector;
     }
 
-    private async Task<(long ModelId, long VersionId)> CommitAsync(
-        long operationId, TrainingRequest request, TrainingPlan plan, string createdBy, string staging, ExportedModelFiles? exported,
-        EvaluationReport report, IReadOnlyList<EvaluatedImage> evaluated, string stopReason, TrainingProgress done, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the model, its version (with its training record) and evaluation and moves the staged files into the
+    /// version folder, inside the store's completion transaction; a cancel that arrived first wins (nothing is kept).
+    /// </summary>
+    private sealed class TrainingCompletion(
+        TimeProvider time, string dataFolder, TrainingRequest request, TrainingPlan plan, TrainingRecord record, string createdBy, string staging,
+        ExportedModelFiles exported, EvaluationReport report, IReadOnlyList<EvaluatedImage> evaluated, string stopReason, TrainingProgress done) : OperationCompletion
     {
-        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var operation = await db.TrainingOperations.FirstAsync(o => o.Id == operationId, cancellationToken).ConfigureAwait(false);
-        if (operation.State == OperationState.Cancelling)
-        {
-            throw new OperationCanceledException($"Operation {operationId} was cancelled before its model was saved.");
-        }
-        var now = time.GetUtcNow();
-        var model = new Model(plan.ProjectId, plan.DatasetId, request.DisplayName, plan.Kind, plan.Labels, createdBy, now);
-        db.Models.Add(model);
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        private string? _final;
 
-        var relative = Path.Combine("models", model.Id.ToString(CultureInfo.InvariantCulture), "v1");
-        var files = new ModelFiles(
-            Path.Combine(relative, exported?.ModelFile ?? ClassifierFiles.HeadFile),
-            Path.Combine(relative, ClassifierFiles.LabelsFile),
-            exported?.TfjsFolder is { } tfjs ? Path.Combine(relative, tfjs) : null);
-        var version = model.AddVersion(plan.Preset.Id, files, operationId, now);
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        public override string StopReason => stopReason;
 
-        var final = Path.Combine(consoleOptions.DataFolder, relative);
-        if (Directory.Exists(final))
+        public override async Task<OperationResult> CommitAsync(ConsoleDbContext db, Operation operation, CancellationToken cancellationToken)
         {
-            // Left by a commit that failed after its move (the ids were never committed, so they are reused).
-            Directory.Delete(final, recursive: true);
-        }
-        Directory.CreateDirectory(Path.GetDirectoryName(final)!);
-        Directory.Move(staging, final);
-        try
-        {
+            if (operation.State == OperationState.Cancelling)
+            {
+                throw new OperationCanceledException($"Operation {operation.Id} was cancelled before its model was saved.");
+            }
+            var now = time.GetUtcNow();
+            var model = new Model(plan.ProjectId, plan.DatasetId, request.DisplayName, plan.Kind, plan.Labels, createdBy, now);
+            db.Models.Add(model);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+
+            var relative = Path.Combine("models", model.Id.ToString(CultureInfo.InvariantCulture), "v1");
+            var files = new ModelFiles(
+                Path.Combine(relative, exported.ModelFile),
+                Path.Combine(relative, ClassifierFiles.LabelsFile),
+                exported.TfjsFolder is { } tfjs ? Path.Combine(relative, tfjs) : null);
+            var version = model.AddVersion(plan.Preset.Id, files, operation.Id, now, record);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+
+            var final = Path.Combine(dataFolder, relative);
+            if (Directory.Exists(final))
+            {
+                // Left by a commit that failed after its move (the ids were never committed, so they are reused).
+                Directory.Delete(final, recursive: true);
+            }
+            Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+            Directory.Move(staging, final);
+            _final = final;
             db.Evaluations.Add(new Evaluation(version.Id, JsonSerializer.Serialize(report, Json), JsonSerializer.Serialize(evaluated, Json), now));
-            operation.ReportProgress(JsonSerializer.Serialize(done, Json));
-            operation.Complete(version.Id, stopReason, now);
-            db.AuditEvents.Add(AuditEvent.Of(createdBy, now, "model", model.Id, "created", null, new { model.DisplayName, plan.DatasetId, plan.Preset.Id, operationId, stopReason }));
-            // Past this point the work is done: a cancel arriving now loses to the commit (the entity allows it).
-            await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
-            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            operation.ReportProgress(done);
+            db.AuditEvents.Add(AuditEvent.Of(createdBy, now, "model", model.Id, "created", null, new { model.DisplayName, plan.DatasetId, plan.Preset.Id, operationId = operation.Id, stopReason }));
+            return new TrainingResult(model.Id, version.Id);
         }
-        catch (DbUpdateConcurrencyException)
+
+        public override void Abandon()
         {
-            Directory.Delete(final, recursive: true);
-            // The operation changed under us: a cancel request. Treat it as one; nothing is kept.
-            throw new OperationCanceledException($"Operation {operationId} changed while its model was being saved.");
+            foreach (var folder in new[] { _final, staging })
+            {
+                if (folder is not null && Directory.Exists(folder))
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+            }
         }
-        catch
-        {
-            Directory.Delete(final, recursive: true);
-            throw;
-        }
-        return (model.Id, version.Id);
     }
 
     /// <summary>Progress that runs the handler on the reporting thread (<see cref="Progress{T}"/> would post it elsewhere).</summary>
@@ -424,6 +451,6 @@ public sealed partial class ClassificationTrainingJob(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Image {ImageId} ({FileName}) cannot be decoded and is left out of training: {Reason}")]
     private partial void LogUnreadable(long imageId, string fileName, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId} trained model {ModelId} ({ModelType}): top-1 {Top1} on {Images} images, {StopReason}, {Seconds:0.0} s, {Computed} embeddings computed, {Cached} cached")]
-    private partial void LogTrained(long operationId, long modelId, string modelType, double? top1, int images, string stopReason, double seconds, int computed, int cached);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId} trained a {ModelType} model: top-1 {Top1} on {Images} images, {StopReason}, {Seconds:0.0} s, {Computed} embeddings computed, {Cached} cached")]
+    private partial void LogTrained(long operationId, string modelType, double? top1, int images, string stopReason, double seconds, int computed, int cached);
 }

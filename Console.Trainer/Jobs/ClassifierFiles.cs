@@ -8,8 +8,10 @@ namespace VisionConsole.Trainer.Jobs;
 
 /// <summary>
 /// The files of a model version's folder (<c>&lt;data&gt;/models/{modelId}/v{number}/</c>) that the trainer writes:
-/// <c>dict.txt</c> (one label a line, output order), <c>head.json</c> (<see cref="TrainedHead"/>) and
-/// <c>training.json</c> (<see cref="TrainingRecord"/>). Exporters add <c>model.onnx</c> and <c>tfjs/</c>.
+/// <c>dict.txt</c> (one label a line, output order) and <c>head.json</c> (<see cref="TrainedHead"/>, for warm starts and
+/// for rebuilding a package). Exporters add <c>model.onnx</c> and <c>tfjs/</c>. How the version was trained
+/// (<see cref="TrainingRecord"/>) lives in the database; versions trained before kept it in <c>training.json</c>, read once
+/// by <see cref="ReadLegacyRecord"/> to move it there.
 /// </summary>
 public static class ClassifierFiles
 {
@@ -19,8 +21,8 @@ public static class ClassifierFiles
     /// <summary>The head's weights and standardization.</summary>
     public const string HeadFile = "head.json";
 
-    /// <summary>How it was trained: preset, backbone, labels, budget, stop reason.</summary>
-    public const string RecordFile = "training.json";
+    /// <summary>Where versions trained before the database kept their record wrote it.</summary>
+    public const string LegacyRecordFile = "training.json";
 
     /// <summary>JSON settings of the files (camelCase, enums as strings).</summary>
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
@@ -28,46 +30,38 @@ public static class ClassifierFiles
         Converters = { new JsonStringEnumConverter() },
     };
 
-    /// <summary>Writes <c>dict.txt</c>, <c>head.json</c> and <c>training.json</c> into <paramref name="folder"/>.</summary>
-    public static async Task WriteAsync(string folder, IReadOnlyList<string> labels, TrainedHead head, TrainingRecord record, CancellationToken cancellationToken)
+    /// <summary>Writes <c>dict.txt</c> and <c>head.json</c> into <paramref name="folder"/>.</summary>
+    public static async Task WriteAsync(string folder, IReadOnlyList<string> labels, TrainedHead head, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(labels);
         Directory.CreateDirectory(folder);
         await File.WriteAllTextAsync(Path.Combine(folder, LabelsFile), string.Concat(labels.Select(l => l + "\n")), new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
-        await using (var stream = File.Create(Path.Combine(folder, HeadFile)))
-        {
-            await JsonSerializer.SerializeAsync(stream, head, Json, cancellationToken).ConfigureAwait(false);
-        }
-        await using (var stream = File.Create(Path.Combine(folder, RecordFile)))
-        {
-            await JsonSerializer.SerializeAsync(stream, record, Json, cancellationToken).ConfigureAwait(false);
-        }
+        await using var stream = File.Create(Path.Combine(folder, HeadFile));
+        await JsonSerializer.SerializeAsync(stream, head, Json, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Reads the head and the record of a version folder.</summary>
-    /// <exception cref="InvalidOperationException">A file is missing or unreadable; the message names it.</exception>
-    public static async Task<(TrainedHead Head, TrainingRecord Record)> ReadAsync(string folder, CancellationToken cancellationToken)
-    {
-        var head = await ReadJsonAsync<TrainedHead>(Path.Combine(folder, HeadFile), cancellationToken).ConfigureAwait(false);
-        var record = await ReadJsonAsync<TrainingRecord>(Path.Combine(folder, RecordFile), cancellationToken).ConfigureAwait(false);
-        return (head, record);
-    }
+    /// <summary>Reads the head of a version folder.</summary>
+    /// <exception cref="InvalidOperationException">The file is missing or unreadable; the message names it.</exception>
+    public static Task<TrainedHead> ReadHeadAsync(string folder, CancellationToken cancellationToken) =>
+        ReadJsonAsync<TrainedHead>(Path.Combine(folder, HeadFile), cancellationToken);
 
-    /// <summary>Reads just the training record of a version folder, or null when it has none.</summary>
-    public static TrainingRecord? TryReadRecord(string folder)
+    /// <summary>The <c>training.json</c> of a version trained before the database kept its record, or null when it has none.</summary>
+    /// <exception cref="InvalidOperationException">The file is there but unreadable; the message names it.</exception>
+    public static TrainingRecord? ReadLegacyRecord(string folder)
     {
-        var path = Path.Combine(folder, RecordFile);
+        var path = Path.Combine(folder, LegacyRecordFile);
         if (!File.Exists(path))
         {
             return null;
         }
         try
         {
-            return JsonSerializer.Deserialize<TrainingRecord>(File.ReadAllText(path), Json);
+            return JsonSerializer.Deserialize<TrainingRecord>(File.ReadAllText(path), Json)
+                ?? throw new InvalidOperationException($"Model file {path} is empty.");
         }
-        catch (JsonException)
+        catch (JsonException ex)
         {
-            return null;
+            throw new InvalidOperationException($"Model file {path} is not valid: {ex.Message}", ex);
         }
     }
 

@@ -27,7 +27,7 @@ public sealed class ClassifierModelExporter : IModelExporter
             return Task.FromResult<ExportedModelFiles?>(null);
         }
         var backbone = ClassifierBackbone.MobileNetV2Int8(request.BackboneModelPath);
-        var head = ToExportHead(request.Head, request.Labels, ClassifierPredictor.PredictionViews(request.Preset));
+        var head = ToExportHead(request.Head, request.Labels, PredictionFraming.Views(request.Preset));
         head.Validate(backbone.FeatureDimension);
 
         var onnx = ClassifierOnnxExporter.Export(backbone, head);
@@ -49,7 +49,7 @@ public sealed class ClassifierModelExporter : IModelExporter
     /// </summary>
     /// <param name="head">The trained head.</param>
     /// <param name="labels">The labels in output order.</param>
-    /// <param name="predictionViews">The views the console's prediction averages (<c>ClassifierPredictor.PredictionViews</c> of the version's record or preset).</param>
+    /// <param name="predictionViews">The views the console's prediction averages (<see cref="PredictionFraming.Views(ModelTypePreset)"/> of the version's record or preset).</param>
     /// <exception cref="NotSupportedException">The views are neither one view nor a view and its mirror image.</exception>
     public static ClassifierHead ToExportHead(TrainedHead head, IReadOnlyList<string> labels, IReadOnlyList<ImageView> predictionViews)
     {

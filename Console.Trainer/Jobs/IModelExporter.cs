@@ -28,14 +28,14 @@ public sealed record ExportedModelFiles(string ModelFile, string? TfjsFolder, st
 
 /// <summary>
 /// Turns a trained classifier into deployable files (one <c>model.onnx</c>, a TF.js folder). The training job
-/// calls the registered exporter as its export step; with none registered the version keeps <c>dict.txt</c>,
-/// <c>head.json</c> and <c>training.json</c>, which is all online prediction needs.
+/// calls the registered exporter as its export step and then evaluates the exported <c>model.onnx</c>, which is also what
+/// online prediction runs: a training needs an exporter for its backbone.
 /// </summary>
 public interface IModelExporter
 {
     /// <summary>
     /// Writes the files into <see cref="ClassifierExportRequest.OutputFolder"/>; honours cancellation. Null when this
-    /// exporter cannot export the backbone (the version then keeps the head files only).
+    /// exporter cannot export the backbone (the training then fails with <c>export-unsupported</c>).
     /// </summary>
     Task<ExportedModelFiles?> ExportClassifierAsync(ClassifierExportRequest request, CancellationToken cancellationToken);
 }

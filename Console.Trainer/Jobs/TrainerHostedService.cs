@@ -1,25 +1,25 @@
-using System.Text.Json;
+using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Operations;
-using VisionConsole.Domain.Training;
 
 namespace VisionConsole.Trainer.Jobs;
 
 /// <summary>
-/// The hosted trainer. Its queue is the database: Queued operations run oldest first, up to
-/// <see cref="TrainerOptions.MaxConcurrentJobs"/> at once. It wakes at once when an operation is queued
-/// (<see cref="TrainingQueue.Signal"/>) and also polls. At start-up, operations a dead process left Running are
-/// failed with the reason "interrupted" and Cancelling ones are confirmed Cancelled; Queued ones simply run.
-/// Besides trainings it runs every kind an <see cref="IOperationJob"/> is registered for (import and export).
+/// The one hosted runner of operations. Its queue is the database: Queued operations run oldest first, up to
+/// <see cref="TrainerOptions.MaxConcurrentJobs"/> at once, each by the <see cref="IOperationJob"/> registered for its kind
+/// (trainings, imports and exports alike). It wakes at once when an operation is queued (<see cref="OperationQueue.Signal"/>)
+/// and also polls. At start-up, operations a dead process left Running are failed with the reason
+/// <see cref="InterruptedReason"/> and Cancelling ones are confirmed Cancelled; Queued ones simply run: nothing is forgotten.
 /// </summary>
 public sealed partial class TrainerHostedService(
     IServiceProvider services,
     OperationStore operations,
-    TrainingQueue queue,
+    OperationQueue queue,
     IOperationNotifier notifier,
     IOptions<TrainerOptions> options,
     TimeProvider time,
@@ -91,6 +91,12 @@ public sealed partial class TrainerHostedService(
                 {
                     // Cancelled (or claimed) between the read and the write: try the next one.
                 }
+                catch (OperationDataException ex)
+                {
+                    // A row this build cannot read can never run: fail it with the reason instead of retrying it forever.
+                    LogUnreadable(ex, id);
+                    await operations.FailUnreadableAsync(id, ex.Message, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -108,27 +114,18 @@ public sealed partial class TrainerHostedService(
         var pumpTask = PumpProgressAsync(operation.Id, sink, cancellation);
         try
         {
-            await using var dataScope = services.CreateAsyncScope();
-            if (dataScope.ServiceProvider.GetServices<IOperationJob>().FirstOrDefault(j => j.Kind == operation.Kind) is { } dataJob)
-            {
-                // Import and export: the job reports its own progress JSON and returns its result JSON.
-                var requestJson = await operations.GetRequestJsonAsync(operation.Id, stoppingToken).ConfigureAwait(false);
-                var resultJson = await dataJob.RunAsync(operation.Id, requestJson, sink, cancellation.Token).ConfigureAwait(false);
-                sink.Stop();
-                await operations.UpdateAsync(operation.Id, o => o.CompleteWithResult(resultJson, "completed", time.GetUtcNow()), CancellationToken.None, publish: false).ConfigureAwait(false);
-                LogDataJobSucceeded(operation.Id, operation.Kind);
-                return;
-            }
-            if (operation.Kind != TrainingRequest.ClassificationKind || operation.Request is not { } request)
-            {
-                throw new InvalidOperationException($"Operation {operation.Id} of kind '{operation.Kind}' has no training request this trainer can run.");
-            }
-            LogStarting(operation.Id, request.DatasetId, request.ModelType ?? TrainingRequest.DefaultModelType);
             await using var scope = services.CreateAsyncScope();
-            var job = scope.ServiceProvider.GetRequiredService<ClassificationTrainingJob>();
-            // The job does CPU work synchronously; it runs on this pool thread, not the queue loop.
-            var result = await job.RunAsync(operation.Id, request, sink, cancellation.Token).ConfigureAwait(false);
-            LogSucceeded(operation.Id, result.ModelId, result.Elapsed.TotalSeconds);
+            var job = scope.ServiceProvider.GetServices<IOperationJob>().LastOrDefault(j => j.Kind == operation.Kind)
+                ?? throw new InvalidOperationException($"Operation {operation.Id} is of kind '{operation.Kind}', which no job of this build runs.");
+            LogStarting(operation.Id, operation.Kind, operation.DatasetId);
+            var started = time.GetTimestamp();
+            // Jobs do CPU work synchronously; they run on this pool thread, not the queue loop.
+            var completion = await job.RunAsync(new OperationRun(operation.Id, operation.Request, operation.CreatedBy, sink), cancellation.Token).ConfigureAwait(false);
+            // The last progress is in; stop saving it so no progress write races the completion's transaction.
+            sink.Stop();
+            await pumpTask.ConfigureAwait(false);
+            await operations.CompleteAsync(operation.Id, completion, sink.Latest, cancellation.Token).ConfigureAwait(false);
+            LogSucceeded(operation.Id, operation.Kind, completion.StopReason, time.GetElapsedTime(started).TotalSeconds);
         }
         catch (Exception ex) when (cancellation.IsCancellationRequested)
         {
@@ -154,25 +151,7 @@ public sealed partial class TrainerHostedService(
             queue.Unregister(operation.Id);
             sink.Stop();
             await pumpTask.ConfigureAwait(false);
-            await PublishFinalStateAsync(operation.Id).ConfigureAwait(false);
             queue.Signal();
-        }
-    }
-
-    /// <summary>
-    /// The job commits its result in its own transaction, so live clients learn the final state (and the model it
-    /// produced) from here, after the last progress report.
-    /// </summary>
-    private async Task PublishFinalStateAsync(long operationId)
-    {
-        try
-        {
-            var final = await operations.GetAsync(operationId, CancellationToken.None).ConfigureAwait(false);
-            notifier.Publish(new OperationUpdate(final, time.GetUtcNow()));
-        }
-        catch (Exception ex) when (ex is DomainException or ObjectDisposedException or InvalidOperationException)
-        {
-            LogProgressSaveFailed(ex, operationId);
         }
     }
 
@@ -200,7 +179,7 @@ public sealed partial class TrainerHostedService(
     private async Task PumpProgressAsync(long operationId, ProgressSink sink, CancellationTokenSource job)
     {
         var interval = options.Value.ProgressSaveInterval;
-        string? saved = null;
+        OperationProgress? saved = null;
         while (!sink.Stopped)
         {
             try
@@ -211,7 +190,7 @@ public sealed partial class TrainerHostedService(
             {
                 return;
             }
-            var latest = sink.LatestJson;
+            var latest = sink.Latest;
             if (latest is null || ReferenceEquals(latest, saved))
             {
                 continue;
@@ -242,7 +221,7 @@ public sealed partial class TrainerHostedService(
         }
     }
 
-    private async Task TryUpdateAsync(long operationId, Action<TrainingOperation> change, CancellationToken cancellationToken)
+    private async Task TryUpdateAsync(long operationId, Action<Operation> change, CancellationToken cancellationToken)
     {
         try
         {
@@ -254,30 +233,29 @@ public sealed partial class TrainerHostedService(
         }
     }
 
-    /// <summary>Receives the job's reports: publishes each at once, keeps the latest for the database.</summary>
-    private sealed class ProgressSink(OperationSummary operation, IOperationNotifier notifier, TimeProvider time) : IProgress<TrainingProgress>, IProgress<OperationReport>
+    /// <summary>Receives the job's typed reports: publishes each at once, keeps the latest for the database.</summary>
+    private sealed class ProgressSink(OperationSummary operation, IOperationNotifier notifier, TimeProvider time) : IProgress<OperationProgress>
     {
         private readonly CancellationTokenSource _stop = new();
-        private string? _latestJson;
+        private readonly Type _progressType = OperationKinds.Of(operation.Kind, operation.Id).ProgressType;
+        private OperationProgress? _latest;
 
-        public string? LatestJson => Volatile.Read(ref _latestJson);
+        public OperationProgress? Latest => Volatile.Read(ref _latest);
 
         public bool Stopped => _stop.IsCancellationRequested;
 
         public CancellationToken StopToken => _stop.Token;
 
-        public void Report(TrainingProgress value)
-        {
-            Volatile.Write(ref _latestJson, JsonSerializer.Serialize(value, ClassifierFiles.Json));
-            notifier.Publish(new OperationUpdate(operation with { State = OperationState.Running, Progress = value }, time.GetUtcNow()));
-        }
-
-        /// <summary>An import's or export's report: its JSON is stored and published as it is.</summary>
-        public void Report(OperationReport value)
+        public void Report(OperationProgress value)
         {
             ArgumentNullException.ThrowIfNull(value);
-            Volatile.Write(ref _latestJson, value.ProgressJson);
-            notifier.Publish(new OperationUpdate(operation with { State = OperationState.Running, ProgressJson = value.ProgressJson }, time.GetUtcNow()));
+            if (value.GetType() != _progressType)
+            {
+                // Refused where it is reported, so the job's bug surfaces in the job, not later in a save.
+                throw new ArgumentException($"Operation {operation.Id} ({operation.Kind}) reports {_progressType.Name}, not {value.GetType().Name}.", nameof(value));
+            }
+            Volatile.Write(ref _latest, value);
+            notifier.Publish(new OperationUpdate(operation with { State = OperationState.Running, Progress = value }, time.GetUtcNow()));
         }
 
         public void Stop() => _stop.Cancel();
@@ -286,14 +264,11 @@ public sealed partial class TrainerHostedService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId} found {Outcome} at start-up")]
     private partial void LogRecovered(long operationId, string outcome);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId}: training on dataset {DatasetId} ({ModelType})")]
-    private partial void LogStarting(long operationId, long datasetId, string modelType);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId}: {Kind} on dataset {DatasetId}")]
+    private partial void LogStarting(long operationId, string kind, long? datasetId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId} succeeded: model {ModelId} in {Seconds:0.0} s")]
-    private partial void LogSucceeded(long operationId, long modelId, double seconds);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId} ({Kind}) succeeded")]
-    private partial void LogDataJobSucceeded(long operationId, string kind);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId} ({Kind}) succeeded: {StopReason} in {Seconds:0.0} s")]
+    private partial void LogSucceeded(long operationId, string kind, string stopReason, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId} stopped (server shutting down: {ShuttingDown})")]
     private partial void LogCancelled(long operationId, bool shuttingDown);
@@ -301,12 +276,71 @@ public sealed partial class TrainerHostedService(
     [LoggerMessage(Level = LogLevel.Error, Message = "Operation {OperationId} failed")]
     private partial void LogFailed(Exception exception, long operationId);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Operation {OperationId} cannot be read and is failed")]
+    private partial void LogUnreadable(Exception exception, long operationId);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: state change refused")]
     private partial void LogTransitionRefused(Exception exception, long operationId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: progress not saved")]
     private partial void LogProgressSaveFailed(Exception exception, long operationId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Reading the training queue failed; retrying at the next poll")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reading the operation queue failed; retrying at the next poll")]
     private partial void LogQueueReadFailed(Exception exception);
+}
+
+/// <summary>
+/// The runner's wake-up signal and the cancellation handles of the jobs running in this process.
+/// </summary>
+public sealed class OperationQueue : IOperationQueue
+{
+    private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite,
+    });
+
+    private readonly ConcurrentDictionary<long, CancellationTokenSource> _running = new();
+
+    /// <summary>Wakes the runner: an operation was queued or a job slot freed up.</summary>
+    public void Signal() => _signal.Writer.TryWrite(true);
+
+    /// <summary>Waits for a signal, up to <paramref name="timeout"/>.</summary>
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(timeout);
+        try
+        {
+            await _signal.Reader.ReadAsync(timer.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The poll interval passed.
+        }
+    }
+
+    /// <summary>The ids of the operations running in this process.</summary>
+    public IReadOnlyCollection<long> Running => _running.Keys.ToArray();
+
+    internal void Register(long operationId, CancellationTokenSource cancellation) => _running[operationId] = cancellation;
+
+    internal void Unregister(long operationId) => _running.TryRemove(operationId, out _);
+
+    /// <summary>Cancels the running job of the operation; false when none runs here.</summary>
+    public bool CancelRunning(long operationId)
+    {
+        if (!_running.TryGetValue(operationId, out var cancellation))
+        {
+            return false;
+        }
+        try
+        {
+            cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+        return true;
+    }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Domain.Models;
+using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Training;
 using VisionConsole.Trainer.Embedding;
 using VisionConsole.Trainer.Imaging;
@@ -16,8 +17,8 @@ public static class TrainerServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the hosted trainer (<see cref="TrainerHostedService"/>, options from section <c>Trainer</c>),
-    /// <see cref="ITrainingService"/>, <see cref="IModelService"/>, the one <see cref="IOperationNotifier"/>, the feature
-    /// cache and predictor, and, unless already registered, libvips imaging (blobs under
+    /// <see cref="ITrainingService"/>, <see cref="IModelService"/>, the training <see cref="IOperationJob"/>, the feature
+    /// cache, the exported-model inference (one bounded session cache, <c>Inference:SessionCacheSize</c>), and, unless already registered, libvips imaging (blobs under
     /// <see cref="ConsoleOptions.BlobFolder"/>), the model zoo (data folder <see cref="ConsoleOptions.DataFolder"/>
     /// unless <c>Zoo:DataFolder</c> is set) and ONNX Runtime embedding. Call after <c>AddConsoleDomain</c>, so the
     /// database is upgraded before the trainer reads its queue. An <see cref="IModelExporter"/> registered by the
@@ -49,16 +50,16 @@ public static class TrainerServiceCollectionExtensions
             services.AddEmbedding(configuration);
         }
 
-        services.TryAddSingleton<IOperationNotifier, OperationNotifier>();
         services.TryAddSingleton<FeatureCache>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<VisionConsole.Domain.Storage.IImageDataSweep, FeatureCacheSweep>());
         services.TryAddSingleton<FeatureExtractor>();
-        services.TryAddSingleton<ClassifierPredictor>();
-        services.TryAddSingleton<OperationStore>();
-        services.TryAddSingleton<TrainingQueue>();
-        // Import and export operations (IOperationJob, registered by the domain) run in this trainer's queue too.
-        services.AddSingleton<VisionConsole.Domain.Operations.IOperationQueue>(sp => sp.GetRequiredService<TrainingQueue>());
-        services.TryAddTransient<ClassificationTrainingJob>();
+        services.Configure<VisionConsole.Trainer.Inference.InferenceOptions>(configuration.GetSection(VisionConsole.Trainer.Inference.InferenceOptions.SectionName));
+        services.TryAddSingleton<VisionConsole.Trainer.Inference.IModelSessionCache, VisionConsole.Trainer.Inference.ModelSessionCache>();
+        services.TryAddSingleton<VisionConsole.Trainer.Inference.ClassifierInference>();
+        services.TryAddSingleton<OperationQueue>();
+        // Every kind is an IOperationJob run by the one runner: trainings here, import and export registered by the domain.
+        services.AddSingleton<IOperationQueue>(sp => sp.GetRequiredService<OperationQueue>());
+        services.AddTransient<IOperationJob, ClassificationTrainingJob>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelExporter, ClassifierModelExporter>());
         services.TryAddSingleton<ITrainingService, TrainingService>();
         services.TryAddSingleton<IModelService, ModelService>();

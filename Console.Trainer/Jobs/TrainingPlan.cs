@@ -49,15 +49,17 @@ public sealed record TrainingPlan(
         var name = request.DisplayName?.Trim() ?? string.Empty;
         if (name.Length is 0 or > 128)
         {
-            throw Invalid($"displayName must be 1-128 characters (got {name.Length}).");
+            throw Invalid(name.Length == 0
+                ? "Give the model a name (displayName is empty)."
+                : $"A model name has at most 128 characters (displayName has {name.Length}).");
         }
         if (request.TrainBudgetMilliNodeHours is <= 0)
         {
-            throw Invalid($"trainBudgetMilliNodeHours must be positive (got {request.TrainBudgetMilliNodeHours}).");
+            throw Invalid($"The time budget must be more than 0 (trainBudgetMilliNodeHours was {request.TrainBudgetMilliNodeHours}).");
         }
         if (request.BudgetMinutes is { } minutes && !(minutes > 0 && double.IsFinite(minutes)))
         {
-            throw Invalid($"budgetMinutes must be positive (got {minutes}).");
+            throw Invalid(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The time budget must be more than 0 minutes (budgetMinutes was {minutes})."));
         }
 
         var dataset = await db.Datasets.AsNoTracking().Include(d => d.Labels)

@@ -1,86 +1,86 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Auditing;
 using VisionConsole.Domain.Metrics;
 using VisionConsole.Domain.Models;
+using VisionConsole.Domain.Operations;
+using VisionConsole.Trainer.Inference;
 using VisionConsole.Domain.Storage;
 using VisionConsole.Domain.Training;
 
 namespace VisionConsole.Trainer.Jobs;
 
-/// <summary>The <see cref="ITrainingService"/> over the database queue and the hosted trainer.</summary>
+/// <summary>The <see cref="ITrainingService"/>: checks a request against the dataset and queues it through the one <see cref="OperationStore"/>.</summary>
 public sealed class TrainingService(
     IDbContextFactory<ConsoleDbContext> contextFactory,
     OperationStore operations,
-    TrainingQueue queue,
-    IOperationNotifier notifier,
-    ConsoleOptions options,
-    TimeProvider time) : ITrainingService
+    ConsoleOptions options) : ITrainingService
 {
     /// <inheritdoc />
     public async Task<OperationSummary> StartTrainingAsync(TrainingRequest request, string user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var plan = await TrainingPlan.BuildAsync(db, request, options.DataFolder, cancellationToken).ConfigureAwait(false);
-        var normalized = request with { DisplayName = request.DisplayName.Trim(), ModelType = plan.Preset.Id };
-        var now = time.GetUtcNow();
-        var operation = new TrainingOperation(TrainingRequest.ClassificationKind, plan.DatasetId, JsonSerializer.Serialize(normalized, ClassifierFiles.Json), user, now);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        db.TrainingOperations.Add(operation);
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        db.AuditEvents.Add(AuditEvent.Of(user, now, "operation", operation.Id, "created", null, normalized));
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        var summary = OperationStore.ToSummary(operation, null);
-        notifier.Publish(new OperationUpdate(summary, now));
-        queue.Signal();
-        return summary;
-    }
-
-    /// <inheritdoc />
-    public Task<IReadOnlyList<OperationSummary>> ListOperationsAsync(OperationQuery query, CancellationToken cancellationToken = default) =>
-        operations.ListAsync(query, cancellationToken);
-
-    /// <inheritdoc />
-    public Task<OperationSummary> GetOperationAsync(long operationId, CancellationToken cancellationToken = default) =>
-        operations.GetAsync(operationId, cancellationToken);
-
-    /// <inheritdoc />
-    public async Task<OperationSummary> CancelOperationAsync(long operationId, string user, CancellationToken cancellationToken = default)
-    {
-        var summary = await operations.UpdateAsync(operationId, o => o.RequestCancel(time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-        if (summary.State == OperationState.Cancelling)
+        TrainingPlan plan;
+        await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
-            // The job confirms Cancelled once it has stopped; a job in another process notices the row.
-            queue.CancelRunning(operationId);
+            plan = await TrainingPlan.BuildAsync(db, request, options.DataFolder, cancellationToken).ConfigureAwait(false);
         }
-        return summary;
+        var normalized = request with { DisplayName = request.DisplayName.Trim(), ModelType = plan.Preset.Id };
+        return await operations.CreateAsync(normalized, plan.DatasetId, user, normalized, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 }
 
-/// <summary>The <see cref="IModelService"/>: models in the database, files under <c>&lt;data&gt;/models</c>.</summary>
-public sealed class ModelService(
+/// <summary>
+/// The <see cref="IModelService"/>: models and how each version was trained in the database, files under
+/// <c>&lt;data&gt;/models</c>; prediction runs the version's exported <c>model.onnx</c> (<see cref="ClassifierInference"/>).
+/// </summary>
+public sealed partial class ModelService(
     IDbContextFactory<ConsoleDbContext> contextFactory,
-    ClassifierPredictor predictor,
+    ClassifierInference inference,
     ConsoleOptions options,
-    TimeProvider time) : IModelService
+    TimeProvider time,
+    ILogger<ModelService> logger) : IModelService
 {
     /// <inheritdoc />
     public async Task<IReadOnlyList<ModelSummary>> ListAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var models = await db.Models.AsNoTracking().Include(m => m.Versions).OrderByDescending(m => m.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var models = await db.Models.Include(m => m.Versions).OrderByDescending(m => m.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+        await RecordLegacyTrainingAsync(db, models.SelectMany(m => m.Versions), cancellationToken).ConfigureAwait(false);
         return models.Where(m => m.Versions.Count > 0).Select(ToSummary).ToList();
+    }
+
+    /// <inheritdoc />
+    public async Task<ModelListPage> ListPageAsync(ModelListQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var trained = db.Models.Where(m => m.Versions.Any());
+        var total = await trained.CountAsync(cancellationToken).ConfigureAwait(false);
+        var ordered = (query.SortBy, query.Descending) switch
+        {
+            (ModelSortField.Name, false) => trained.OrderBy(m => m.DisplayName).ThenBy(m => m.Id),
+            (ModelSortField.Name, true) => trained.OrderByDescending(m => m.DisplayName).ThenByDescending(m => m.Id),
+            // Ids grow with creation time (no DateTimeOffset ordering in SQLite).
+            (_, false) => trained.OrderBy(m => m.Id),
+            _ => trained.OrderByDescending(m => m.Id),
+        };
+        var models = await ordered.Skip(Math.Max(0, query.Skip)).Take(Math.Clamp(query.Take, 1, 1000)).Include(m => m.Versions)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        await RecordLegacyTrainingAsync(db, models.SelectMany(m => m.Versions), cancellationToken).ConfigureAwait(false);
+        return new ModelListPage(models.Select(ToSummary).ToList(), total);
     }
 
     /// <inheritdoc />
     public async Task<ModelSummary> GetAsync(long modelId, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        return ToSummary(await LoadAsync(db, modelId, cancellationToken).ConfigureAwait(false));
+        var model = await LoadAsync(db, modelId, cancellationToken).ConfigureAwait(false);
+        await RecordLegacyTrainingAsync(db, model.Versions, cancellationToken).ConfigureAwait(false);
+        return ToSummary(model);
     }
 
     /// <inheritdoc />
@@ -96,7 +96,7 @@ public sealed class ModelService(
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         foreach (var version in model.Versions)
         {
-            predictor.Evict(VersionFolder(version));
+            inference.Forget(ModelPath(version));
         }
         var folder = Path.Combine(options.DataFolder, "models", modelId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (Directory.Exists(folder))
@@ -122,24 +122,61 @@ public sealed class ModelService(
     }
 
     /// <inheritdoc />
-    public async Task<ClassificationPrediction> PredictAsync(long modelId, ReadOnlyMemory<byte> imageBytes, CancellationToken cancellationToken = default)
+    public async Task<ClassificationPrediction> PredictAsync(long modelId, ReadOnlyMemory<byte> imageBytes, int? versionNumber = null, CancellationToken cancellationToken = default)
     {
+        Model model;
         ModelVersion version;
         await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
-            version = Latest(await LoadAsync(db, modelId, cancellationToken).ConfigureAwait(false));
+            model = await LoadAsync(db, modelId, cancellationToken).ConfigureAwait(false);
+            await RecordLegacyTrainingAsync(db, model.Versions, cancellationToken).ConfigureAwait(false);
+            version = versionNumber is { } number
+                ? model.Versions.FirstOrDefault(v => v.Number == number) ?? throw new NotFoundException($"Version {number} of model {modelId}")
+                : Latest(model);
         }
         if (imageBytes.IsEmpty)
         {
             throw new DomainException("invalid-image", "The image is empty; send the bytes of a JPEG, PNG, GIF, BMP, ICO, WEBP or TIFF file.");
         }
+        var record = version.ReadTraining()
+            ?? throw new InvalidOperationException($"Model {modelId} version {version.Number} has no training record, so its input framing is unknown.");
+        var modelPath = ModelPath(version);
+        if (!File.Exists(modelPath) || !modelPath.EndsWith(".onnx", StringComparison.Ordinal))
+        {
+            throw new DomainException("model-unavailable", $"Model {modelId} version {version.Number} has no exported model.onnx to predict with.");
+        }
         var start = Stopwatch.GetTimestamp();
-        var scores = await predictor.PredictAsync(VersionFolder(version), imageBytes, cancellationToken).ConfigureAwait(false);
+        // ONNX Runtime work is synchronous; it runs off the request thread.
+        var scores = await Task.Run(() => inference.Predict(modelPath, record, model.Labels, imageBytes.Span, cancellationToken), cancellationToken).ConfigureAwait(false);
         return new ClassificationPrediction(modelId, version.Id, scores, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    }
+
+    /// <summary>
+    /// Versions trained before the database kept their record have it only in their folder's <c>training.json</c>:
+    /// read it once and keep it in the row, so no list reads a file per model again.
+    /// </summary>
+    private async Task RecordLegacyTrainingAsync(ConsoleDbContext db, IEnumerable<ModelVersion> versions, CancellationToken cancellationToken)
+    {
+        var changed = false;
+        foreach (var version in versions.Where(v => v.TrainingRecordJson is null))
+        {
+            if (ClassifierFiles.ReadLegacyRecord(VersionFolder(version)) is { } record)
+            {
+                version.RecordTraining(record);
+                changed = true;
+                LogRecordMoved(version.Id);
+            }
+        }
+        if (changed)
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private string VersionFolder(ModelVersion version) =>
         Path.Combine(options.DataFolder, Path.GetDirectoryName(version.LabelsFile) ?? string.Empty);
+
+    private string ModelPath(ModelVersion version) => Path.Combine(options.DataFolder, version.ModelFile);
 
     private static async Task<Model> LoadAsync(ConsoleDbContext db, long modelId, CancellationToken cancellationToken) =>
         await db.Models.Include(m => m.Versions).FirstOrDefaultAsync(m => m.Id == modelId, cancellationToken).ConfigureAwait(false)
@@ -149,11 +186,14 @@ public sealed class ModelService(
         model.Versions.OrderByDescending(v => v.Number).FirstOrDefault()
         ?? throw new NotFoundException($"A trained version of model {model.Id}");
 
-    private ModelSummary ToSummary(Model model)
+    private static ModelSummary ToSummary(Model model)
     {
         var latest = Latest(model);
         return new ModelSummary(
             model.Id, model.DisplayName, model.DatasetId, model.Kind, model.Labels, latest.Id, latest.Number, latest.ModelType,
-            latest.TrainingOperationId, ClassifierFiles.TryReadRecord(VersionFolder(latest)), model.CreatedAt, model.CreatedBy);
+            latest.TrainingOperationId, latest.ReadTraining(), model.CreatedAt, model.CreatedBy);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model version {VersionId}: its training.json record is now kept in the database")]
+    private partial void LogRecordMoved(long versionId);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using VisionConsole.Domain.Imaging;
+using VisionConsole.Trainer.Imaging;
 
 namespace VisionConsole.Trainer.Training;
 
@@ -140,39 +141,18 @@ public static class ImageViews
         return image with { Pixels = pixels };
     }
 
-    /// <summary>Resamples to exactly <paramref name="width"/> x <paramref name="height"/> with bilinear interpolation (pixel centres aligned).</summary>
+    /// <summary>
+    /// Resamples to exactly <paramref name="width"/> x <paramref name="height"/> through libvips
+    /// (<see cref="VipsImageCodec.Resize"/>), the same resampling the decoder's thumbnails use.
+    /// </summary>
     public static RgbImage Resize(RgbImage image, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
-        if (width == image.Width && height == image.Height)
-            return image with { Pixels = (byte[])image.Pixels.Clone() };
-        var pixels = new byte[width * height * 3];
-        var scaleX = (double)image.Width / width;
-        var scaleY = (double)image.Height / height;
-        for (var y = 0; y < height; y++)
-        {
-            var sy = Math.Clamp((y + 0.5) * scaleY - 0.5, 0, image.Height - 1);
-            var y0 = (int)sy;
-            var y1 = Math.Min(y0 + 1, image.Height - 1);
-            var fy = sy - y0;
-            for (var x = 0; x < width; x++)
-            {
-                var sx = Math.Clamp((x + 0.5) * scaleX - 0.5, 0, image.Width - 1);
-                var x0 = (int)sx;
-                var x1 = Math.Min(x0 + 1, image.Width - 1);
-                var fx = sx - x0;
-                for (var ch = 0; ch < 3; ch++)
-                {
-                    double At(int px, int py) => image.Pixels[(py * image.Width + px) * 3 + ch];
-                    var top = At(x0, y0) + fx * (At(x1, y0) - At(x0, y0));
-                    var bottom = At(x0, y1) + fx * (At(x1, y1) - At(x0, y1));
-                    pixels[(y * width + x) * 3 + ch] = ToByte(top + fy * (bottom - top));
-                }
-            }
-        }
-        return new RgbImage(width, height, pixels);
+        return width == image.Width && height == image.Height
+            ? image with { Pixels = (byte[])image.Pixels.Clone() }
+            : VipsImageCodec.Resize(image, width, height);
     }
 
     private static double Luma(double r, double g, double b) => 0.299 * r + 0.587 * g + 0.114 * b;
@@ -320,7 +300,7 @@ public sealed class ImageView
         return _transform(image);
     }
 
-    /// <summary>Applies the view, then resizes (bilinear) to <paramref name="inputSide"/> squared if the result is not already that size.</summary>
+    /// <summary>Applies the view, then resizes (libvips) to <paramref name="inputSide"/> squared if the result is not already that size.</summary>
     public RgbImage Render(RgbImage decoded, int inputSide)
     {
         var view = Apply(decoded);

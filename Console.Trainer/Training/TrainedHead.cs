@@ -99,22 +99,6 @@ public sealed record TrainedHead(
     }
 
     /// <summary>
-    /// Test-time augmentation: the mean of the scores of several views of one image (for example the
-    /// original and its horizontal flip).
-    /// </summary>
-    public float[] PredictAveraged(IReadOnlyList<float[]> views)
-    {
-        ArgumentNullException.ThrowIfNull(views);
-        if (views.Count == 0)
-            throw new ArgumentException("At least one view is needed.", nameof(views));
-        var sum = new float[ClassCount];
-        foreach (var view in views)
-            TensorPrimitives.Add(sum, Predict(view), sum);
-        TensorPrimitives.Divide(sum, views.Count, sum);
-        return sum;
-    }
-
-    /// <summary>
     /// The same head as layers that take raw (unstandardized) features: the first layer's weights are
     /// divided by <see cref="FeatureStd"/> and its bias absorbs <c>-W (mean / std)</c>. Other layers are unchanged.
     /// </summary>

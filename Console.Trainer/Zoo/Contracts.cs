@@ -33,4 +33,17 @@ public interface IModelZoo
     /// (cache, mirror folder, registry or URL), converting and caching as needed.
     /// </summary>
     Task<string> GetModelPathAsync(string backboneId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether the backbone's ready ONNX file is in the cache, read from the folder alone (no fetching, no hashing:
+    /// <see cref="GetModelPathAsync"/> still checks the file before use), for status pages.
+    /// </summary>
+    ZooCacheState CacheState(string backboneId);
 }
+
+/// <summary>A backbone's place in the zoo cache.</summary>
+/// <param name="BackboneId">The backbone.</param>
+/// <param name="Folder">Its cache folder.</param>
+/// <param name="Cached">True when the ready ONNX file and its manifest are there.</param>
+/// <param name="Bytes">Size of everything in the folder (0 when absent).</param>
+public sealed record ZooCacheState(string BackboneId, string Folder, bool Cached, long Bytes);

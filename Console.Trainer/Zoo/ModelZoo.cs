@@ -71,6 +71,17 @@ public sealed class ModelZoo : IModelZoo
         }
     }
 
+    /// <inheritdoc />
+    public ZooCacheState CacheState(string backboneId)
+    {
+        var folder = ModelFolder(backboneId);
+        var cached = File.Exists(Path.Combine(folder, "model.onnx")) && File.Exists(Path.Combine(folder, "manifest.json"));
+        var bytes = Directory.Exists(folder)
+            ? new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length)
+            : 0;
+        return new ZooCacheState(backboneId, folder, cached, bytes);
+    }
+
     private sealed record CacheManifest(string Id, string SourceHash, int ConverterVersion, string ModelSha256, DateTimeOffset CreatedUtc);
 
     private async Task<string> PrepareAsync(ZooEntry entry, CancellationToken ct)

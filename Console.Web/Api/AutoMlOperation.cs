@@ -8,15 +8,15 @@ using VisionConsole.Domain.Training;
 namespace VisionConsole.Web.Api;
 
 /// <summary>
-/// A long-running operation in the AutoML v1 (google.longrunning) shape: <c>name</c>, <c>metadata</c>, <c>done</c>, and
-/// once done either <c>error</c> (google.rpc.Status) or <c>response</c>.
+/// The one AutoML v1 (google.longrunning) operation resource, for every kind: <c>name</c>, <c>metadata</c>, <c>done</c>,
+/// and once done either <c>error</c> (google.rpc.Status) or <c>response</c> (typed by kind, named by its <c>@type</c>).
 /// </summary>
 public sealed record AutoMlOperation(
     string Name,
     AutoMlOperationMetadata Metadata,
     bool Done,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AutoMlStatus? Error,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] object? Response)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AutoMlOperationResponse? Response)
 {
     /// <summary>The download URL of a finished export's zip.</summary>
     public static string ExportUri(long operationId) => $"/api/exports/{operationId.ToString(CultureInfo.InvariantCulture)}";
@@ -24,39 +24,47 @@ public sealed record AutoMlOperation(
     /// <summary>The download URL of an import's CSV report.</summary>
     public static string ReportUri(long operationId) => $"/api/imports/{operationId.ToString(CultureInfo.InvariantCulture)}/report";
 
-    /// <summary>The AutoML view of an import or export operation.</summary>
-    public static AutoMlOperation From(string project, string location, DataOperation operation)
+    /// <summary>The AutoML view of an operation of any kind.</summary>
+    public static AutoMlOperation From(string project, string location, OperationSummary operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        var isImport = operation.Kind == ImportRequest.Kind;
-        var percent = operation.State == OperationState.Succeeded ? 100
-            : isImport ? Percent(operation.ImportProgress?.Done, operation.ImportProgress?.Total)
-            : Percent(operation.ExportProgress?.Done, operation.ExportProgress?.Total);
+        var parent = AutoMl.Parent(project, location);
+        var isImport = operation.Request is ImportRequest;
+        var training = operation.TrainingProgress;
         var metadata = new AutoMlOperationMetadata(
-            percent, operation.CreatedAt, operation.FinishedAt ?? operation.StartedAt ?? operation.CreatedAt,
-            operation.State.ToString().ToUpperInvariant(), operation.Kind,
+            ProgressPercent(operation),
+            operation.CreatedAt,
+            training is null ? operation.UpdatedAt : Max(operation.UpdatedAt, operation.CreatedAt.AddSeconds(training.ElapsedSeconds)),
+            operation.State.ToString().ToUpperInvariant(),
+            operation.Kind,
             operation.DatasetId?.ToString(CultureInfo.InvariantCulture),
-            isImport ? new { } : null, isImport ? null : new { },
-            operation.ImportProgress, operation.ExportProgress,
+            operation.IsTraining ? new JsonObjectPlaceholder() : null,
+            isImport ? new JsonObjectPlaceholder() : null,
+            operation.Request is ExportRequest ? new JsonObjectPlaceholder() : null,
+            operation.IsTraining ? operation.StopReason : null,
+            training,
+            operation.Training,
+            operation.ImportProgress,
+            operation.ExportProgress,
             // A cancelled or failed import still leaves its report.
             isImport && operation.Done ? ReportUri(operation.Id) : null);
         AutoMlStatus? error = operation.State switch
         {
+            OperationState.Failed => new AutoMlStatus(
+                operation.Error?.StartsWith("interrupted", StringComparison.Ordinal) == true ? 10 : 13,
+                operation.Error ?? "The operation failed."),
             OperationState.Cancelled => new AutoMlStatus(1, "The operation was cancelled; nothing it had added remains."),
-            OperationState.Failed => new AutoMlStatus(13, operation.Error ?? "The operation failed."),
             _ => null,
         };
-        object? response = (operation.ImportResult, operation.ExportResult) switch
+        AutoMlOperationResponse? response = operation.State != OperationState.Succeeded ? null : operation.Result switch
         {
-            ({ } r, _) when operation.State == OperationState.Succeeded => new ImportDataResponse(
+            TrainingResult r => new ModelOperationResponse($"{parent}/models/{AutoMl.Id(r.ModelId)}"),
+            ImportResult r => new ImportDataResponse(
                 r.Format.ToString(), r.Items, r.Imported, r.Duplicates, r.Refused, r.Warnings, r.Errors, r.LabelsCreated, r.LabelsAssigned, r.BoxesAdded, ReportUri(operation.Id)),
-            (_, { } r) when operation.State == OperationState.Succeeded => new ExportDataResponse(
-                FormatName(r.Format), r.ImageCount, r.ByteSize, ExportUri(operation.Id)),
+            ExportResult r => new ExportDataResponse(FormatName(r.Format), r.ImageCount, r.ByteSize, ExportUri(operation.Id)),
             _ => null,
         };
-        return new AutoMlOperation(
-            $"projects/{project}/locations/{location}/operations/{operation.Id.ToString(CultureInfo.InvariantCulture)}",
-            metadata, operation.Done, error, response);
+        return new AutoMlOperation($"{parent}/operations/{AutoMl.Id(operation.Id)}", metadata, operation.Done, error, response);
     }
 
     /// <summary>The finished operation <c>datasets.delete</c> returns (the delete is immediate).</summary>
@@ -64,8 +72,8 @@ public sealed record AutoMlOperation(
     {
         var now = DateTimeOffset.UtcNow;
         return new AutoMlOperation(
-            $"projects/{project}/locations/{location}/operations/delete-dataset-{datasetId.ToString(CultureInfo.InvariantCulture)}",
-            new AutoMlOperationMetadata(100, now, now, "SUCCEEDED", "delete-dataset", datasetId.ToString(CultureInfo.InvariantCulture), null, null, null, null, null),
+            $"{AutoMl.Parent(project, location)}/operations/delete-dataset-{datasetId.ToString(CultureInfo.InvariantCulture)}",
+            new AutoMlOperationMetadata(100, now, now, "SUCCEEDED", "delete-dataset", datasetId.ToString(CultureInfo.InvariantCulture), null, null, null, null, null, null, null, null, null),
             true, null, new EmptyResponse());
     }
 
@@ -78,17 +86,48 @@ public sealed record AutoMlOperation(
         _ => "PASCAL_VOC",
     };
 
-    private static int Percent(int? done, int? total) => total is > 0 && done is { } d ? (int)(100L * d / total.Value) : 0;
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    /// <summary>A share of the work done: for trainings embedding is most of a cold run, the head most of a warm one.</summary>
+    private static int ProgressPercent(OperationSummary operation)
+    {
+        if (operation.State == OperationState.Succeeded)
+        {
+            return 100;
+        }
+        return operation.Progress switch
+        {
+            TrainingProgress p => p.Phase switch
+            {
+                TrainingPhase.Queued or TrainingPhase.Preparing => 0,
+                TrainingPhase.Embedding => p.ImagesTotal == 0 ? 5 : 5 + 55 * p.ImagesDone / p.ImagesTotal,
+                TrainingPhase.Training => p.MaxEpochs == 0 ? 60 : 60 + 35 * p.Epoch / p.MaxEpochs,
+                // The model is exported first, then the exported model.onnx is evaluated.
+                TrainingPhase.Exporting => 95,
+                TrainingPhase.Evaluating => 97,
+                TrainingPhase.Saving => 99,
+                _ => 100,
+            },
+            ImportProgress p => Percent(p.Done, p.Total),
+            ExportProgress p => Percent(p.Done, p.Total),
+            _ => 0,
+        };
+    }
+
+    private static int Percent(int done, int total) => total > 0 ? (int)(100L * done / total) : 0;
 }
 
-/// <summary>google.rpc.Status: <c>code</c> 1 CANCELLED, 13 INTERNAL (the job failed; <c>message</c> says why).</summary>
+/// <summary>google.rpc.Status: <c>code</c> 1 CANCELLED, 10 ABORTED (interrupted by a server stop), 13 INTERNAL (the job failed; <c>message</c> says why).</summary>
 public sealed record AutoMlStatus(int Code, string Message);
+
+/// <summary>An empty JSON object (AutoML's <c>createModelDetails: {}</c>, <c>importDataDetails: {}</c> ...).</summary>
+public sealed record JsonObjectPlaceholder;
 
 /// <summary>
 /// The operation's metadata: AutoML's <c>progressPercent</c>, <c>createTime</c>, <c>updateTime</c> and
-/// <c>importDataDetails</c>/<c>exportDataDetails</c>, plus the console's <c>state</c>, <c>kind</c>, <c>datasetId</c>, the
-/// live counts (<c>importProgress</c>: done, total, imported, duplicates, refused, warnings, errors; <c>exportProgress</c>)
-/// and, once an import ended, <c>reportUri</c>.
+/// <c>createModelDetails</c>/<c>importDataDetails</c>/<c>exportDataDetails</c>, plus the console's <c>state</c>, <c>kind</c>,
+/// <c>datasetId</c>, the typed live progress of the kind (<c>progress</c> and <c>request</c> for a training;
+/// <c>importProgress</c>; <c>exportProgress</c>), a training's <c>stopReason</c> and, once an import ended, <c>reportUri</c>.
 /// </summary>
 public sealed record AutoMlOperationMetadata(
     int ProgressPercent,
@@ -97,29 +136,64 @@ public sealed record AutoMlOperationMetadata(
     string State,
     string Kind,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DatasetId,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] object? ImportDataDetails,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] object? ExportDataDetails,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonObjectPlaceholder? CreateModelDetails,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonObjectPlaceholder? ImportDataDetails,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonObjectPlaceholder? ExportDataDetails,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? StopReason,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TrainingProgress? Progress,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TrainingRequest? Request,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ImportProgress? ImportProgress,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ExportProgress? ExportProgress,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReportUri)
 {
     /// <summary>The protobuf type AutoML names its operation metadata with.</summary>
     [JsonPropertyName("@type")]
+    [JsonPropertyOrder(-1)]
     public string Type => "type.googleapis.com/google.cloud.automl.v1.OperationMetadata";
 }
 
-/// <summary>A finished import's response: the counts and the report's URL.</summary>
+/// <summary>A finished operation's <c>response</c>, typed by kind; its <c>@type</c> is the protobuf type AutoML names.</summary>
+[JsonDerivedType(typeof(ModelOperationResponse))]
+[JsonDerivedType(typeof(ImportDataResponse))]
+[JsonDerivedType(typeof(ExportDataResponse))]
+[JsonDerivedType(typeof(EmptyResponse))]
+public abstract record AutoMlOperationResponse
+{
+    /// <summary>The protobuf type of the response.</summary>
+    [JsonPropertyName("@type")]
+    [JsonPropertyOrder(-1)]
+    public abstract string Type { get; }
+
+    /// <summary>AutoML's <c>google.protobuf.Empty</c>, the response of import, export and delete.</summary>
+    protected const string Empty = "type.googleapis.com/google.protobuf.Empty";
+}
+
+/// <summary>A finished training's response: the model's resource name.</summary>
+public sealed record ModelOperationResponse(string Name) : AutoMlOperationResponse
+{
+    /// <inheritdoc />
+    public override string Type => "type.googleapis.com/google.cloud.automl.v1.Model";
+}
+
+/// <summary>A finished import's response (AutoML's Empty, plus the counts and the report's URL).</summary>
 public sealed record ImportDataResponse(
     string Format, int Items, int Imported, int Duplicates, int Refused, int Warnings, int Errors,
-    int LabelsCreated, int LabelsAssigned, int BoxesAdded, string ReportUri);
+    int LabelsCreated, int LabelsAssigned, int BoxesAdded, string ReportUri) : AutoMlOperationResponse
+{
+    /// <inheritdoc />
+    public override string Type => Empty;
+}
 
-/// <summary>A finished export's response: the archive's URL.</summary>
-public sealed record ExportDataResponse(string Format, int ImageCount, long ByteSize, string DownloadUri);
+/// <summary>A finished export's response (AutoML's Empty, plus the archive's URL).</summary>
+public sealed record ExportDataResponse(string Format, int ImageCount, long ByteSize, string DownloadUri) : AutoMlOperationResponse
+{
+    /// <inheritdoc />
+    public override string Type => Empty;
+}
 
 /// <summary>google.protobuf.Empty.</summary>
-public sealed record EmptyResponse
+public sealed record EmptyResponse : AutoMlOperationResponse
 {
-    /// <summary>The protobuf type.</summary>
-    [JsonPropertyName("@type")]
-    public string Type => "type.googleapis.com/google.protobuf.Empty";
+    /// <inheritdoc />
+    public override string Type => Empty;
 }

@@ -81,7 +81,7 @@ public static class ModelPackagesApi
         string modelName, IModelPublishing publishing, ModelPackageBuilder packages, HttpResponse response, CancellationToken cancellationToken)
     {
         var latest = await publishing.FindLatestPublishedAsync(modelName, cancellationToken);
-        var zipPath = await packages.GetPackageAsync(latest.Version.Folder, cancellationToken);
+        var zipPath = await packages.GetPackageAsync(latest.Version.Folder, latest.Version.Training, cancellationToken);
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Model-Version"] = latest.Version.Number.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Bytes(ModelPackageBuilder.ReadManifest(zipPath), "application/json");
@@ -89,7 +89,7 @@ public static class ModelPackagesApi
 
     private static async Task<FileStreamHttpResult> ZipAsync(string modelName, ModelVersionSummary version, ModelPackageBuilder packages, CancellationToken cancellationToken)
     {
-        var zipPath = await packages.GetPackageAsync(version.Folder, cancellationToken);
+        var zipPath = await packages.GetPackageAsync(version.Folder, version.Training, cancellationToken);
         var safeName = new string(modelName.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray()).Trim('-');
         var fileName = $"{(safeName.Length == 0 ? "model" : safeName)}-v{version.Number}.zip";
         return TypedResults.Stream(File.OpenRead(zipPath), "application/zip", fileName);

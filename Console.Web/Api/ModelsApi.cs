@@ -54,7 +54,7 @@ public static class ModelsApi
         return endpoints;
     }
 
-    private static async Task<Ok<OperationResource>> CreateAsync(
+    private static async Task<Ok<AutoMlOperation>> CreateAsync(
         string project, string location, CreateModelRequest request, ITrainingService training, ICurrentUser user, CancellationToken cancellationToken)
     {
         var metadata = request.ImageClassificationModelMetadata
@@ -67,7 +67,7 @@ public static class ModelsApi
             metadata.BudgetMinutes,
             string.IsNullOrWhiteSpace(metadata.BaseModelId) ? null : AutoMl.ParseId(metadata.BaseModelId, "baseModelId"));
         var operation = await training.StartTrainingAsync(trainingRequest, user.Name, cancellationToken);
-        return TypedResults.Ok(AutoMl.Operation(operation, project, location));
+        return TypedResults.Ok(AutoMlOperation.From(project, location, operation));
     }
 
     private static async Task<Ok<ModelList>> ListAsync(string project, string location, IModelService models, CancellationToken cancellationToken)
@@ -180,7 +180,7 @@ public static class ModelsApi
         {
             throw new DomainException("invalid-request", $"params.score_threshold '{thresholdText}' must be a number from 0 to 1.");
         }
-        var prediction = await models.PredictAsync(id, image, cancellationToken);
+        var prediction = await models.PredictAsync(id, image, cancellationToken: cancellationToken);
         var payload = prediction.Scores.Where(s => s.Score >= threshold)
             .Select(s => new AnnotationPayload(AutoMl.Id(s.LabelIndex), s.Label, new ClassificationAnnotation(s.Score)))
             .ToArray();

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Operations;
-using VisionConsole.Domain.Training;
 
 namespace VisionConsole.Web.Api;
 
@@ -29,29 +28,20 @@ public static class OperationsApi
     /// </summary>
     private static async Task<Ok<OperationList>> ListAsync(
         string project, string location, string? filter, bool? done, int? pageSize, long? datasetId,
-        ITrainingService training, CancellationToken cancellationToken)
+        IOperationService operations, CancellationToken cancellationToken)
     {
         var doneFilter = done ?? ParseFilter(filter);
-        var operations = await training.ListOperationsAsync(new OperationQuery(doneFilter, datasetId, pageSize ?? 100), cancellationToken);
-        return TypedResults.Ok(new OperationList(operations.Select(o => Render(o, project, location)).ToList(), string.Empty));
+        var list = await operations.ListAsync(new OperationQuery(doneFilter, datasetId, pageSize ?? 100), cancellationToken);
+        return TypedResults.Ok(new OperationList(list.Select(o => AutoMlOperation.From(project, location, o)).ToList(), string.Empty));
     }
 
-    private static async Task<Ok<object>> GetAsync(string project, string location, long id, ITrainingService training, CancellationToken cancellationToken) =>
-        TypedResults.Ok(Render(await training.GetOperationAsync(id, cancellationToken), project, location));
+    private static async Task<Ok<AutoMlOperation>> GetAsync(string project, string location, long id, IOperationService operations, CancellationToken cancellationToken) =>
+        TypedResults.Ok(AutoMlOperation.From(project, location, await operations.GetAsync(id, cancellationToken)));
 
-    /// <summary>Import and export are cancelled by their own service, which also deletes a queued import's upload.</summary>
-    private static async Task<Ok<object>> CancelAsync(
-        string project, string location, long id, ITrainingService training, DataOperationService dataOperations, ICurrentUser user, CancellationToken cancellationToken)
-    {
-        var operation = await training.GetOperationAsync(id, cancellationToken);
-        return operation.IsTraining
-            ? TypedResults.Ok(Render(await training.CancelOperationAsync(id, user.Name, cancellationToken), project, location))
-            : TypedResults.Ok<object>(AutoMlOperation.From(project, location, await dataOperations.CancelAsync(id, user.Name, cancellationToken)));
-    }
-
-    /// <summary>A training in the trainer's shape; an import or export in <see cref="AutoMlOperation"/>'s (counts, report, download).</summary>
-    private static object Render(OperationSummary operation, string project, string location) =>
-        operation.IsTraining ? AutoMl.Operation(operation, project, location) : AutoMlOperation.From(project, location, DataOperation.From(operation));
+    /// <summary>One cancel for every kind: a queued import's upload is deleted by its job's hook.</summary>
+    private static async Task<Ok<AutoMlOperation>> CancelAsync(
+        string project, string location, long id, IOperationService operations, ICurrentUser user, CancellationToken cancellationToken) =>
+        TypedResults.Ok(AutoMlOperation.From(project, location, await operations.CancelAsync(id, user.Name, cancellationToken)));
 
     /// <summary>Reads <c>done=true</c> / <c>done = false</c>; anything else is refused with the accepted forms.</summary>
     internal static bool? ParseFilter(string? filter)

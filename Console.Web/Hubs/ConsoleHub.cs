@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.SignalR;
 using VisionConsole.Domain.Datasets;
-using VisionConsole.Domain.Training;
+using VisionConsole.Domain.Operations;
 
 namespace VisionConsole.Web.Hubs;
 

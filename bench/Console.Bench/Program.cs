@@ -5,17 +5,19 @@ using VisionConsole.Bench;
 switch (args.FirstOrDefault())
 {
     case "heads":
-        HeadTrainerBench.Run();
+        HeadTrainerBench.Run(args[1..]);
         return 0;
     case "training":
         return await TrainingBenchmark.RunAsync(args[1..]);
     case "zoo":
         return await ZooBenchmark.RunAsync(args[1..]);
+    case "finetune":
+        return await FineTuneBench.RunAsync(args[1..]);
     case "import":
         return await ImportBench.RunAsync(args[1..]);
     case "predict":
         return await PredictBenchmark.RunAsync(args[1..]);
     default:
-        Console.WriteLine("Benchmarks: heads | training [--only type,type] [--mirror DIR] [--dataset DIR] | zoo [--seconds S] [--rounds R] [--mirror DIR] [--only id,id] | import [count] [--dataset DIR] | predict [--model-type T] [--calls N] [--dataset DIR] [--mirror DIR]");
+        Console.WriteLine("Benchmarks: heads [--tiny] | training [--only type,type] [--mirror DIR] [--dataset DIR] | zoo [--seconds S] [--rounds R] [--mirror DIR] [--only id,id] | import [count] [--dataset DIR] | finetune [--dataset DIR] [--limit N] [--views-per-image K] [--top-lr X] [--head-lr X] [--pull X] [--epochs N] | predict [--model-type T] [--calls N] [--dataset DIR] [--mirror DIR]");
         return args.Length == 0 ? 0 : 1;
 }

@@ -9,6 +9,7 @@ using VisionConsole.Domain;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Domain.Models;
+using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Storage;
 using VisionConsole.Domain.Training;
 using VisionConsole.Trainer.Embedding;
@@ -142,8 +143,9 @@ internal static class TrainingBenchmark
                 var importSeconds = importWatch.Elapsed.TotalSeconds;
 
                 var training = services.GetRequiredService<ITrainingService>();
-                var cold = await TrainAsync(training, datasetId, modelType, "cold");
-                var warm = await TrainAsync(training, datasetId, modelType, "warm");
+                var operations = services.GetRequiredService<IOperationService>();
+                var cold = await TrainAsync(training, operations, datasetId, modelType, "cold");
+                var warm = await TrainAsync(training, operations, datasetId, modelType, "warm");
                 var failed = new[] { cold, warm }.FirstOrDefault(r => r.Operation.State != OperationState.Succeeded);
                 if (failed is not null)
                 {
@@ -155,7 +157,7 @@ internal static class TrainingBenchmark
                 var evaluation = await models.GetEvaluationAsync(modelId);
                 var summary = await models.GetAsync(modelId);
 
-                // Single images through the product's predictor: model lookup in SQLite, decode, embed, head.
+                // Single images through the product's :predict path: model lookup in SQLite, decode and frame, model.onnx.
                 var accepted = validation.Where(v => IsDecodable(services.GetRequiredService<IImageCodec>())(v)).ToList();
                 for (var warmUp = 0; warmUp < 3; warmUp++)
                 {
@@ -163,27 +165,22 @@ internal static class TrainingBenchmark
                 }
                 var (p50, p95, batch1) = Latencies(accepted, image => models.PredictAsync(modelId, image.Bytes).GetAwaiter().GetResult());
 
-                // Batch 16: the predictor has no batch API, so its parts are called on 16 images at once — decode and
-                // render each image's prediction views, one EmbeddingService call over all views (runs of 16), the head per image.
+                // Batch 16: the product's batch scoring, the one inference path: frame each image as the version was
+                // evaluated, then one run of the exported model.onnx over the 16.
                 var versionFolder = await VersionFolderAsync(services, summary.LatestVersionId);
-                var predictor = services.GetRequiredService<ClassifierPredictor>();
-                var extractor = services.GetRequiredService<FeatureExtractor>();
-                var classifier = await predictor.LoadAsync(versionFolder, CancellationToken.None);
-                var views = ClassifierPredictor.PredictionViews(classifier.Record);
+                var inference = services.GetRequiredService<Trainer.Inference.ClassifierInference>();
+                var record = summary.Training ?? throw new InvalidOperationException($"Model {modelId} has no training record.");
+                var modelPath = Path.Combine(versionFolder, ClassifierModelExporter.ModelFile);
                 void PredictBatch(Split[] chunk)
                 {
-                    var rendered = chunk.SelectMany(image => extractor.Render(image.Bytes, classifier.Backbone, views)).ToArray();
-                    var features = extractor.Embed(classifier.Backbone, rendered, CancellationToken.None);
-                    for (var i = 0; i < chunk.Length; i++)
-                    {
-                        ClassifierPredictor.Score(classifier.Head, features[(i * views.Count)..((i + 1) * views.Count)]);
-                    }
+                    var framed = chunk.Select(image => inference.Frame(image.Bytes, PredictionFraming.Input(record))).ToArray();
+                    inference.Score(modelPath, framed, CancellationToken.None);
                 }
                 PredictBatch(accepted.Take(Batch).ToArray());
                 var batch16 = Throughput16(accepted, PredictBatch);
 
                 var preset = Trainer.Training.ModelTypePresets.Get(modelType);
-                return new TypeResult(modelType, imported, importSeconds, cold, warm, classifier.Record.BackboneId, preset.TrainingViews.Count,
+                return new TypeResult(modelType, imported, importSeconds, cold, warm, record.BackboneId, preset.TrainingViews.Count,
                     evaluation.Report.Top1Accuracy, evaluation.Report.ImageCount, p50, p95, batch1, batch16,
                     new FileInfo(Path.Combine(versionFolder, ClassifierModelExporter.ModelFile)).Length,
                     new FileInfo(Path.Combine(versionFolder, ClassifierModelExporter.PackageFile)).Length, null);
@@ -249,14 +246,14 @@ internal static class TrainingBenchmark
     }
 
     /// <summary>From the request to the operation seen done (queue, embedding, head, evaluation, export, commit).</summary>
-    private static async Task<TrainingRun> TrainAsync(ITrainingService training, long datasetId, string modelType, string name)
+    private static async Task<TrainingRun> TrainAsync(ITrainingService training, IOperationService operations, long datasetId, string modelType, string name)
     {
         var watch = Stopwatch.StartNew();
         var operation = await training.StartTrainingAsync(new TrainingRequest($"{modelType} {name}", datasetId, modelType, TrainBudgetMilliNodeHours: 1000), User);
         while (!operation.Done)
         {
             await Task.Delay(20);
-            operation = await training.GetOperationAsync(operation.Id);
+            operation = await operations.GetAsync(operation.Id);
         }
         return new TrainingRun(watch.Elapsed.TotalSeconds, operation);
     }
@@ -301,7 +298,7 @@ internal static class TrainingBenchmark
         string Mb(long bytes) => (bytes / 1e6).ToString("0.00", CultureInfo.InvariantCulture) + " MB";
         string Aim(string modelType, double seconds, double limit) =>
             modelType == "mobile-versatile-1" ? $" (aim < {limit:0} s: {(seconds < limit ? "met" : "MISSED")})" : "";
-        string Cache(OperationSummary operation) => operation.Progress is { } p ? $"{p.EmbeddingsComputed}/{p.EmbeddingsCached}" : "?";
+        string Cache(OperationSummary operation) => operation.TrainingProgress is { } p ? $"{p.EmbeddingsComputed}/{p.EmbeddingsCached}" : "?";
 
         Console.WriteLine();
         Console.WriteLine($"training on hymenoptera ({files} files; imported through the intake, GIF refused), wall time from the request to the operation done");
@@ -312,7 +309,7 @@ internal static class TrainingBenchmark
         {
             Console.WriteLine($"| {r.ModelType} | {r.Backbone} | {r.TrainingViews} | {F(r.Cold.Seconds)}{Aim(r.ModelType, r.Cold.Seconds, 30)} | {F(r.Warm.Seconds)}{Aim(r.ModelType, r.Warm.Seconds, 3)} | " +
                 $"{F(r.Cold.Seconds / baseline.AllSeconds)} | {F(r.Warm.Seconds / baseline.AllSeconds)} | {Cache(r.Cold.Operation)}; {Cache(r.Warm.Operation)} | " +
-                $"{r.Warm.Operation.Progress?.Epoch}, {r.Warm.Operation.StopReason} | {(r.Accuracy is { } a ? F(a, "0.000") : "n/a")} ({r.EvaluatedImages}) | {Mb(r.OnnxBytes)} | {Mb(r.PackageBytes)} |");
+                $"{r.Warm.Operation.TrainingProgress?.Epoch}, {r.Warm.Operation.StopReason} | {(r.Accuracy is { } a ? F(a, "0.000") : "n/a")} ({r.EvaluatedImages}) | {Mb(r.OnnxBytes)} | {Mb(r.PackageBytes)} |");
         }
         Console.WriteLine();
         Console.WriteLine($"prediction on the {baseline.ValidationImages} decodable validation JPEGs: batch 1 = IModelService.PredictAsync per image (SQLite model lookup, decode, embed, head), each image once;");

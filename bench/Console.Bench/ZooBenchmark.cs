@@ -87,7 +87,7 @@ internal static class ZooBenchmark
             best.TakeLast(Batches.Length).ToList().ForEach(row => Console.WriteLine("  best " + row));
         }
         await MeasureOverheadAsync(root, data, seconds);
-        const string Header = "| backbone | batch | (a) binding run | (a) EmbeddingService | (b) onnxruntime-node | (c) tfjs-wasm reference | a-run / b | a-embed / b | a-embed / c |\n|---|---|---|---|---|---|---|---|---|";
+        const string Header = "| backbone | batch | (a) bare session | (a) EmbeddingService | (b) onnxruntime-node | (c) tfjs-wasm reference | a-run / b | a-embed / b | a-embed / c |\n|---|---|---|---|---|---|---|---|---|";
         Console.WriteLine();
         Console.WriteLine($"images per second, best of {rounds} rounds (higher is better)");
         Console.WriteLine(Header);
@@ -128,7 +128,7 @@ internal static class ZooBenchmark
     }
 
     /// <summary>
-    /// The cost of the binding itself: a run of a two-node model (Y = X * 2 + 1 over [1, 3]) is almost all call
+    /// The cost of the .NET binding itself: a run of a two-node model (Y = X * 2 + 1 over [1, 3]) is almost all call
     /// overhead, so microseconds per run here, against onnxruntime-node's, bound what the binding adds to a model run.
     /// </summary>
     private static async Task MeasureOverheadAsync(string root, string data, double seconds)

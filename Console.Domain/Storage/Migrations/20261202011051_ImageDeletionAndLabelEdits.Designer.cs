@@ -367,6 +367,9 @@ namespace VisionConsole.Domain.Storage.Migrations
                     b.Property<long?>("TrainingOperationId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("TrainingRecordJson")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ModelId", "Number")
@@ -375,29 +378,7 @@ namespace VisionConsole.Domain.Storage.Migrations
                     b.ToTable("ModelVersions", (string)null);
                 });
 
-            modelBuilder.Entity("VisionConsole.Domain.Projects.Project", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(63)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("Name")
-                        .IsUnique();
-
-                    b.ToTable("Projects", (string)null);
-                });
-
-            modelBuilder.Entity("VisionConsole.Domain.Training.TrainingOperation", b =>
+            modelBuilder.Entity("VisionConsole.Domain.Operations.Operation", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -460,7 +441,29 @@ namespace VisionConsole.Domain.Storage.Migrations
 
                     b.HasIndex("State");
 
-                    b.ToTable("TrainingOperations", (string)null);
+                    b.ToTable("Operations", (string)null);
+                });
+
+            modelBuilder.Entity("VisionConsole.Domain.Projects.Project", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("Projects", (string)null);
                 });
 
             modelBuilder.Entity("VisionConsole.Domain.Datasets.Box", b =>
@@ -564,7 +567,7 @@ namespace VisionConsole.Domain.Storage.Migrations
                     b.Navigation("Model");
                 });
 
-            modelBuilder.Entity("VisionConsole.Domain.Training.TrainingOperation", b =>
+            modelBuilder.Entity("VisionConsole.Domain.Operations.Operation", b =>
                 {
                     b.HasOne("VisionConsole.Domain.Datasets.Dataset", null)
                         .WithMany()

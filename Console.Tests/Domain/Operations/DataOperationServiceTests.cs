@@ -22,7 +22,7 @@ public sealed class DataOperationServiceTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _database = await TestDatabase.CreateAsync(services =>
     {
-        services.AddSingleton<IOperationQueue, TrainingQueue>();
+        services.AddSingleton<IOperationQueue, OperationQueue>();
         services.AddVipsImaging();
         services.AddOptions<ImageStoreOptions>().Configure<ConsoleOptions>((store, console) => store.BlobFolder = console.BlobFolder);
     });
@@ -43,7 +43,7 @@ public sealed class DataOperationServiceTests : IAsyncLifetime
         Assert.False(Directory.Exists(folder));
         Assert.Equal("a,b", await File.ReadAllTextAsync(Path.Combine(target, "000001")));
         await using var db = _database.OpenContext();
-        var request = OperationJson.Read<ImportRequest>((await db.TrainingOperations.SingleAsync()).RequestJson)!;
+        var request = Assert.IsType<ImportRequest>((await db.Operations.SingleAsync()).ReadRequest());
         Assert.Equal((dataset.Id, ImportFormat.Csv, "ann"), (request.DatasetId, request.Format, request.User));
         Assert.Equal([new ImportFile("labels.csv", Path.Combine(target, "000001"))], request.Files);
     }
@@ -67,11 +67,11 @@ public sealed class DataOperationServiceTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(folder, "000001"), "x");
         var operation = await Service.StartImportAsync(dataset.Id, folder, [new ImportFile("a.jpg", Path.Combine(folder, "000001"))], ImportFormat.Auto, "ann");
 
-        var cancelled = await Service.CancelAsync(operation.Id, "bob");
+        var cancelled = await _database.Get<IOperationService>().CancelAsync(operation.Id, "bob");
 
         Assert.Equal((OperationState.Cancelled, true), (cancelled.State, cancelled.Done));
         Assert.False(Directory.Exists(Path.Combine(_database.Options.UploadFolder, operation.Id.ToString(CultureInfo.InvariantCulture))));
-        var again = await Assert.ThrowsAsync<DomainException>(() => Service.CancelAsync(operation.Id, "bob"));
+        var again = await Assert.ThrowsAsync<DomainException>(() => _database.Get<IOperationService>().CancelAsync(operation.Id, "bob"));
         Assert.Equal("invalid-transition", again.Code);
     }
 
@@ -84,7 +84,7 @@ public sealed class DataOperationServiceTests : IAsyncLifetime
 
         Assert.Equal("export-unsupported", error.Code);
         await using var db = _database.OpenContext();
-        Assert.Equal(0, await db.TrainingOperations.CountAsync());
+        Assert.Equal(0, await db.Operations.CountAsync());
         var queued = await Service.StartExportAsync(dataset.Id, ExportFormat.Coco, "ann");
         Assert.Equal((ExportRequest.Kind, OperationState.Queued), (queued.Kind, queued.State));
     }
@@ -107,15 +107,31 @@ public sealed class DataOperationServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ImportOperationJob_UnreadableRequest_FailsWithTheReasonAndStillDeletesTheUpload()
+    public async Task ImportOperationJob_RequestOfAnotherKind_FailsWithTheReasonAndStillDeletesTheUpload()
     {
         var folder = Path.Combine(_database.Options.UploadFolder, "77");
         Directory.CreateDirectory(folder);
         var job = _database.Services.GetServices<IOperationJob>().Single(j => j.Kind == ImportRequest.Kind);
 
-        var error = await Assert.ThrowsAsync<DomainException>(() => job.RunAsync(77, "not json", new Progress<OperationReport>(), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+            job.RunAsync(new OperationRun(77, new ExportRequest(1, ExportFormat.Coco), "ann", new Progress<OperationProgress>()), CancellationToken.None));
 
-        Assert.Equal("Operation 77 has no readable import request.", error.Message);
+        Assert.StartsWith("Operation 77's request is a ExportRequest, not an import request.", error.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(folder));
+    }
+
+    [Fact]
+    public async Task GetAsync_CorruptRequestInTheRow_FailsLoudlyNamingTheOperation()
+    {
+        var dataset = await _database.Get<IDatasetService>().CreateAsync("cars", DatasetKind.ObjectDetection, "ann");
+        var queued = await Service.StartExportAsync(dataset.Id, ExportFormat.Coco, "ann");
+        await using (var db = _database.OpenContext())
+        {
+            await db.Database.ExecuteSqlRawAsync("UPDATE Operations SET RequestJson = {0} WHERE Id = {1}", """{"datasetId":"seven"}""", queued.Id);
+        }
+
+        var error = await Assert.ThrowsAsync<OperationDataException>(() => _database.Get<IOperationService>().GetAsync(queued.Id));
+
+        Assert.StartsWith($"Operation {queued.Id} (export-data) has an unreadable request:", error.Message, StringComparison.Ordinal);
     }
 }

@@ -6,6 +6,7 @@ using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Domain.Models;
 using VisionConsole.Domain.Storage;
+using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Training;
 
 namespace VisionConsole.Tests.Domain.Storage;
@@ -16,6 +17,7 @@ public class MigrationSchemaTests
     private const string SecondStep = "20260201000000_TrainingAndModels";
     private const string ThirdStep = "20260301000000_OperationResults";
     private const string FourthStep = "20261101000000_ImagePerceptualHash";
+    private const string FifthStep = "20261201000000_OneOperationModel";
     private const string LatestStep = "20261202011051_ImageDeletionAndLabelEdits";
 
     [Fact]
@@ -37,7 +39,7 @@ public class MigrationSchemaTests
 
             await using (var db = database.OpenContext())
             {
-                Assert.Equal([InitialStep, SecondStep, ThirdStep, FourthStep, LatestStep], await db.Database.GetAppliedMigrationsAsync());
+                Assert.Equal([InitialStep, SecondStep, ThirdStep, FourthStep, FifthStep, LatestStep], await db.Database.GetAppliedMigrationsAsync());
                 Assert.Equal(1, await db.Projects.CountAsync());
             }
             var datasets = database.Get<IDatasetService>();
@@ -57,9 +59,9 @@ public class MigrationSchemaTests
                 dataset.Description = "upgraded";
                 var image = await db.Images.Include(i => i.Boxes).FirstAsync(i => i.FileName == "b1.jpg");
                 image.AddBox(dataset.Labels.Single(l => l.Name == "bees"), new BoxRect(0.1, 0.2, 0.3, 0.4), "bob", DateTimeOffset.UtcNow);
-                var op = new TrainingOperation("train-classifier", dataset.Id, "{}", "bob", DateTimeOffset.UtcNow);
+                var op = new Operation(new TrainingRequest("insects", dataset.Id), dataset.Id, "bob", DateTimeOffset.UtcNow);
                 op.Start(DateTimeOffset.UtcNow);
-                db.TrainingOperations.Add(op);
+                db.Operations.Add(op);
                 var model = new Model(dataset.ProjectId, dataset.Id, "insects", DatasetKind.SingleLabel, ["ants", "bees"], "bob", DateTimeOffset.UtcNow);
                 model.AddVersion("mobile-versatile-1", new ModelFiles("models/1/model.onnx", "models/1/dict.txt"), null, DateTimeOffset.UtcNow).AddTag("latest");
                 db.Models.Add(model);
@@ -71,7 +73,7 @@ public class MigrationSchemaTests
             {
                 Assert.Equal("upgraded", (await db.Datasets.SingleAsync()).Description);
                 Assert.Equal(new BoxRect(0.1, 0.2, 0.3, 0.4), (await db.Boxes.SingleAsync()).Rect);
-                Assert.Equal(OperationState.Running, (await db.TrainingOperations.SingleAsync()).State);
+                Assert.Equal(OperationState.Running, (await db.Operations.SingleAsync()).State);
                 Assert.Equal("latest", (await db.ModelVersions.SingleAsync()).Tags);
                 Assert.Equal("""{"top1":0.95}""", (await db.Evaluations.SingleAsync()).MetricsJson);
                 // Images from before the hash was kept have none until the health page computes it.
@@ -81,6 +83,61 @@ public class MigrationSchemaTests
                 var audit = await db.AuditEvents.SingleAsync();
                 Assert.Equal(("dataset", "1", "created"), (audit.EntityType, audit.EntityId, audit.Action));
             }
+        }
+        finally
+        {
+            TestDatabase.DeleteFolder(folder);
+        }
+    }
+
+    [Fact]
+    public async Task Initialize_DatabaseAtFourthStepWithOperations_RenamesInPlaceAndReadsEveryKindTyped()
+    {
+        var folder = TestDatabase.NewFolder();
+        try
+        {
+            var path = Path.Combine(folder, "console.db");
+            await using (var old = OpenContext(path))
+            {
+                await old.GetService<IMigrator>().MigrateAsync(FourthStep);
+            }
+            WriteRowsAtFirstStep(path);
+            // A succeeded training (result only in ResultModelVersionId, as that step kept it), a finished import, a queued export.
+            var ticks = new DateTimeOffset(2026, 11, 20, 8, 0, 0, TimeSpan.Zero).UtcTicks;
+            using (var connection = new SqliteConnection($"Data Source={path}"))
+            {
+                connection.Open();
+                using var command = connection.CreateCommand();
+                command.CommandText = """
+                    INSERT INTO Models (Id, ProjectId, DatasetId, DisplayName, Kind, LabelsJson, CreatedBy, CreatedAt) VALUES (4, 1, 1, 'insects', 'SingleLabel', '["ants","bees"]', 'ann', $t);
+                    INSERT INTO ModelVersions (Id, ModelId, Number, ModelType, ModelFile, LabelsFile, TfjsFolder, TrainingOperationId, CreatedAt, Tags) VALUES (9, 4, 1, 'mobile-versatile-1', 'models/4/v1/model.onnx', 'models/4/v1/dict.txt', NULL, 1, $t, '');
+                    INSERT INTO TrainingOperations (Id, Kind, DatasetId, State, RequestJson, ProgressJson, Error, StopReason, CreatedBy, CreatedAt, StartedAt, FinishedAt, ResultModelVersionId, Version, ResultJson) VALUES
+                      (1, 'train-classifier', 1, 'Succeeded', '{"displayName":"insects","datasetId":1,"modelType":"mobile-versatile-1"}', NULL, NULL, 'converged', 'ann', $t, $t, $t, 9, 4, NULL),
+                      (2, 'import-data', 1, 'Succeeded', '{"datasetId":1,"files":[{"name":"a.zip","path":"/x/a.zip"}],"format":"Auto","cocoBoxes":"Auto","user":"ann"}',
+                         '{"phase":"Done","done":3,"total":3,"imported":3,"duplicates":0,"refused":0,"warnings":0,"errors":0,"message":"done"}', NULL, 'completed', 'ann', $t, $t, $t, NULL, 5,
+                         '{"format":"FolderTree","items":3,"imported":3,"duplicates":0,"refused":0,"warnings":0,"errors":0,"labelsCreated":2,"labelsAssigned":3,"boxesAdded":0,"reportFile":"reports/import-2.csv"}'),
+                      (3, 'export-data', 1, 'Queued', '{"datasetId":1,"format":"Coco","user":"ann"}', NULL, NULL, NULL, 'ann', $t, NULL, NULL, NULL, 1, NULL);
+                    """;
+                command.Parameters.AddWithValue("$t", ticks);
+                command.ExecuteNonQuery();
+            }
+
+            await using var database = TestDatabase.CreateUninitialized(folder: folder);
+            await database.Get<ConsoleDatabase>().InitializeAsync();
+
+            var operations = database.Get<VisionConsole.Domain.Operations.IOperationService>();
+            var all = await operations.ListAsync(new VisionConsole.Domain.Operations.OperationQuery());
+            Assert.Equal([3L, 2L, 1L], all.Select(o => o.Id));
+            var training = await operations.GetAsync(1);
+            Assert.Equal(new TrainingResult(4, 9), training.Result);
+            Assert.Equal(("insects", "mobile-versatile-1"), (training.Training!.DisplayName, training.Training.ModelType));
+            var import = await operations.GetAsync(2);
+            Assert.Equal((3, 2), (import.ImportResult!.Imported, import.ImportResult.LabelsCreated));
+            Assert.Equal(VisionConsole.Domain.Import.ImportPhase.Done, import.ImportProgress!.Phase);
+            var export = await operations.GetAsync(3);
+            Assert.Equal((OperationState.Queued, VisionConsole.Domain.Export.ExportFormat.Coco), (export.State, ((VisionConsole.Domain.Export.ExportRequest)export.Request).Format));
+            await using var db = database.OpenContext();
+            Assert.Null((await db.ModelVersions.SingleAsync()).ReadTraining());
         }
         finally
         {

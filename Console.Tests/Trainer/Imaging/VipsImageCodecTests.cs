@@ -1,7 +1,7 @@
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Tests.Domain.Imaging;
 using VisionConsole.Trainer.Imaging;
-using VisionConsole.Trainer.Native.Vips;
+using NetVips;
 
 namespace VisionConsole.Tests.Trainer.Imaging;
 
@@ -125,6 +125,22 @@ public sealed class VipsImageCodecTests
         var error = Assert.Throws<ImageRejectedException>(() => codec.Verify(photo.AsSpan(0, photo.Length / 2)));
 
         Assert.StartsWith("the image data is truncated or corrupt", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_SameTruncatedJpegAgainAfterItsHeaderWasRead_RefusedEveryTime()
+    {
+        // libvips' operation cache would hand the second load the first one's image; intake turns it off.
+        var photo = TestImages.Read(TestImages.Hymenoptera("train/bees/1092977343_cb42b38d62.jpg"));
+        var truncated = photo.AsSpan(0, photo.Length * 2 / 3).ToArray();
+
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            codec.ReadHeader(truncated);
+            var error = Assert.Throws<ImageRejectedException>(() => codec.Verify(truncated));
+            Assert.StartsWith("the image data is truncated or corrupt (libvips: ", error.Message, StringComparison.Ordinal);
+        }
+        Assert.Equal(0, NetVips.Cache.Max);
     }
 
     [Fact]
@@ -394,32 +410,26 @@ public sealed class VipsImageCodecTests
             "gif" => TestImages.Gif(200, 150, Palette, (x, y) => x < 100 ? 0 : (x * 7 + y * 13) % 3),
             "bmp" => TestImages.Bmp(200, 150, (x, y) => x < 100 ? ((byte)255, (byte)0, (byte)0) : ((byte)(x * y), (byte)(x + y), (byte)x)),
             "ico" => TestImages.Ico(128, (x, y) => ((byte)(x * y), (byte)(x + y), (byte)x)),
-            "webp" => SaveWithLibvips(png, "webpsave_buffer", op => op.Set("lossless", true)),
-            "tiff" => SaveWithLibvips(png, "tiffsave_buffer", _ => { }),
+            "webp" => SaveWithLibvips(png, "webpsave_buffer", new VOption { { "lossless", true } }),
+            "tiff" => SaveWithLibvips(png, "tiffsave_buffer", new VOption()),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }
 
-    private static byte[] SaveWithLibvips(byte[] png, string saver, Action<VipsOperation> options)
+    private static byte[] SaveWithLibvips(byte[] png, string saver, VOption options)
     {
-        using var load = VipsOperation.Create("pngload_buffer").SetBuffer("buffer", png).Build();
-        using var image = load.GetImage("out");
-        using var save = VipsOperation.Create(saver).Set("in", image);
-        options(save);
-        return save.Build().GetBuffer("buffer");
+        using var image = (NetVips.Image)Operation.Call("pngload_buffer", png);
+        return (byte[])Operation.Call(saver, options, image);
     }
 
     /// <summary>A CMYK JPEG made with libvips itself: load the PNG, convert to CMYK, save.</summary>
     private static byte[] MakeCmykJpeg(byte[] png)
     {
-        using var load = VipsOperation.Create("pngload_buffer").SetBuffer("buffer", png).Build();
-        using var image = load.GetImage("out");
-        using var cmyk = image.Apply("icc_export", op => op.Set("output_profile", "cmyk"));
-        using var save = VipsOperation.Create("jpegsave_buffer").Set("in", cmyk).Build();
-        var bytes = save.GetBuffer("buffer");
-        using var check = VipsOperation.Create("jpegload_buffer").SetBuffer("buffer", bytes).Build();
-        using var loaded = check.GetImage("out");
-        Assert.Equal((4, VipsInterpretation.Cmyk), (loaded.Bands, loaded.Interpretation));
+        using var image = (NetVips.Image)Operation.Call("pngload_buffer", png);
+        using var cmyk = image.IccExport(outputProfile: "cmyk");
+        var bytes = (byte[])Operation.Call("jpegsave_buffer", new VOption(), cmyk);
+        using var loaded = (NetVips.Image)Operation.Call("jpegload_buffer", bytes);
+        Assert.Equal((4, Enums.Interpretation.Cmyk), (loaded.Bands, loaded.Interpretation));
         return bytes;
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Microsoft.EntityFrameworkCore;
+using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Training;
 using VisionConsole.Trainer.Jobs;
 using Xunit.Abstractions;
@@ -28,7 +29,7 @@ public sealed class TrainingJobTests(ITestOutputHelper output)
         using var release = new ManualResetEventSlim();
         using var subscription = host.Get<IOperationNotifier>().Subscribe(update =>
         {
-            var progress = update.Operation.Progress;
+            var progress = update.Operation.TrainingProgress;
             var inPhase = phase == TrainingPhase.Embedding
                 ? progress is { Phase: TrainingPhase.Embedding, ImagesDone: > 0 }
                 : progress is { Phase: TrainingPhase.Training, Epoch: > 0 };
@@ -55,7 +56,7 @@ public sealed class TrainingJobTests(ITestOutputHelper output)
             Assert.Equal(0, await db.Models.CountAsync());
             Assert.Equal(0, await db.ModelVersions.CountAsync());
             Assert.Equal(0, await db.Evaluations.CountAsync());
-            Assert.Equal("cancelled", (await db.TrainingOperations.SingleAsync(o => o.Id == operationId)).StopReason);
+            Assert.Equal("cancelled", (await db.Operations.SingleAsync(o => o.Id == operationId)).StopReason);
         }
         Assert.Empty(host.ModelFiles());
 
@@ -87,12 +88,12 @@ public sealed class TrainingJobTests(ITestOutputHelper output)
                 var options = new DbContextOptionsBuilder<VisionConsole.Domain.Storage.ConsoleDbContext>();
                 VisionConsole.Domain.Storage.ConsoleDatabase.Configure(options, Path.Combine(folder, "console.db"), TimeSpan.FromSeconds(30));
                 await using var db = new VisionConsole.Domain.Storage.ConsoleDbContext(options.Options);
-                var request = "{\"displayName\":\"after restart\",\"datasetId\":" + datasetId + ",\"modelType\":\"mobile-low-latency-1\"}";
+                var request = new TrainingRequest("after restart", datasetId, "mobile-low-latency-1");
                 var now = DateTimeOffset.UtcNow;
-                var r = new TrainingOperation(TrainingRequest.ClassificationKind, datasetId, request, "tester", now.AddMinutes(-3));
-                var c = new TrainingOperation(TrainingRequest.ClassificationKind, datasetId, request, "tester", now.AddMinutes(-2));
-                var q = new TrainingOperation(TrainingRequest.ClassificationKind, datasetId, request, "tester", now.AddMinutes(-1));
-                db.TrainingOperations.AddRange(r, c, q);
+                var r = new Operation(request, datasetId, "tester", now.AddMinutes(-3));
+                var c = new Operation(request, datasetId, "tester", now.AddMinutes(-2));
+                var q = new Operation(request, datasetId, "tester", now.AddMinutes(-1));
+                db.Operations.AddRange(r, c, q);
                 r.Start(now);
                 c.Start(now);
                 c.RequestCancel(now);

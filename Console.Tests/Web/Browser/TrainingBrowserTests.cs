@@ -28,17 +28,19 @@ public sealed class TrainingBrowserTests(ConsoleServerFixture server, ITestOutpu
         await page.Locator("[data-test=train-dataset]").ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex($@"/datasets/{datasetId}/train$"));
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
-        await page.Locator("[data-test=model-name]").FillAsync("");
+        await PageScreenshots.TakeLightAndDarkAsync(page, "train-form", output);
+        var modelName = page.Locator("input[data-test=model-name], [data-test=model-name] input").First;
+        await modelName.FillAsync("");
         await page.Locator("[data-test=start-training]").ClickAsync();
-        var refusal = await page.Locator(".training-error").InnerTextAsync();
-        Assert.Contains("name", refusal, StringComparison.OrdinalIgnoreCase);
+        await Assertions.Expect(page.GetByText("Give the model a name.")).ToBeVisibleAsync();
         Assert.EndsWith($"/datasets/{datasetId}/train", page.Url, StringComparison.Ordinal);
 
-        await page.Locator("[data-test=model-name]").FillAsync("Hymenoptera e2e");
+        await modelName.FillAsync("Hymenoptera e2e");
         // A Blazor input re-renders from the server after the click: wait for the state rather than demand it at once.
-        await page.Locator("#type-mobile-versatile-1").ClickAsync();
-        await Assertions.Expect(page.Locator("#type-mobile-versatile-1")).ToBeCheckedAsync();
-        await page.Locator("[data-test=budget-minutes]").FillAsync("2");
+        var versatile = page.Locator("input[data-test=type-mobile-versatile-1], [data-test=type-mobile-versatile-1] input").First;
+        await versatile.CheckAsync();
+        await Assertions.Expect(versatile).ToBeCheckedAsync();
+        await page.Locator("input[data-test=budget-minutes], [data-test=budget-minutes] input").First.FillAsync("2");
         await Assertions.Expect(page.Locator("[data-test=node-hours]")).ToContainTextAsync("= 33 milli node hours");
         await page.Locator("[data-test=start-training]").ClickAsync();
 
@@ -58,6 +60,9 @@ public sealed class TrainingBrowserTests(ConsoleServerFixture server, ITestOutpu
         output.WriteLine($"operation {page.Url}: {await page.Locator("[data-test=progress-message]").InnerTextAsync()}; train-loss line through {epochs} epochs");
         Assert.True(epochs >= 1, "The chart shows at least one epoch point.");
         Assert.Equal(epochs.ToString(System.Globalization.CultureInfo.InvariantCulture), (await page.Locator("[data-test=epoch]").InnerTextAsync()).Split(' ')[0]);
+        Assert.Equal("Training", await page.Locator("[data-test=kind]").InnerTextAsync());
+        Assert.Equal("Ants and bees", await page.Locator("[data-test=dataset-link]").InnerTextAsync());
+        await PageScreenshots.TakeLightAndDarkAsync(page, "operation", output);
 
         // Evaluation: moving the slider recomputes the figures in place.
         await page.Locator("[data-test=evaluation-link]").ClickAsync();
@@ -74,21 +79,27 @@ public sealed class TrainingBrowserTests(ConsoleServerFixture server, ITestOutpu
         var slider = page.Locator("[data-test=threshold]");
         await slider.FocusAsync();
         await slider.PressAsync("End");
-        await Assertions.Expect(threshold).ToHaveTextAsync("1.000");
+        await Assertions.Expect(threshold).ToHaveTextAsync("1.00");
         var after = await FiguresAsync(page);
         var noneAfter = await NoneColumnAsync(page);
-        output.WriteLine($"at 1.000: P/R/F1 {after}, none column {noneAfter}");
+        output.WriteLine($"at 1.00: P/R/F1 {after}, none column {noneAfter}");
         Assert.NotEqual(before, after);
         Assert.True(noneAfter > noneBefore, $"More images fall below a threshold of 1 ({noneAfter}) than below {suggested} ({noneBefore}).");
 
         // The images behind a confusion-matrix cell, one click away, thumbnails served.
         await page.Locator(".confusion-matrix td button").First.ClickAsync();
-        var thumbnail = page.Locator(".evaluation-images img").First;
+        var thumbnail = page.Locator("[data-test=drill-down] img").First;
         await thumbnail.WaitForAsync();
-        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('.evaluation-images img')].every(i => i.complete && i.naturalWidth > 0)");
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-test=drill-down] img')].every(i => i.complete && i.naturalWidth > 0)");
+        await PageScreenshots.TakeLightAndDarkAsync(page, "evaluation", output);
+        // The image opens in the viewer with its true and predicted label.
+        await page.Locator("[data-test=drill-down] .drill-tile").First.ClickAsync();
+        await Assertions.Expect(page.Locator("[data-test=viewer-true]")).Not.ToBeEmptyAsync();
+        await Assertions.Expect(page.Locator("[data-test=viewer-predicted]")).Not.ToBeEmptyAsync();
+        await page.Locator("[data-test=viewer-close]").ClickAsync();
 
         // The model page: download the zip, then publish and fetch the stable URL.
-        await page.Locator(".breadcrumb a[href^='models/']").ClickAsync();
+        await page.Locator(".mud-breadcrumbs a[href^='models/']").ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/models/\d+$"));
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
         Assert.Equal("Hymenoptera e2e", await page.Locator("[data-test=model-name]").InnerTextAsync());
@@ -111,14 +122,37 @@ public sealed class TrainingBrowserTests(ConsoleServerFixture server, ITestOutpu
         }
 
         await page.Locator("[data-test=publish-1]").ClickAsync();
-        await page.Locator("#publish-tags").FillAsync("published, production");
+        await page.Locator("input[data-test=publish-tags], [data-test=publish-tags] input").First.FillAsync("published, production");
         await page.Locator("[data-test=publish-submit]").ClickAsync();
         await page.Locator("[data-test=stable-url]").WaitForAsync();
+        // Publishing kept the name; the stable URL is absolute.
+        Assert.Equal("Hymenoptera e2e", await page.Locator("[data-test=model-name]").InnerTextAsync());
+        Assert.StartsWith("http", await page.Locator("input[data-test=stable-url], [data-test=stable-url] input").First.InputValueAsync(), StringComparison.Ordinal);
+        await PageScreenshots.TakeLightAndDarkAsync(page, "model", output);
         Assert.Equal(["published", "production"], (await page.Locator("tr[data-version='1'] .version-tag").AllInnerTextsAsync()).Select(t => t.Trim()));
         var latest = await page.APIRequest.GetAsync("/api/published/Hymenoptera%20e2e/latest/manifest.json");
         Assert.Equal(200, latest.Status);
         Assert.Equal("1", latest.Headers["x-model-version"]);
         Assert.Contains("\"modelType\":\"IMAGE_LABELING\"", await latest.TextAsync(), StringComparison.Ordinal);
+
+        // The prediction test page scores a photo with the chosen version and says what counts as predicted.
+        await page.Locator("[data-test=open-predict]").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/models/\d+/predict$"));
+        await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
+        var photo = Directory.EnumerateFiles(Path.Combine(Domain.Import.ImportTestData.Hymenoptera, "val", "bees"), "*.jpg").Order(StringComparer.Ordinal).Last();
+        await page.Locator("input[type=file][data-test=predict-input]").SetInputFilesAsync(photo);
+        await Assertions.Expect(page.Locator("[data-test=predict-verdict]")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator(".predictions li")).ToHaveCountAsync(2);
+        await PageScreenshots.TakeLightAndDarkAsync(page, "predict", output);
+
+        // Settings: disk usage per area, the execution provider and the zoo's cache.
+        await page.GotoAsync("/settings");
+        await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
+        await page.Locator("tr[data-area=Images]").WaitForAsync();
+        Assert.NotEqual("0 B", await page.Locator("tr[data-area=Images] [data-test=bytes]").InnerTextAsync());
+        await Assertions.Expect(page.Locator("[data-test=ort-provider]")).ToContainTextAsync("ONNX Runtime");
+        await Assertions.Expect(page.Locator("tr[data-backbone] [data-test=cache]", new() { HasTextString = "cached," })).Not.ToHaveCountAsync(0);
+        await PageScreenshots.TakeLightAndDarkAsync(page, "settings", output);
 
         Assert.Empty(consoleErrors);
     }

@@ -20,6 +20,8 @@ internal sealed class ConsoleTestContext : BunitContext
     /// <param name="configure">Registers more services (fakes of the training and model services, for example).</param>
     public ConsoleTestContext(IDatasetService? datasets = null, Action<IServiceCollection>? configure = null)
     {
+        // The default second is too short for a dialog's round trip on a loaded machine; waits end as soon as they pass.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(10);
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddLogging();
@@ -33,6 +35,7 @@ internal sealed class ConsoleTestContext : BunitContext
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<ICurrentUser, TestUser>();
         Services.AddScoped<VisionConsole.Web.CircuitUser>();
+        Services.AddScoped<VisionConsole.Web.Components.Shared.PageScripts>();
         Services.AddSingleton(new VisionConsole.Web.ConsoleEnvironment("/srv/vision", "/srv/vision/console.db", "/srv/vision/blobs", [("libvips", "8.14.1")]));
         Services.AddSingleton<VisionConsole.Trainer.Inference.IExecutionProviderInfo>(new TestExecutionProvider("CPU", null, false, "Cpu", "1.31.1"));
         configure?.Invoke(Services);

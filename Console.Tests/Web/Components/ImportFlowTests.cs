@@ -7,8 +7,8 @@ namespace VisionConsole.Tests.Web.Components;
 
 public sealed class ImportFlowTests
 {
-    private static DataOperation Operation(long id, OperationState state, ImportProgress? progress = null, ImportResult? result = null, string? error = null) =>
-        new(id, ImportRequest.Kind, state, 1, progress, null, result, null, error, DateTimeOffset.UnixEpoch, null, null, "ann");
+    private static OperationSummary Operation(long id, OperationState state, ImportProgress? progress = null, ImportResult? result = null, string? error = null) =>
+        new(id, ImportRequest.Kind, state, 1, new ImportRequest(1, []), progress, result, error, null, DateTimeOffset.UnixEpoch, null, null, "ann");
 
     [Fact]
     public void Stages_ChooseUploadImportFinish_EachStageShowsItsFigures()

@@ -1,20 +1,64 @@
+using Bunit;
 using Microsoft.Extensions.DependencyInjection;
+using VisionConsole.Domain;
+using VisionConsole.Tests.Domain;
+using VisionConsole.Trainer.Zoo;
 using VisionConsole.Web.Components.Pages.Settings;
 
 namespace VisionConsole.Tests.Web.Components;
 
-public sealed class SettingsPageTests
+public sealed class SettingsPageTests : IDisposable
 {
+    private readonly string _folder = TestDatabase.NewFolder();
+
+    public void Dispose() => TestDatabase.DeleteFolder(_folder);
+
+    /// <summary>A real data folder and zoo over <see cref="_folder"/> (nothing is fetched: the page only reads the cache).</summary>
+    private void DataFolder(IServiceCollection services)
+    {
+        var zoo = new ZooOptions(_folder, AllowDownloads: false);
+        services.AddSingleton(new ConsoleOptions { DataFolder = _folder });
+        services.AddSingleton(zoo);
+        services.AddSingleton<IModelZoo>(new ModelZoo(zoo));
+    }
+
+    [Fact]
+    public async Task Render_DataFolderWithImagesAndOneCachedBackbone_ShowsUsagePerAreaAndCacheState()
+    {
+        Directory.CreateDirectory(Path.Combine(_folder, "blobs", "ab"));
+        File.WriteAllBytes(Path.Combine(_folder, "blobs", "ab", "abcd"), new byte[3 * 1024]);
+        var backbone = new ModelZoo(new ZooOptions(_folder)).Catalog[0].Id;
+        Directory.CreateDirectory(Path.Combine(_folder, "zoo", backbone));
+        File.WriteAllBytes(Path.Combine(_folder, "zoo", backbone, "model.onnx"), new byte[2 * 1024 * 1024]);
+        File.WriteAllText(Path.Combine(_folder, "zoo", backbone, "manifest.json"), "{}");
+        await using var harness = new ConsoleTestContext(configure: DataFolder);
+
+        var cut = await harness.RenderAsync<SettingsPage>();
+
+        cut.WaitForAssertion(() => Assert.Equal("3 KB", cut.Find("tr[data-area=Images] [data-test=bytes]").Text()));
+        Assert.Equal("0 B", cut.Find("tr[data-area=Thumbnails] [data-test=bytes]").Text());
+        Assert.Equal("2 MB", cut.Find("tr[data-area='Zoo cache'] [data-test=bytes]").Text());
+        Assert.StartsWith("cached, 2 MB", cut.Find($"tr[data-backbone='{backbone}'] [data-test=cache]").Text(), StringComparison.Ordinal);
+        Assert.All(cut.FindAll("tr[data-backbone]").Where(r => r.GetAttribute("data-backbone") != backbone),
+            row => Assert.StartsWith("not cached", row.QuerySelector("[data-test=cache]")!.Text(), StringComparison.Ordinal));
+
+        // A new file shows after "Measure again".
+        File.WriteAllBytes(Path.Combine(_folder, "blobs", "ab", "abce"), new byte[1024]);
+        cut.Find("button[data-test=measure]").Click();
+        cut.WaitForAssertion(() => Assert.Equal("4 KB", cut.Find("tr[data-area=Images] [data-test=bytes]").Text()));
+    }
+
     [Fact]
     public async Task Render_GivenEnvironment_ShowsPathsAndVersions()
     {
-        await using var harness = new ConsoleTestContext();
+        await using var harness = new ConsoleTestContext(configure: DataFolder);
 
         var document = await harness.RenderAsync<SettingsPage>();
 
         Assert.Equal("/srv/vision", document.QuerySelector("[data-test=data-folder]")!.Text());
         Assert.Equal("/srv/vision/console.db", document.QuerySelector("[data-test=database-path]")!.Text());
         var versions = document.QuerySelectorAll(".settings-list").Last().QuerySelectorAll("dt").Select(d => d.Text()).ToList();
+        Assert.Equal(["Data folder", "Database", "Image store"], document.QuerySelectorAll(".settings-list").First().QuerySelectorAll("dt").Select(d => d.Text()));
         Assert.Equal(["Vision Console", ".NET", "Operating system", "libvips"], versions);
         Assert.Contains(document.QuerySelectorAll("dd"), d => d.Text() == "8.14.1");
         Assert.Equal("Inference: ONNX Runtime 1.31.1 (Cpu package) on CPU", document.QuerySelector("[data-test=ort-provider]")!.Text());
@@ -24,8 +68,12 @@ public sealed class SettingsPageTests
     [Fact]
     public async Task Render_CudaFellBackToCpu_ShowsProviderAndReason()
     {
-        await using var harness = new ConsoleTestContext(configure: services => services.AddSingleton<VisionConsole.Trainer.Inference.IExecutionProviderInfo>(
-            new TestExecutionProvider("CPU", "libcublasLt.so.13: cannot open shared object file", true, "Cuda", "1.31.0")));
+        await using var harness = new ConsoleTestContext(configure: services =>
+        {
+            DataFolder(services);
+            services.AddSingleton<VisionConsole.Trainer.Inference.IExecutionProviderInfo>(
+                new TestExecutionProvider("CPU", "libcublasLt.so.13: cannot open shared object file", true, "Cuda", "1.31.0"));
+        });
 
         var document = await harness.RenderAsync<SettingsPage>();
 

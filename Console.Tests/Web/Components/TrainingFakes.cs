@@ -3,12 +3,13 @@ using VisionConsole.Domain;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Metrics;
 using VisionConsole.Domain.Models;
+using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Training;
 
 namespace VisionConsole.Tests.Web.Components;
 
 /// <summary>Fixed operations, models and evaluations for page markup tests (the pages only read them).</summary>
-internal sealed class FakeTrainingServices : ITrainingService, IModelService, IModelPublishing
+internal sealed class FakeTrainingServices : ITrainingService, IOperationService, IModelService, IModelPublishing
 {
     private static readonly DateTimeOffset Created = new(2026, 11, 2, 9, 0, 0, TimeSpan.Zero);
 
@@ -21,6 +22,7 @@ internal sealed class FakeTrainingServices : ITrainingService, IModelService, IM
     public void Register(IServiceCollection services)
     {
         services.AddSingleton<ITrainingService>(this);
+        services.AddSingleton<IOperationService>(this);
         services.AddSingleton<IModelService>(this);
         services.AddSingleton<IModelPublishing>(this);
         services.AddSingleton<IOperationNotifier, OperationNotifier>();
@@ -50,19 +52,34 @@ internal sealed class FakeTrainingServices : ITrainingService, IModelService, IM
 
     public static OperationSummary Operation(long id, OperationState state, TrainingProgress? progress, string? error = null, string? stopReason = null, long? modelId = null) =>
         new(id, TrainingRequest.ClassificationKind, state, 1, new TrainingRequest("Ants and bees model", 1, "mobile-versatile-1", BudgetMinutes: 5),
-            progress, error, stopReason, modelId, modelId is null ? null : modelId * 10, Created, Created.AddSeconds(1),
+            progress, modelId is { } m ? new TrainingResult(m, m * 10) : null, error, stopReason, Created, Created.AddSeconds(1),
             state is OperationState.Succeeded or OperationState.Failed or OperationState.Cancelled ? Created.AddSeconds(43) : null, "tester");
 
-    public Task<OperationSummary> StartTrainingAsync(TrainingRequest request, string user, CancellationToken cancellationToken = default) =>
-        throw new DomainException("invalid-training", "The fake does not train.");
+    /// <summary>Every training request the pages sent.</summary>
+    public List<TrainingRequest> Started { get; } = [];
 
-    public Task<IReadOnlyList<OperationSummary>> ListOperationsAsync(OperationQuery query, CancellationToken cancellationToken = default) =>
+    /// <summary>Set: StartTrainingAsync refuses with it (as the server does); null: it queues operation 99.</summary>
+    public DomainException? StartRefusal { get; set; }
+
+    public Task<OperationSummary> StartTrainingAsync(TrainingRequest request, string user, CancellationToken cancellationToken = default)
+    {
+        Started.Add(request);
+        return StartRefusal is { } refusal ? throw refusal : Task.FromResult(Operation(99, OperationState.Queued, null));
+    }
+
+    Task<IReadOnlyList<OperationSummary>> IOperationService.ListAsync(OperationQuery query, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<OperationSummary>>(Operations.Where(o => query.Done is null || o.Done == query.Done).ToList());
 
-    public Task<OperationSummary> GetOperationAsync(long operationId, CancellationToken cancellationToken = default) =>
+    Task<OperationListPage> IOperationService.ListPageAsync(OperationQuery query, CancellationToken cancellationToken)
+    {
+        var matching = Operations.Where(o => query.Done is null || o.Done == query.Done).OrderByDescending(o => o.Id).ToList();
+        return Task.FromResult(new OperationListPage(matching.Skip(query.Skip).Take(query.Take).ToList(), matching.Count));
+    }
+
+    Task<OperationSummary> IOperationService.GetAsync(long operationId, CancellationToken cancellationToken) =>
         Task.FromResult(Operations.SingleOrDefault(o => o.Id == operationId) ?? throw new NotFoundException($"Operation {operationId}"));
 
-    public Task<OperationSummary> CancelOperationAsync(long operationId, string user, CancellationToken cancellationToken = default) =>
+    Task<OperationSummary> IOperationService.CancelAsync(long operationId, string user, CancellationToken cancellationToken) =>
         throw new DomainException("invalid-transition", "The fake does not cancel.");
 
     public Task<IReadOnlyList<ModelSummary>> ListAsync(CancellationToken cancellationToken = default) =>
@@ -77,17 +94,51 @@ internal sealed class FakeTrainingServices : ITrainingService, IModelService, IM
     public Task<ModelEvaluationView> GetEvaluationAsync(long modelId, long? modelVersionId = null, CancellationToken cancellationToken = default) =>
         Task.FromResult(Evaluations.TryGetValue(modelId, out var view) ? view : throw new NotFoundException($"The evaluation of model {modelId}"));
 
-    public Task<ClassificationPrediction> PredictAsync(long modelId, ReadOnlyMemory<byte> imageBytes, CancellationToken cancellationToken = default) =>
-        throw new DomainException("invalid-request", "The fake does not predict.");
+    /// <summary>What <see cref="PredictAsync"/> answers per version number; absent throws.</summary>
+    public Dictionary<int, IReadOnlyList<LabelScore>> Predictions { get; } = [];
+
+    /// <summary>The version numbers predictions were asked for, in order (null: the latest).</summary>
+    public List<int?> PredictedVersions { get; } = [];
+
+    public List<(long ModelId, int Number, IReadOnlyList<string> Tags, string? DisplayName)> Tagged { get; } = [];
+
+    public Task<ModelListPage> ListPageAsync(ModelListQuery query, CancellationToken cancellationToken = default) =>
+        Task.FromResult(new ModelListPage(Models.Skip(query.Skip).Take(query.Take).ToList(), Models.Count));
+
+    public Task<ClassificationPrediction> PredictAsync(long modelId, ReadOnlyMemory<byte> imageBytes, int? versionNumber = null, CancellationToken cancellationToken = default)
+    {
+        PredictedVersions.Add(versionNumber);
+        var number = versionNumber ?? Models.Single(m => m.Id == modelId).LatestVersionNumber;
+        return Predictions.TryGetValue(number, out var scores)
+            ? Task.FromResult(new ClassificationPrediction(modelId, modelId * 10 + number, scores, 12))
+            : throw new DomainException("invalid-request", "The fake does not predict.");
+    }
+
+    /// <summary>Versions per model; a model without an entry has one untagged v1.</summary>
+    public Dictionary<long, List<ModelVersionSummary>> Versions { get; } = [];
+
+    public static ModelVersionSummary Version(long modelId, int number, params string[] tags) =>
+        new(modelId * 10 + number - 1, modelId, number, "mobile-versatile-1", tags, 3, $"models/{modelId}/v{number}", Created);
 
     public Task<IReadOnlyList<ModelVersionSummary>> ListVersionsAsync(long modelId, CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<ModelVersionSummary>>([new ModelVersionSummary(modelId * 10, modelId, 1, "mobile-versatile-1", [], 3, $"models/{modelId}/v1", Created)]);
+        Task.FromResult<IReadOnlyList<ModelVersionSummary>>(Versions.TryGetValue(modelId, out var versions) ? [.. versions] : [Version(modelId, 1)]);
 
     public Task<ModelVersionSummary> GetVersionAsync(long modelId, int number, CancellationToken cancellationToken = default) =>
         throw new NotFoundException($"Version {number} of model {modelId}");
 
-    public Task<ModelVersionSummary> TagVersionAsync(long modelId, int number, IReadOnlyList<string> tags, string? displayName, string user, CancellationToken cancellationToken = default) =>
-        throw new DomainException("invalid-request", "The fake does not tag.");
+    public Task<ModelVersionSummary> TagVersionAsync(long modelId, int number, IReadOnlyList<string> tags, string? displayName, string user, CancellationToken cancellationToken = default)
+    {
+        Tagged.Add((modelId, number, tags, displayName));
+        var versions = Versions.TryGetValue(modelId, out var list) ? list : Versions[modelId] = [Version(modelId, 1)];
+        var index = versions.FindIndex(v => v.Number == number);
+        versions[index] = versions[index] with { Tags = [.. versions[index].Tags.Union(tags)] };
+        if (displayName is not null)
+        {
+            var model = Models.FindIndex(m => m.Id == modelId);
+            Models[model] = Models[model] with { DisplayName = displayName };
+        }
+        return Task.FromResult(versions[index]);
+    }
 
     public Task<ModelVersionSummary> RemoveTagAsync(long modelId, int number, string tag, string user, CancellationToken cancellationToken = default) =>
         throw new DomainException("invalid-request", "The fake does not tag.");

@@ -1,10 +1,11 @@
+using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Training;
 using VisionConsole.Web.Components.Pages.Evaluation;
 using VisionConsole.Web.Components.Pages.Operations;
 
 namespace VisionConsole.Tests.Web.Components;
 
-/// <summary>Markup of the evaluation page, the live training chart and the operation page, rendered with HtmlRenderer.</summary>
+/// <summary>The evaluation page, the live training chart and the operation page as they render.</summary>
 public sealed class TrainingPagesTests
 {
     private static readonly EpochPoint[] ThreeEpochs =
@@ -25,8 +26,9 @@ public sealed class TrainingPagesTests
         var document = await harness.RenderAsync<ModelEvaluation>(new Dictionary<string, object?> { [nameof(ModelEvaluation.ModelId)] = 7L });
 
         string Figure(string test) => document.QuerySelector($"[data-test={test}]")!.Text();
-        Assert.Equal("0.550", Figure("threshold-value"));
-        Assert.Equal("0.55", document.QuerySelector("input[type=range][data-test=threshold]")!.GetAttribute("value"));
+        Assert.Equal("0.55", Figure("threshold-value"));
+        // The slider moves by 0.01 per arrow key.
+        Assert.Equal("0.01", document.QuerySelector("input[type=range]")!.GetAttribute("step"));
         Assert.Equal("0.667", Figure("precision"));
         Assert.Equal("0.667", Figure("recall"));
         Assert.Equal("0.667", Figure("f1"));
@@ -45,41 +47,47 @@ public sealed class TrainingPagesTests
         Assert.StartsWith("M", curve, StringComparison.Ordinal);
         Assert.Equal(5, curve.Count(c => c == 'L'));
         var marker = document.QuerySelector("[data-test=pr-curve] circle.line-chart-marker")!;
-        // Plot 304 x 262 inside margins 44 (left) and 10 (top): x = 44 + 304 * 2/3, y = 10 + 262 * (1 - 2/3).
-        Assert.Equal("246.67", marker.GetAttribute("cx"));
-        Assert.Equal("97.33", marker.GetAttribute("cy"));
+        // Plot 312 x 274 inside margins 56 (left) and 10 (top): x = 56 + 312 * 2/3, y = 10 + 274 * (1 - 2/3).
+        Assert.Equal("264", marker.GetAttribute("cx"));
+        Assert.Equal("101.33", marker.GetAttribute("cy"));
+        Assert.Equal("recall", document.QuerySelector("[data-test=pr-curve] .line-chart-xlabel")!.Text());
+        Assert.Equal("precision", document.QuerySelector("[data-test=pr-curve] .line-chart-ylabel")!.Text());
 
         var antsRow = document.QuerySelector(".per-label tr[data-label=ants]")!.QuerySelectorAll("td").Select(td => td.Text()).ToList();
         Assert.Equal(["3", "0.556", "0.667", "0.667", "0.667", "1", "1"], antsRow);
-        Assert.Null(document.QuerySelector(".evaluation-images"));
+        Assert.Null(document.QuerySelector("[data-test=drill-down-title]"));
     }
 
     [Fact]
-    public async Task TrainingChart_ThreeEpochs_DrawsEachSeriesThroughTheScaledPoints()
+    public async Task TrainingChart_ThreeEpochs_DrawsLossOnTheLeftAxisAndAccuracyOnTheRight()
     {
         await using var harness = new ConsoleTestContext();
 
         var document = await harness.RenderAsync<TrainingChart>(new Dictionary<string, object?> { [nameof(TrainingChart.History)] = ThreeEpochs });
 
-        // 480 x 260 box, plot 424 x 222 from (44, 10); x spans epochs 1..3, y spans 0..1.
+        // 480 x 280 box, plot 368 x 234 from (56, 10); x spans epochs 1..3; loss 0..0.9 (its largest) on the left, accuracy 0..1 on the right.
         string Path(string series) => document.QuerySelector($"[data-test=training-chart] path[data-series='{series}']")!.GetAttribute("d")!;
-        Assert.Equal("M44 54.4 L256 143.2 L468 187.6", Path("Train loss"));
-        Assert.Equal("M44 32.2 L256 98.8 L468 121", Path("Validation loss"));
-        Assert.Equal("M44 121 L256 65.5 L468 10", Path("Validation accuracy"));
+        Assert.Equal("M56 36 L240 140 L424 192", Path("Train loss"));
+        Assert.Equal("M56 10 L240 88 L424 114", Path("Validation loss"));
+        Assert.Equal("M56 127 L240 68.5 L424 10", Path("Validation accuracy"));
         Assert.Equal(9, document.QuerySelectorAll("[data-test=training-chart] circle").Length);
-        Assert.Equal(["Train loss", "Validation loss", "Validation accuracy"], document.QuerySelectorAll(".line-chart-legend").Select(l => l.Text()));
+        Assert.Equal(["Train loss", "Validation loss", "Validation accuracy (right axis)"], document.QuerySelectorAll(".line-chart-legend").Select(l => l.Text()));
+        Assert.Equal("epoch", document.QuerySelector(".line-chart-xlabel")!.Text());
+        Assert.Equal("loss", document.QuerySelector(".line-chart-ylabel")!.Text());
+        Assert.Equal("validation accuracy", document.QuerySelector(".line-chart-y2label")!.Text());
+        Assert.Equal(["0%", "25%", "50%", "75%", "100%"], document.QuerySelectorAll(".line-chart-y2tick").Select(t => t.Text()));
     }
 
     [Fact]
-    public async Task TrainingChart_LossAboveOne_WidensTheScaleToTheLargestValue()
+    public async Task TrainingChart_LossAboveOne_WidensTheLossScaleToTheLargestValue()
     {
         await using var harness = new ConsoleTestContext();
         EpochPoint[] history = [new(1, 2.0, null, null), new(2, 1.0, null, null)];
 
         var document = await harness.RenderAsync<TrainingChart>(new Dictionary<string, object?> { [nameof(TrainingChart.History)] = history });
 
-        // y spans 0..2: 2.0 at the top (10), 1.0 halfway (10 + 111); epochs 1..2 span the width.
-        Assert.Equal("M44 10 L468 121", document.QuerySelector("path[data-series='Train loss']")!.GetAttribute("d"));
+        // Loss spans 0..2: 2.0 at the top (10), 1.0 halfway (10 + 117); epochs 1..2 span the plot's width.
+        Assert.Equal("M56 10 L424 127", document.QuerySelector("path[data-series='Train loss']")!.GetAttribute("d"));
         Assert.Null(document.QuerySelector("path[data-series='Validation loss']"));
     }
 
@@ -133,7 +141,7 @@ public sealed class TrainingPagesTests
         Assert.Equal("Failed", document.QuerySelector(".operation-state")!.Text());
         Assert.Equal("Training failed. No VALIDATION or TEST image could be read; there is nothing to evaluate on.", document.QuerySelector(".operation-error")!.Text());
         Assert.Equal("12 / 40", document.QuerySelector("[data-test=images]")!.Text());
-        Assert.Equal("30", document.QuerySelector(".progress")!.GetAttribute("aria-valuenow"));
+        Assert.Equal("30", document.QuerySelector("[data-test=features-bar]")!.GetAttribute("aria-valuenow"));
         Assert.NotNull(document.QuerySelector("[data-test=training-chart-empty]"));
         Assert.Null(document.QuerySelector("[data-test=model-link]"));
         Assert.Null(document.QuerySelector("[data-test=cancel-operation]"));

@@ -105,7 +105,7 @@ public partial class DatasetPage
 
     private async Task OpenImportAsync()
     {
-        var parameters = new DialogParameters<ImportDialog> { { d => d.DatasetId, DatasetId }, { d => d.OnImportFinished, EventCallback.Factory.Create<DataOperation>(this, RefreshAsync) } };
+        var parameters = new DialogParameters<ImportDialog> { { d => d.DatasetId, DatasetId }, { d => d.OnImportFinished, EventCallback.Factory.Create<OperationSummary>(this, RefreshAsync) } };
         var dialog = await Dialogs.ShowAsync<ImportDialog>("Import data", parameters,
             new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true, BackdropClick = false, CloseOnEscapeKey = false });
         await dialog.Result;

@@ -27,6 +27,7 @@ public partial class ImportDialog
 
     [Inject] private IJSRuntime JS { get; set; } = null!;
     [Inject] private DataOperationService Operations { get; set; } = null!;
+    [Inject] private IOperationService AllOperations { get; set; } = null!;
     [Inject] private IOperationNotifier Notifier { get; set; } = null!;
     [Inject] private ICurrentUser CurrentUser { get; set; } = null!;
 
@@ -35,7 +36,7 @@ public partial class ImportDialog
     [Parameter, EditorRequired] public long DatasetId { get; set; }
 
     /// <summary>Raised once when the started import ends (succeeded, failed or cancelled), so the page can refresh.</summary>
-    [Parameter] public EventCallback<DataOperation> OnImportFinished { get; set; }
+    [Parameter] public EventCallback<OperationSummary> OnImportFinished { get; set; }
 
     /// <summary>The dialog's state (for tests).</summary>
     public ImportFlow Flow { get; } = new();
@@ -174,7 +175,7 @@ public partial class ImportDialog
         _cancelling = true;
         try
         {
-            Flow.OperationUpdated(await Operations.CancelAsync(id, CurrentUser.Name));
+            Flow.OperationUpdated(await AllOperations.CancelAsync(id, CurrentUser.Name));
             await AfterUpdateAsync();
         }
         catch (DomainException e)
@@ -212,7 +213,7 @@ public partial class ImportDialog
                 }
                 else
                 {
-                    Flow.OperationUpdated(DataOperation.From(latest));
+                    Flow.OperationUpdated(latest);
                 }
                 StateHasChanged();
             });
@@ -227,7 +228,7 @@ public partial class ImportDialog
         }
         try
         {
-            Flow.OperationUpdated(await Operations.GetAsync(id));
+            Flow.OperationUpdated(await AllOperations.GetAsync(id));
             await AfterUpdateAsync();
         }
         catch (DomainException e)

@@ -26,7 +26,7 @@ public sealed class ImportFlow
     public long Sent { get; private set; }
     public long Total { get; private set; }
     public long? OperationId { get; private set; }
-    public DataOperation? Operation { get; private set; }
+    public OperationSummary? Operation { get; private set; }
     public string? Error { get; private set; }
 
     /// <summary>The report's first findings, once the import is finished and the report was read.</summary>
@@ -112,7 +112,7 @@ public sealed class ImportFlow
     }
 
     /// <summary>The operation as last read or published; updates of other operations are ignored.</summary>
-    public void OperationUpdated(DataOperation operation)
+    public void OperationUpdated(OperationSummary operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
         if (OperationId != operation.Id || Operation is { Done: true })
@@ -120,7 +120,7 @@ public sealed class ImportFlow
             return;
         }
         // The stored row may lag the published progress; keep the newest progress seen.
-        Operation = operation.ImportProgress is null && Operation is { } previous ? operation with { ImportProgress = previous.ImportProgress } : operation;
+        Operation = operation.ImportProgress is null && Operation is { } previous ? operation with { Progress = previous.Progress } : operation;
     }
 
     public void ReportRead(ImportReportPage report)

@@ -74,6 +74,42 @@ public sealed class ThresholdExplorer
     /// <summary>The evaluation image with this id.</summary>
     public EvaluatedImage? Image(long imageId) => _images.GetValueOrDefault(imageId);
 
+    /// <summary>
+    /// The images a drill-down shows at the current <see cref="Threshold"/>: it is read again after every move, so
+    /// the list never goes stale.
+    /// </summary>
+    public IReadOnlyList<long> ImagesOf(DrillDown drillDown)
+    {
+        ArgumentNullException.ThrowIfNull(drillDown);
+        return drillDown.What switch
+        {
+            DrillDownKind.Cell => Confusion?.Cells.FirstOrDefault(c => c.TrueLabel == drillDown.Label && c.PredictedLabel == drillDown.Predicted)?.ImageIds ?? [],
+            DrillDownKind.FalsePositives => Metrics.PerLabel.FirstOrDefault(l => l.LabelIndex == drillDown.Label)?.FalsePositiveImageIds ?? [],
+            DrillDownKind.FalseNegatives => Metrics.PerLabel.FirstOrDefault(l => l.LabelIndex == drillDown.Label)?.FalseNegativeImageIds ?? [],
+            _ => [],
+        };
+    }
+
+    /// <summary>A drill-down's heading, in label names: <c>ants predicted as bees</c>, <c>False positives of ants</c>.</summary>
+    public string Describe(DrillDown drillDown)
+    {
+        ArgumentNullException.ThrowIfNull(drillDown);
+        var label = Labels[drillDown.Label];
+        return drillDown.What switch
+        {
+            DrillDownKind.Cell => $"{label} predicted as {(drillDown.Predicted is { } p ? Labels[p] : "none (below the threshold)")}",
+            DrillDownKind.FalsePositives => $"False positives of {label}",
+            _ => $"False negatives of {label}",
+        };
+    }
+
+    /// <summary>What the model predicts for the image at the current threshold: its best label when that score reaches it, else none.</summary>
+    public (string? Label, float Score) PredictedAtThreshold(EvaluatedImage image)
+    {
+        var (label, score) = TopScore(image);
+        return (score >= Threshold ? label : null, score);
+    }
+
     /// <summary>The image's best label and its score.</summary>
     public (string Label, float Score) TopScore(EvaluatedImage image)
     {
@@ -89,3 +125,15 @@ public sealed class ThresholdExplorer
         return (Labels[top], image.Scores[top]);
     }
 }
+
+/// <summary>Which images a drill-down lists.</summary>
+public enum DrillDownKind { Cell, FalsePositives, FalseNegatives }
+
+/// <summary>
+/// A drill-down as the user chose it (a matrix cell or a label's false positives or negatives), not its images:
+/// <see cref="ThresholdExplorer.ImagesOf"/> lists them at whatever the threshold is now.
+/// </summary>
+/// <param name="What">Cell or a label's errors.</param>
+/// <param name="Label">The true label of the cell's row, or the label whose errors are shown.</param>
+/// <param name="Predicted">The cell's predicted label (null: the "none" column); unused for errors.</param>
+public sealed record DrillDown(DrillDownKind What, int Label, int? Predicted = null);

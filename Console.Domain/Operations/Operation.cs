@@ -1,12 +1,15 @@
-namespace VisionConsole.Domain.Training;
+namespace VisionConsole.Domain.Operations;
 
-/// <summary>Where a long-running training operation is in its life.</summary>
+/// <summary>Where a long-running operation is in its life.</summary>
 public enum OperationState { Queued, Running, Succeeded, Failed, Cancelling, Cancelled }
 
 /// <summary>
-/// A long-running operation (AutoML's <c>operations/{id}</c>): one training or export run.
-/// It guards its own life cycle; every illegal transition throws <see cref="DomainException"/>
-/// with code <c>invalid-transition</c>.
+/// A long-running operation (AutoML's <c>operations/{id}</c>) of any kind: a training, an import, an export, and what
+/// comes next (detection training, batch prediction). Request, progress and result are typed records
+/// (<see cref="OperationRequest"/>, <see cref="OperationProgress"/>, <see cref="OperationResult"/>); the row keeps them as
+/// JSON written and read by the kind's own codec (<see cref="OperationKind"/>), which refuses corrupt data loudly.
+/// It guards its own life cycle; every illegal transition throws <see cref="DomainException"/> with code
+/// <c>invalid-transition</c>.
 /// <code>
 /// Queued ──Start──▶ Running ──Complete──▶ Succeeded
 ///   │                 │  └────Fail─────▶ Failed
@@ -15,25 +18,24 @@ public enum OperationState { Queued, Running, Succeeded, Failed, Cancelling, Can
 /// </code>
 /// A Cancelling operation may still report progress, complete (the work finished first) or fail.
 /// </summary>
-public sealed class TrainingOperation
+public sealed class Operation
 {
-    private TrainingOperation()
+    private Operation()
     {
         Kind = string.Empty;
         RequestJson = string.Empty;
         CreatedBy = string.Empty;
     }
 
-    /// <summary>Queues an operation of <paramref name="kind"/> (for example <c>train-classifier</c>) with its request.</summary>
-    public TrainingOperation(string kind, long? datasetId, string requestJson, string createdBy, DateTimeOffset createdAt)
+    /// <summary>Queues an operation for <paramref name="request"/>; its kind is the one registered for the request's type.</summary>
+    /// <exception cref="DomainException"><c>invalid-operation</c> when no kind is registered for the request's type.</exception>
+    public Operation(OperationRequest request, long? datasetId, string createdBy, DateTimeOffset createdAt)
     {
-        if (string.IsNullOrWhiteSpace(kind))
-        {
-            throw new DomainException("invalid-operation", "An operation needs a kind.");
-        }
-        Kind = kind;
+        ArgumentNullException.ThrowIfNull(request);
+        var kind = OperationKinds.ForRequest(request);
+        Kind = kind.Name;
+        RequestJson = kind.WriteRequest(request);
         DatasetId = datasetId;
-        RequestJson = requestJson;
         CreatedBy = createdBy;
         CreatedAt = createdAt;
         State = OperationState.Queued;
@@ -42,23 +44,23 @@ public sealed class TrainingOperation
 
     public long Id { get; private set; }
 
-    /// <summary>What the operation does, for example <c>train-classifier</c> or <c>train-detector</c>.</summary>
+    /// <summary>What the operation does, for example <c>train-classifier</c>, <c>import-data</c> or <c>export-data</c>.</summary>
     public string Kind { get; private set; }
 
     public long? DatasetId { get; private set; }
 
     public OperationState State { get; private set; }
 
-    /// <summary>The request as JSON (model type, budget, base model ...).</summary>
+    /// <summary>The request as its kind's codec wrote it; read it with <see cref="ReadRequest"/>.</summary>
     public string RequestJson { get; private set; }
 
-    /// <summary>The latest progress report as JSON (epoch, loss, metrics ...).</summary>
+    /// <summary>The latest progress as its kind's codec wrote it; read it with <see cref="ReadProgress"/>.</summary>
     public string? ProgressJson { get; private set; }
 
     /// <summary>Why the operation failed, for people.</summary>
     public string? Error { get; private set; }
 
-    /// <summary>Why the work stopped: for example <c>budget</c>, <c>early-stopping</c>, <c>converged</c>, <c>cancelled</c>.</summary>
+    /// <summary>Why the work stopped: for example <c>converged</c>, <c>budget-reached</c>, <c>completed</c>, <c>cancelled</c>, <c>failed</c>.</summary>
     public string? StopReason { get; private set; }
 
     public string CreatedBy { get; private set; }
@@ -69,10 +71,10 @@ public sealed class TrainingOperation
 
     public DateTimeOffset? FinishedAt { get; private set; }
 
-    /// <summary>The model version the operation produced, once it succeeded.</summary>
+    /// <summary>The model version the operation produced, once it succeeded (trainings); kept as a column for joins.</summary>
     public long? ResultModelVersionId { get; private set; }
 
-    /// <summary>What an operation that produces no model returned (import counts and report, export file), as JSON.</summary>
+    /// <summary>The result as its kind's codec wrote it; read it with <see cref="ReadResult"/>.</summary>
     public string? ResultJson { get; private set; }
 
     /// <summary>Optimistic concurrency token: the job and a user's cancel must not overwrite each other.</summary>
@@ -80,6 +82,32 @@ public sealed class TrainingOperation
 
     /// <summary>Succeeded, Failed or Cancelled: nothing can change any more.</summary>
     public bool IsFinished => State is OperationState.Succeeded or OperationState.Failed or OperationState.Cancelled;
+
+    /// <summary>The kind's codec.</summary>
+    /// <exception cref="OperationDataException">The row names a kind this build does not know.</exception>
+    public OperationKind KindInfo => OperationKinds.Of(Kind, Id);
+
+    /// <summary>The typed request.</summary>
+    /// <exception cref="OperationDataException">The stored request is not a valid request of the kind.</exception>
+    public OperationRequest ReadRequest() => KindInfo.ReadRequest(RequestJson, Id);
+
+    /// <summary>The typed latest progress, or null before the first report.</summary>
+    /// <exception cref="OperationDataException">The stored progress is not valid progress of the kind.</exception>
+    public OperationProgress? ReadProgress() => ProgressJson is null ? null : KindInfo.ReadProgress(ProgressJson, Id);
+
+    /// <summary>The typed result, or null until it succeeded.</summary>
+    /// <exception cref="OperationDataException">The stored result is not a valid result of the kind.</exception>
+    public OperationResult? ReadResult() => ResultJson is null ? null : KindInfo.ReadResult(ResultJson, Id);
+
+    /// <summary>
+    /// Replaces the request of a Queued operation (an import learns its files' final paths only once the row has its id).
+    /// </summary>
+    public void ReplaceRequest(OperationRequest request)
+    {
+        Require(nameof(ReplaceRequest), OperationState.Queued);
+        RequestJson = KindInfo.WriteRequest(request);
+        Version++;
+    }
 
     /// <summary>Queued to Running.</summary>
     public void Start(DateTimeOffset now)
@@ -91,30 +119,23 @@ public sealed class TrainingOperation
     }
 
     /// <summary>Records progress while Running or Cancelling.</summary>
-    public void ReportProgress(string progressJson)
+    /// <exception cref="ArgumentException">The progress is not of this kind's progress type.</exception>
+    public void ReportProgress(OperationProgress progress)
     {
         Require(nameof(ReportProgress), OperationState.Running, OperationState.Cancelling);
-        ProgressJson = progressJson;
+        ProgressJson = KindInfo.WriteProgress(progress);
         Version++;
     }
 
-    /// <summary>Running (or Cancelling) to Succeeded, with the model version produced and why training stopped.</summary>
-    public void Complete(long resultModelVersionId, string stopReason, DateTimeOffset now)
+    /// <summary>Running (or Cancelling: the work finished first) to Succeeded, with the result and why the work stopped.</summary>
+    /// <exception cref="ArgumentException">The result is not of this kind's result type.</exception>
+    public void Complete(OperationResult result, string stopReason, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(result);
         Require(nameof(Complete), OperationState.Running, OperationState.Cancelling);
+        ResultJson = KindInfo.WriteResult(result);
+        ResultModelVersionId = result.ProducedModelVersionId;
         State = OperationState.Succeeded;
-        ResultModelVersionId = resultModelVersionId;
-        StopReason = stopReason;
-        FinishedAt = now;
-        Version++;
-    }
-
-    /// <summary>Running (or Cancelling) to Succeeded for an operation whose result is not a model (import, export).</summary>
-    public void CompleteWithResult(string resultJson, string stopReason, DateTimeOffset now)
-    {
-        Require(nameof(CompleteWithResult), OperationState.Running, OperationState.Cancelling);
-        State = OperationState.Succeeded;
-        ResultJson = resultJson;
         StopReason = stopReason;
         FinishedAt = now;
         Version++;

@@ -1,15 +1,19 @@
 using VisionConsole.Domain;
+using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Training;
 
-namespace VisionConsole.Tests.Domain.Training;
+namespace VisionConsole.Tests.Domain.Operations;
 
-public class TrainingOperationTests
+public class OperationTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
 
-    private static TrainingOperation Queued() => new("train-classifier", 7, """{"modelType":"mobile-versatile-1"}""", "ann", T0);
+    private static Operation Queued() => new(new TrainingRequest("insects", 7, "mobile-versatile-1"), 7, "ann", T0);
 
-    private static TrainingOperation InState(OperationState state)
+    private static TrainingProgress Epoch(int epoch) =>
+        TrainingProgress.Queued with { Phase = TrainingPhase.Training, Epoch = epoch, Message = $"epoch {epoch}" };
+
+    private static Operation InState(OperationState state)
     {
         var op = Queued();
         switch (state)
@@ -21,7 +25,7 @@ public class TrainingOperationTests
                 break;
             case OperationState.Succeeded:
                 op.Start(T0);
-                op.Complete(1, "converged", T0);
+                op.Complete(new TrainingResult(1, 1), "converged", T0);
                 break;
             case OperationState.Failed:
                 op.Start(T0);
@@ -67,10 +71,11 @@ public class TrainingOperationTests
     {
         var op = InState(OperationState.Running);
 
-        op.ReportProgress("""{"epoch":1}""");
-        op.ReportProgress("""{"epoch":2}""");
+        op.ReportProgress(Epoch(1));
+        op.ReportProgress(Epoch(2));
 
-        Assert.Equal("""{"epoch":2}""", op.ProgressJson);
+        Assert.Equal(Epoch(2).Message, Assert.IsType<TrainingProgress>(op.ReadProgress()).Message);
+        Assert.Equal(2, ((TrainingProgress)op.ReadProgress()!).Epoch);
         Assert.Equal(OperationState.Running, op.State);
     }
 
@@ -79,7 +84,7 @@ public class TrainingOperationTests
     {
         var op = InState(OperationState.Cancelling);
 
-        op.ReportProgress("""{"epoch":3}""");
+        op.ReportProgress(Epoch(3));
 
         Assert.Equal(OperationState.Cancelling, op.State);
     }
@@ -89,7 +94,7 @@ public class TrainingOperationTests
     {
         var op = InState(OperationState.Running);
 
-        op.Complete(42, "early-stopping", T0.AddMinutes(3));
+        op.Complete(new TrainingResult(4, 42), "early-stopping", T0.AddMinutes(3));
 
         Assert.Equal(OperationState.Succeeded, op.State);
         Assert.Equal(42, op.ResultModelVersionId);
@@ -103,7 +108,7 @@ public class TrainingOperationTests
     {
         var op = InState(OperationState.Cancelling);
 
-        op.Complete(5, "budget", T0);
+        op.Complete(new TrainingResult(1, 5), "budget", T0);
 
         Assert.Equal(OperationState.Succeeded, op.State);
     }
@@ -188,13 +193,13 @@ public class TrainingOperationTests
         Assert.Equal(version, op.Version);
     }
 
-    private static void Apply(TrainingOperation op, string action)
+    private static void Apply(Operation op, string action)
     {
         switch (action)
         {
             case "Start": op.Start(T0); break;
-            case "ReportProgress": op.ReportProgress("{}"); break;
-            case "Complete": op.Complete(1, "converged", T0); break;
+            case "ReportProgress": op.ReportProgress(Epoch(1)); break;
+            case "Complete": op.Complete(new TrainingResult(1, 1), "converged", T0); break;
             case "Fail": op.Fail("x", T0); break;
             case "RequestCancel": op.RequestCancel(T0); break;
             case "ConfirmCancelled": op.ConfirmCancelled(T0); break;

@@ -1,0 +1,132 @@
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using VisionConsole.Domain;
+using VisionConsole.Domain.Datasets;
+using VisionConsole.Domain.Models;
+using VisionConsole.Web.Api;
+using VisionConsole.Web.Components.Shared;
+
+namespace VisionConsole.Web.Components.Pages.Models;
+
+/// <summary>A model: facts, versions with publish and tags, and the absolute stable URL with copy and code snippets.</summary>
+public partial class ModelPage
+{
+    private ModelSummary? _model;
+    private string? _datasetName;
+    private IReadOnlyList<ModelVersionSummary> _versions = [];
+    private string? _loadError;
+    private string? _actionError;
+
+    [Inject] private IModelService Models { get; set; } = null!;
+    [Inject] private IModelPublishing Publishing { get; set; } = null!;
+    [Inject] private IDatasetService Datasets { get; set; } = null!;
+    [Inject] private NavigationManager Navigation { get; set; } = null!;
+    [Inject] private IDialogService Dialogs { get; set; } = null!;
+    [Inject] private ISnackbar Snackbar { get; set; } = null!;
+    [Inject] private PageScripts Scripts { get; set; } = null!;
+    [Inject] private ICurrentUser CurrentUser { get; set; } = null!;
+
+    [Parameter] public long ModelId { get; set; }
+
+    /// <summary>The absolute URL of the latest published zip, as an app outside this browser fetches it.</summary>
+    internal string PackageUrl => Navigation.BaseUri + ModelPackagesApi.LatestPackageUrl(_model?.DisplayName ?? "");
+
+    internal string ManifestUrl => Navigation.BaseUri + $"api/published/{Uri.EscapeDataString(_model?.DisplayName ?? "")}/latest/manifest.json";
+
+    private List<BreadcrumbItem> Breadcrumbs =>
+    [
+        new("Models", "models"),
+        new(_model?.DisplayName ?? "…", null, disabled: true),
+    ];
+
+    protected override Task OnParametersSetAsync() => LoadAsync();
+
+    private async Task LoadAsync()
+    {
+        try
+        {
+            _model = await Models.GetAsync(ModelId);
+            _versions = await Publishing.ListVersionsAsync(ModelId);
+            _loadError = null;
+            if (_model.DatasetId is { } datasetId)
+            {
+                try
+                {
+                    _datasetName = (await Datasets.GetAsync(datasetId)).DisplayName;
+                }
+                catch (NotFoundException)
+                {
+                    _datasetName = null;
+                }
+            }
+        }
+        catch (DomainException e)
+        {
+            _loadError = e.Message;
+        }
+    }
+
+    private async Task PublishAsync(ModelVersionSummary version)
+    {
+        if (_model is null)
+        {
+            return;
+        }
+        var parameters = new DialogParameters<PublishDialog>
+        {
+            { d => d.ModelId, ModelId },
+            { d => d.Version, version },
+            { d => d.ModelName, _model.DisplayName },
+        };
+        var dialog = await Dialogs.ShowAsync<PublishDialog>($"Publish version {version.Number}", parameters, new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true });
+        if (await dialog.Result is { Canceled: false, Data: string name })
+        {
+            Snackbar.Add($"Version {version.Number} of {name} is published.", Severity.Success);
+            await LoadAsync();
+        }
+    }
+
+    private async Task RemoveTagAsync(ModelVersionSummary version, string tag)
+    {
+        try
+        {
+            await Publishing.RemoveTagAsync(ModelId, version.Number, tag, CurrentUser.Name);
+            Snackbar.Add($"Removed the tag {tag} from version {version.Number}.", Severity.Info);
+            await LoadAsync();
+        }
+        catch (DomainException e)
+        {
+            _actionError = e.Message;
+        }
+    }
+
+    private async Task DeleteAsync()
+    {
+        if (_model is not { } model)
+        {
+            return;
+        }
+        var confirmed = await ConfirmActionDialog.AskAsync(Dialogs, "Delete model",
+            $"Delete {model.DisplayName}, its {_versions.Count} {(_versions.Count == 1 ? "version" : "versions")}, evaluations and files? Apps using its published URL will get 404.",
+            "Delete", () => Models.DeleteAsync(ModelId, CurrentUser.Name));
+        if (confirmed)
+        {
+            Snackbar.Add($"Deleted the model {model.DisplayName}.", Severity.Success);
+            Navigation.NavigateTo("models");
+        }
+    }
+
+    private Task CopyUrlAsync() => CopyAsync(PackageUrl, "The download URL");
+
+    private async Task CopyAsync(string text, string what)
+    {
+        if (await Scripts.CopyTextAsync(text))
+        {
+            Snackbar.Add($"{what} is copied.", Severity.Success);
+        }
+        else
+        {
+            Snackbar.Add("The browser did not allow copying; select the text and copy it by hand.", Severity.Warning);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+namespace VisionConsole.Web.Components.Pages.Models;
+
+/// <summary>One way to fetch a published model, for the model page's tabs.</summary>
+public sealed record ModelSnippet(string Name, string Language, string Code);
+
+/// <summary>
+/// Code that fetches a published model's stable URL, as AutoML Vision Edge's docs show for ML Kit: download once,
+/// keep the file, reload it when the URL serves a newer version. The zip holds <c>model.onnx</c>, <c>dict.txt</c>
+/// (labels in output order) and <c>manifest.json</c>, so the snippets open it with ONNX Runtime.
+/// </summary>
+public static class ModelSnippets
+{
+    public static IReadOnlyList<ModelSnippet> For(string packageUrl, string manifestUrl) =>
+    [
+        new("curl", "shell", $$"""
+            # The latest published version of this model, and its manifest
+            curl -fL -o model.zip "{{packageUrl}}"
+            curl -fL "{{manifestUrl}}"
+            unzip -o model.zip model.onnx dict.txt manifest.json
+            """),
+        new("Kotlin (Android)", "kotlin", $$"""
+            // ML Kit-style: download the published model once, cache it, then label images on device.
+            // build.gradle: implementation("com.microsoft.onnxruntime:onnxruntime-android:1.31.0")
+            val modelDir = File(context.filesDir, "vision-model").apply { mkdirs() }
+            withContext(Dispatchers.IO) {
+                ZipInputStream(URL("{{packageUrl}}").openStream()).use { zip ->
+                    generateSequence { zip.nextEntry }.filter { it.name == "model.onnx" || it.name == "dict.txt" }
+                        .forEach { entry -> File(modelDir, entry.name).outputStream().use { zip.copyTo(it) } }
+                }
+            }
+            val labels = File(modelDir, "dict.txt").readLines()
+            val env = OrtEnvironment.getEnvironment()
+            val session = env.createSession(File(modelDir, "model.onnx").readBytes())
+            // Feed the input shape and normalisation that manifest.json gives; scores come back in dict.txt order.
+            """),
+        new("Swift (iOS)", "swift", $$"""
+            // ML Kit-style: download the published model once, cache it, then label images on device.
+            // Package.swift: onnxruntime-swift-package-manager, ZIPFoundation
+            let url = URL(string: "{{packageUrl}}")!
+            let (zipFile, _) = try await URLSession.shared.download(from: url)
+            let modelDir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0].appendingPathComponent("vision-model")
+            try? FileManager.default.removeItem(at: modelDir)
+            try FileManager.default.unzipItem(at: zipFile, to: modelDir)
+            let labels = try String(contentsOf: modelDir.appendingPathComponent("dict.txt"), encoding: .utf8).split(separator: "\n")
+            let env = try ORTEnv(loggingLevel: .warning)
+            let session = try ORTSession(env: env, modelPath: modelDir.appendingPathComponent("model.onnx").path, sessionOptions: nil)
+            // Feed the input shape and normalisation that manifest.json gives; scores come back in dict.txt order.
+            """),
+        new("JavaScript", "javascript", $$"""
+            // In the browser or Node: npm install onnxruntime-web jszip
+            import * as ort from "onnxruntime-web";
+            import JSZip from "jszip";
+
+            const zip = await JSZip.loadAsync(await (await fetch("{{packageUrl}}")).arrayBuffer());
+            const labels = (await zip.file("dict.txt").async("string")).trim().split("\n");
+            const manifest = JSON.parse(await zip.file("manifest.json").async("string"));
+            const session = await ort.InferenceSession.create(await zip.file("model.onnx").async("uint8array"));
+            // Feed the input shape and normalisation that manifest describes; scores come back in labels order.
+            """),
+    ];
+}

@@ -1,0 +1,168 @@
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using VisionConsole.Domain;
+using VisionConsole.Domain.Datasets;
+using VisionConsole.Domain.Models;
+using VisionConsole.Domain.Operations;
+using VisionConsole.Domain.Training;
+
+namespace VisionConsole.Web.Components.Pages.Operations;
+
+/// <summary>
+/// One operation, live: the notifier's updates re-render it at most every <see cref="RenderEvery"/>, so the
+/// feature bar moves and each finished epoch is plotted as it arrives.
+/// </summary>
+public partial class OperationPage
+{
+    private static readonly TimeSpan RenderEvery = TimeSpan.FromMilliseconds(150);
+
+    private OperationSummary? _operation;
+    private OperationSummary? _latest;
+    private string? _datasetName;
+    private double? _top1;
+    private int _evaluatedImages;
+    private string? _loadError;
+    private string? _actionError;
+    private bool _cancelling;
+    private IDisposable? _subscription;
+    private int _renderPending;
+    private long? _loadedOperationId;
+
+    [Inject] private IOperationService Operations { get; set; } = null!;
+    [Inject] private IModelService Models { get; set; } = null!;
+    [Inject] private IDatasetService Datasets { get; set; } = null!;
+    [Inject] private IOperationNotifier Notifier { get; set; } = null!;
+    [Inject] private ICurrentUser CurrentUser { get; set; } = null!;
+
+    [Parameter] public long OperationId { get; set; }
+
+    private List<BreadcrumbItem> Breadcrumbs =>
+    [
+        new("Operations", "operations"),
+        new(_operation?.Title(_datasetName) ?? OperationId.ToString(System.Globalization.CultureInfo.InvariantCulture), null, disabled: true),
+    ];
+
+    protected override async Task OnParametersSetAsync()
+    {
+        // Only a new operation id reloads: the live updates keep this one current.
+        if (_loadedOperationId == OperationId)
+        {
+            return;
+        }
+        _loadedOperationId = OperationId;
+        _operation = null;
+        _datasetName = null;
+        _top1 = null;
+        await LoadAsync();
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _subscription = Notifier.Subscribe(OnUpdate);
+            // Anything that changed between the first load and the subscription.
+            await LoadAsync();
+            StateHasChanged();
+        }
+    }
+
+    private async Task LoadAsync()
+    {
+        try
+        {
+            var loaded = await Operations.GetAsync(OperationId);
+            if (_operation is null || loaded.Done || !_operation.Done)
+            {
+                _operation = loaded;
+            }
+            _loadError = null;
+            await LoadNamesAsync(loaded);
+        }
+        catch (DomainException e)
+        {
+            _loadError = e.Message;
+        }
+    }
+
+    /// <summary>The dataset's display name and, once a training succeeded, its model's top-1 accuracy.</summary>
+    private async Task LoadNamesAsync(OperationSummary operation)
+    {
+        if (_datasetName is null && operation.DatasetId is { } datasetId)
+        {
+            try
+            {
+                _datasetName = (await Datasets.GetAsync(datasetId)).DisplayName;
+            }
+            catch (NotFoundException)
+            {
+                _datasetName = null;
+            }
+        }
+        if (_top1 is null && operation.State == OperationState.Succeeded && operation.ResultModelId is { } modelId)
+        {
+            try
+            {
+                var evaluation = await Models.GetEvaluationAsync(modelId, operation.ResultModelVersionId);
+                _top1 = evaluation.Report.Top1Accuracy;
+                _evaluatedImages = evaluation.Images.Count;
+            }
+            catch (NotFoundException)
+            {
+                _top1 = null;
+            }
+        }
+    }
+
+    /// <summary>Runs on the trainer's thread: keep the newest update and render at most every <see cref="RenderEvery"/>.</summary>
+    private void OnUpdate(OperationUpdate update)
+    {
+        if (update.Operation.Id != OperationId)
+        {
+            return;
+        }
+        Volatile.Write(ref _latest, update.Operation);
+        if (Interlocked.Exchange(ref _renderPending, 1) == 0)
+        {
+            _ = InvokeAsync(async () =>
+            {
+                await Task.Delay(RenderEvery);
+                Interlocked.Exchange(ref _renderPending, 0);
+                if (Volatile.Read(ref _latest) is not { } latest || (_operation?.Done ?? false))
+                {
+                    return;
+                }
+                if (latest.Done || latest.TrainingProgress?.Phase == TrainingPhase.Done)
+                {
+                    // Progress updates carry the operation as it was when the job started; the stored row has the result.
+                    await LoadAsync();
+                }
+                else
+                {
+                    _operation = latest;
+                }
+                StateHasChanged();
+            });
+        }
+    }
+
+    private async Task CancelAsync()
+    {
+        _cancelling = true;
+        try
+        {
+            _operation = await Operations.CancelAsync(OperationId, CurrentUser.Name);
+            _actionError = null;
+        }
+        catch (DomainException e)
+        {
+            _actionError = e.Message;
+        }
+        finally
+        {
+            _cancelling = false;
+        }
+    }
+
+    public void Dispose() => _subscription?.Dispose();
+}

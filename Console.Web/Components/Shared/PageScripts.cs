@@ -1,0 +1,59 @@
+using Microsoft.JSInterop;
+
+namespace VisionConsole.Web.Components.Shared;
+
+/// <summary>
+/// The <c>wwwroot/js/pages.js</c> module (clipboard, scroll into view), loaded once per circuit on first use.
+/// Browser calls are courtesies here: when the circuit's browser is gone or refuses, they answer false.
+/// </summary>
+public sealed class PageScripts(IJSRuntime js) : IAsyncDisposable
+{
+    private IJSObjectReference? _module;
+
+    /// <summary>Copies <paramref name="text"/> to the clipboard; false when the browser refused.</summary>
+    public async Task<bool> CopyTextAsync(string text)
+    {
+        try
+        {
+            return await ModuleAsync() is { } module && await module.InvokeAsync<bool>("copyText", text);
+        }
+        catch (JSException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Scrolls the element with this id into view when it is not already visible.</summary>
+    public async Task ScrollIntoViewAsync(string elementId)
+    {
+        try
+        {
+            if (await ModuleAsync() is { } module)
+            {
+                await module.InvokeVoidAsync("scrollIntoView", elementId);
+            }
+        }
+        catch (JSException)
+        {
+            // The element is on the page either way.
+        }
+    }
+
+    private async Task<IJSObjectReference?> ModuleAsync() =>
+        _module ??= await js.InvokeAsync<IJSObjectReference>("import", "./js/pages.js");
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_module is not null)
+        {
+            try
+            {
+                await _module.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+                // The circuit is gone, and the module with it.
+            }
+        }
+    }
+}
