@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up on a fresh Debian machine that has the .NET SDK, node and npm:
-# Debian packages (libvips, Debian's onnx.proto, chromium), npm packages (front-end assets; onnxruntime-node and
+# Debian packages (libvips, Debian's onnx.proto, chromium), npm packages (onnxruntime-node and
 # the TF.js runtimes, the tests' independent references) and a build (ONNX Runtime itself comes from NuGet).
 # Safe to run any number of times; it only does what is missing.
 set -euo pipefail
@@ -41,11 +41,6 @@ if [ ! -f "$automl_stamp" ] || [ "$(cat "$automl_stamp")" != "$automl_hash" ]; t
   (cd "$automl_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
   echo "$automl_hash" > "$automl_stamp"
 fi
-
-# Front-end assets are copied from node_modules into the web root at build time, never committed.
-mkdir -p wwwroot/lib/bootstrap wwwroot/lib/bootstrap-icons
-cp -ru node_modules/bootstrap/dist/css node_modules/bootstrap/dist/js wwwroot/lib/bootstrap/
-cp -ru node_modules/bootstrap-icons/font wwwroot/lib/bootstrap-icons/
 
 # Local .NET tools (.config/dotnet-tools.json): dotnet-ef, which generates the EF Core migrations.
 dotnet tool restore >/dev/null

@@ -4,7 +4,7 @@ using VisionConsole.Domain.Datasets;
 using VisionConsole.Web.Components.Pages.Datasets;
 using VisionConsole.Web.Components.Pages.Models;
 using VisionConsole.Web.Components.Pages.Operations;
-using VisionConsole.Web.Components.Ui;
+using VisionConsole.Web.Components.Shared;
 
 namespace VisionConsole.Tests.Web.Components;
 
@@ -102,32 +102,38 @@ public sealed class DatasetListTests
     }
 
     [Fact]
-    public async Task ConfirmDialog_Visible_ShowsMessageAndBothButtons()
+    public async Task ConfirmActionDialog_Confirm_RunsTheActionAndCloses()
     {
-        await using var harness = new ConsoleTestContext();
-        Microsoft.AspNetCore.Components.RenderFragment message = b => b.AddContent(0, "Delete the dataset Raccoons?");
+        await using var context = new ConsoleTestContext();
+        var providers = context.RenderProviders();
+        var dialogs = context.Services.GetRequiredService<MudBlazor.IDialogService>();
+        var ran = 0;
 
-        var document = await harness.RenderAsync<ConfirmDialog>(new Dictionary<string, object?>
-        {
-            [nameof(ConfirmDialog.Visible)] = true,
-            [nameof(ConfirmDialog.Title)] = "Delete dataset",
-            [nameof(ConfirmDialog.ConfirmText)] = "Delete",
-            [nameof(ConfirmDialog.ChildContent)] = message,
-        });
+        var asked = providers.InvokeAsync(() => ConfirmActionDialog.AskAsync(dialogs, "Delete dataset", "Delete the dataset Raccoons?", "Delete", () => { ran++; return Task.CompletedTask; }));
+        providers.WaitForAssertion(() => Assert.Equal("Delete the dataset Raccoons?", providers.Find("[data-test=confirm-message]").Text()));
+        Assert.Equal(("Cancel", "Delete"), (providers.Find("[data-test=confirm-cancel]").Text(), providers.Find("[data-test=confirm]").Text()));
+        providers.Find("[data-test=confirm]").Click();
 
-        Assert.Equal("Delete dataset", document.QuerySelector(".modal-title")!.Text());
-        Assert.Equal("Delete the dataset Raccoons?", document.QuerySelector(".modal-body")!.Text());
-        Assert.Equal(["Cancel", "Delete"], document.QuerySelectorAll(".modal-footer button").Select(b => b.Text()));
+        Assert.True(await asked);
+        Assert.Equal(1, ran);
+        providers.WaitForAssertion(() => Assert.Empty(providers.FindAll("[data-test=confirm-dialog]")));
     }
 
     [Fact]
-    public async Task ConfirmDialog_Hidden_RendersNothing()
+    public async Task ConfirmActionDialog_ActionRefused_KeepsTheDialogOpenWithTheReason()
     {
-        await using var harness = new ConsoleTestContext();
+        await using var context = new ConsoleTestContext();
+        var providers = context.RenderProviders();
+        var dialogs = context.Services.GetRequiredService<MudBlazor.IDialogService>();
 
-        var document = await harness.RenderAsync<ConfirmDialog>(new Dictionary<string, object?> { [nameof(ConfirmDialog.Visible)] = false });
+        var result = providers.InvokeAsync(() => ConfirmActionDialog.AskAsync(dialogs, "Delete label", "Delete wasps?", "Delete",
+            () => throw new VisionConsole.Domain.DomainException("invalid-label", "Label 'wasps' is in use by a running training.")));
+        providers.WaitForAssertion(() => providers.Find("[data-test=confirm]"));
+        providers.Find("[data-test=confirm]").Click();
 
-        Assert.Null(document.QuerySelector(".modal"));
+        providers.WaitForAssertion(() => Assert.Equal("Label 'wasps' is in use by a running training.", providers.Find("[data-test=confirm-error]").Text()));
+        providers.Find("[data-test=confirm-cancel]").Click();
+        Assert.False(await result);
     }
 
     [Fact]
@@ -138,9 +144,10 @@ public sealed class DatasetListTests
         var models = await harness.RenderAsync<ModelsPage>();
         var operations = await harness.RenderAsync<OperationsPage>();
 
-        Assert.Equal("No models yet", models.QuerySelector(".empty-state h2")!.Text());
-        Assert.Equal("No operations yet", operations.QuerySelector(".empty-state h2")!.Text());
-        Assert.Contains("Train", operations.QuerySelector(".empty-state")!.Text(), StringComparison.Ordinal);
-        Assert.Null(models.QuerySelector("table"));
+        models.WaitForAssertion(() => Assert.StartsWith("No models yet.", models.Find("[data-test=no-models]").Text(), StringComparison.Ordinal));
+        operations.WaitForAssertion(() => Assert.StartsWith("No operations yet.", operations.Find("[data-test=no-operations]").Text(), StringComparison.Ordinal));
+        Assert.Contains("with Train", operations.Find("[data-test=no-operations]").Text(), StringComparison.Ordinal);
+        Assert.Contains("with Train", models.Find("[data-test=no-models]").Text(), StringComparison.Ordinal);
+        Assert.Empty(models.FindAll("tr.model-row"));
     }
 }
