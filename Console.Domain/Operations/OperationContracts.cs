@@ -144,6 +144,9 @@ public interface IOperationService
     /// refused (<c>invalid-transition</c>).
     /// </summary>
     Task<OperationSummary> CancelAsync(long operationId, string user, CancellationToken cancellationToken = default);
+
+    /// <summary>The first <paramref name="take"/> findings of an import's report and their total; null when the import wrote none (yet).</summary>
+    Task<Import.ImportReportPage?> ReadImportReportAsync(long operationId, int take = 100, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

@@ -260,8 +260,12 @@ public sealed class OperationStore(
 }
 
 /// <summary>The <see cref="IOperationService"/> over the <see cref="OperationStore"/>.</summary>
-public sealed class OperationService(OperationStore store, IServiceScopeFactory scopes) : IOperationService
+public sealed class OperationService(OperationStore store, IServiceScopeFactory scopes, DataOperationService data) : IOperationService
 {
+    /// <inheritdoc />
+    public async Task<Import.ImportReportPage?> ReadImportReportAsync(long operationId, int take = 100, CancellationToken cancellationToken = default) =>
+        data.ImportReportPath(operationId) is null ? null : await data.ReadImportReportAsync(operationId, take, cancellationToken).ConfigureAwait(false);
+
     /// <inheritdoc />
     public Task<IReadOnlyList<OperationSummary>> ListAsync(OperationQuery query, CancellationToken cancellationToken = default) =>
         store.ListAsync(query, cancellationToken);

@@ -29,6 +29,7 @@ public sealed class OperationPagesTests
     {
         var fakes = new FakeTrainingServices();
         fakes.Operations.Add(Import(12, OperationState.Succeeded, new ImportResult(ImportFormat.Csv, 22, 20, 1, 1, 0, 1, 2, 20, 0, "reports/import-12.csv")));
+        fakes.ImportReports[12] = new ImportReportPage([new ImportIssue(ImportSeverity.Error, "labels.csv", 7, null, "The image 'gs://b/x.jpg' is not in the upload.")], 1);
         await using var harness = new ConsoleTestContext(Hive(), fakes.Register);
 
         var cut = await harness.RenderAsync<OperationPage>(new Dictionary<string, object?> { [nameof(OperationPage.OperationId)] = 12L });
@@ -39,6 +40,8 @@ public sealed class OperationPagesTests
         Assert.Equal("20 images imported of 22 in the upload, 1 duplicate merged, 1 image refused; 2 new labels, 20 labels given.", cut.Find("[data-test=import-summary]").Text());
         Assert.Equal("20", cut.Find("[data-test=count-imported]").Text());
         Assert.Equal("api/imports/12/report", cut.Find("[data-test=import-report]").GetAttribute("href"));
+        cut.WaitForAssertion(() => Assert.Equal("labels.csv, line 7", cut.Find("[data-test=import-report-rows] .import-issue-source").Text()));
+        Assert.Equal("The image 'gs://b/x.jpg' is not in the upload.", cut.Find("[data-test=import-report-rows] .import-issue-message").Text());
         Assert.DoesNotContain("Waiting for a trainer", cut.Markup, StringComparison.Ordinal);
         Assert.DoesNotContain("Dataset 1", cut.Markup, StringComparison.Ordinal);
     }

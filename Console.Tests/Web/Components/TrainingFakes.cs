@@ -79,6 +79,12 @@ internal sealed class FakeTrainingServices : ITrainingService, IOperationService
     Task<OperationSummary> IOperationService.GetAsync(long operationId, CancellationToken cancellationToken) =>
         Task.FromResult(Operations.SingleOrDefault(o => o.Id == operationId) ?? throw new NotFoundException($"Operation {operationId}"));
 
+    /// <summary>Import reports by operation id, as <see cref="IOperationService.ReadImportReportAsync"/> answers them.</summary>
+    public Dictionary<long, VisionConsole.Domain.Import.ImportReportPage> ImportReports { get; } = [];
+
+    Task<VisionConsole.Domain.Import.ImportReportPage?> IOperationService.ReadImportReportAsync(long operationId, int take, CancellationToken cancellationToken) =>
+        Task.FromResult(ImportReports.GetValueOrDefault(operationId));
+
     Task<OperationSummary> IOperationService.CancelAsync(long operationId, string user, CancellationToken cancellationToken) =>
         throw new DomainException("invalid-transition", "The fake does not cancel.");
 

@@ -19,6 +19,7 @@ public partial class OperationPage
     private OperationSummary? _operation;
     private OperationSummary? _latest;
     private string? _datasetName;
+    private VisionConsole.Domain.Import.ImportReportPage? _importReport;
     private double? _top1;
     private int _evaluatedImages;
     private string? _loadError;
@@ -53,6 +54,7 @@ public partial class OperationPage
         _operation = null;
         _datasetName = null;
         _top1 = null;
+        _importReport = null;
         await LoadAsync();
     }
 
@@ -88,6 +90,11 @@ public partial class OperationPage
     /// <summary>The dataset's display name and, once a training succeeded, its model's top-1 accuracy.</summary>
     private async Task LoadNamesAsync(OperationSummary operation)
     {
+        // A finished import's first findings, so nobody has to open the CSV to learn what went wrong.
+        if (_importReport is null && operation.Done && operation.ImportResult is { } import && import.Errors + import.Warnings > 0)
+        {
+            _importReport = await Operations.ReadImportReportAsync(operation.Id, take: 100);
+        }
         if (_datasetName is null && operation.DatasetId is { } datasetId)
         {
             try
