@@ -161,19 +161,9 @@ public sealed partial class DatasetService : IDatasetEdits
     /// <inheritdoc />
     public async Task<ImageDeletion> DeleteImagesAsync(long datasetId, IReadOnlyCollection<long> imageIds, string user, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(imageIds);
-        if (imageIds.Count == 0)
-        {
-            throw new DomainException("invalid-argument", "Choose at least one image to delete.");
-        }
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        await EnsureDatasetAsync(db, datasetId, cancellationToken).ConfigureAwait(false);
-        var ids = imageIds.Distinct().ToList();
-        var images = await db.Images.Where(i => i.DatasetId == datasetId && ids.Contains(i.Id)).ToListAsync(cancellationToken).ConfigureAwait(false);
-        if (ids.FirstOrDefault(id => images.All(i => i.Id != id)) is var missing && missing != 0)
-        {
-            throw new NotFoundException($"Image {missing} of dataset {datasetId}");
-        }
+        var images = await FindImagesAsync(db, datasetId, imageIds, "Choose at least one image to delete.", cancellationToken).ConfigureAwait(false);
+        var ids = images.Select(i => i.Id).ToList();
         var batch = Guid.NewGuid().ToString("D");
         var now = time.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -258,19 +248,8 @@ public sealed partial class DatasetService : IDatasetEdits
     /// <inheritdoc />
     public async Task<int> SetSplitsAsync(long datasetId, IReadOnlyCollection<long> imageIds, DataSplit split, string user, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(imageIds);
-        if (imageIds.Count == 0)
-        {
-            throw new DomainException("invalid-argument", "Choose at least one image to move to another split.");
-        }
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        await EnsureDatasetAsync(db, datasetId, cancellationToken).ConfigureAwait(false);
-        var ids = imageIds.Distinct().ToList();
-        var images = await db.Images.Where(i => i.DatasetId == datasetId && ids.Contains(i.Id)).ToListAsync(cancellationToken).ConfigureAwait(false);
-        if (ids.FirstOrDefault(id => images.All(i => i.Id != id)) is var missing && missing != 0)
-        {
-            throw new NotFoundException($"Image {missing} of dataset {datasetId}");
-        }
+        var images = await FindImagesAsync(db, datasetId, imageIds, "Choose at least one image to move to another split.", cancellationToken).ConfigureAwait(false);
         return await ApplySplitsAsync(db, datasetId, images.Select(i => (i, split)), user, cancellationToken).ConfigureAwait(false);
     }
 
@@ -319,6 +298,24 @@ public sealed partial class DatasetService : IDatasetEdits
             changes.Publish(DatasetChange.Of(datasetId, changed, DatasetChangeKind.Split, user, now));
         }
         return changed.Count;
+    }
+
+    /// <summary>The dataset's images with these ids, tracked, in id order; refused when none is named or one is not in the dataset.</summary>
+    private static async Task<List<Image>> FindImagesAsync(ConsoleDbContext db, long datasetId, IReadOnlyCollection<long> imageIds, string noneChosen, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(imageIds);
+        if (imageIds.Count == 0)
+        {
+            throw new DomainException("invalid-argument", noneChosen);
+        }
+        await EnsureDatasetAsync(db, datasetId, cancellationToken).ConfigureAwait(false);
+        var ids = imageIds.Distinct().ToList();
+        var images = await db.Images.Where(i => i.DatasetId == datasetId && ids.Contains(i.Id)).OrderBy(i => i.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+        if (ids.FirstOrDefault(id => images.All(i => i.Id != id)) is var missing && missing != 0)
+        {
+            throw new NotFoundException($"Image {missing} of dataset {datasetId}");
+        }
+        return images;
     }
 
     private static async Task<int> PurgeDeletedAsync(ConsoleDbContext db, long datasetId, CancellationToken cancellationToken) =>

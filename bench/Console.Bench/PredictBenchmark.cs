@@ -29,10 +29,7 @@ internal static class PredictBenchmark
     {
         var root = ZooBenchmark.RepositoryRoot();
         var mirror = ZooBenchmark.FindMirror(args, root);
-        var dataset = ZooBenchmark.Option(args, "--dataset")
-            ?? new[] { Path.Combine(root, "..", "shared", "datasets", "hymenoptera"), Path.Combine(root, "..", "..", "shared", "datasets", "hymenoptera") }
-                .Select(Path.GetFullPath).FirstOrDefault(Directory.Exists)
-            ?? throw new DirectoryNotFoundException("No hymenoptera dataset: pass --dataset DIR (with train/ and val/).");
+        var dataset = ZooBenchmark.FindHymenoptera(args, root);
         var modelType = ZooBenchmark.Option(args, "--model-type") ?? "mobile-versatile-1";
         var calls = int.Parse(ZooBenchmark.Option(args, "--calls") ?? "300", CultureInfo.InvariantCulture);
         var data = Directory.CreateTempSubdirectory("vc-predict-bench-").FullName;

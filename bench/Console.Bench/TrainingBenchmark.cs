@@ -45,10 +45,7 @@ internal static class TrainingBenchmark
     {
         var root = ZooBenchmark.RepositoryRoot();
         var mirror = ZooBenchmark.FindMirror(args, root);
-        var dataset = ZooBenchmark.Option(args, "--dataset")
-            ?? new[] { Path.Combine(root, "..", "shared", "datasets", "hymenoptera"), Path.Combine(root, "..", "..", "shared", "datasets", "hymenoptera") }
-                .Select(Path.GetFullPath).FirstOrDefault(Directory.Exists)
-            ?? throw new DirectoryNotFoundException("No hymenoptera dataset: pass --dataset DIR (with train/ and val/).");
+        var dataset = ZooBenchmark.FindHymenoptera(args, root);
         var only = ZooBenchmark.Option(args, "--only")?.Split(',');
         var zooData = Directory.CreateDirectory(Path.Combine(root, ".cache", "bench")).FullName;
         var npmCache = Path.Combine(root, ".cache", "npm-pack");

@@ -249,6 +249,13 @@ internal static class ZooBenchmark
             ?? new[] { Path.Combine(root, "..", "shared", "zoo"), Path.Combine(root, "..", "..", "shared", "zoo") }.Select(Path.GetFullPath).FirstOrDefault(Directory.Exists)
             ?? throw new DirectoryNotFoundException("No model mirror: pass --mirror DIR or set VISIONCONSOLE_ZOO_MIRROR.");
 
+    /// <summary><c>--dataset DIR</c>, else <c>../shared/datasets/hymenoptera</c> (or one level further up) from the repository.</summary>
+    internal static string FindHymenoptera(string[] args, string root) =>
+        Option(args, "--dataset")
+            ?? new[] { Path.Combine(root, "..", "shared", "datasets", "hymenoptera"), Path.Combine(root, "..", "..", "shared", "datasets", "hymenoptera") }
+                .Select(Path.GetFullPath).FirstOrDefault(Directory.Exists)
+            ?? throw new DirectoryNotFoundException("No hymenoptera dataset: pass --dataset DIR (with train/ and val/).");
+
     internal static string? Option(string[] args, string name)
     {
         var index = Array.IndexOf(args, name);

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Datasets;
@@ -30,7 +28,7 @@ public sealed class DatasetEditsTests : IAsyncLifetime
     public async Task RenameLabelAsync_NewName_ImagesShowItAndVersionsKeep()
     {
         var (dataset, wasps, _) = await InsectsAsync();
-        var image = await SeedImageAsync(dataset, "w1.jpg", labelIds: [wasps]);
+        var image = await _database.SeedImageAsync(dataset, "w1.jpg", labelIds: [wasps]);
 
         var result = await Edits.RenameLabelAsync(dataset, wasps, "bees", "ann");
 
@@ -71,8 +69,8 @@ public sealed class DatasetEditsTests : IAsyncLifetime
         var dataset = (await Datasets.CreateAsync("multi", DatasetKind.MultiLabel, "ann")).Id;
         var wasps = (await Datasets.AddLabelAsync(dataset, "wasps", "ann")).Id;
         var bees = (await Datasets.AddLabelAsync(dataset, "bees", "ann")).Id;
-        var both = await SeedImageAsync(dataset, "both.jpg", labelIds: [wasps, bees]);
-        var onlyWasp = await SeedImageAsync(dataset, "w.jpg", labelIds: [wasps]);
+        var both = await _database.SeedImageAsync(dataset, "both.jpg", labelIds: [wasps, bees]);
+        var onlyWasp = await _database.SeedImageAsync(dataset, "w.jpg", labelIds: [wasps]);
         var versions = (await Datasets.QueryImagesAsync(dataset, new ImageQuery())).Items.Select(i => i.Version).ToList();
 
         var result = await Edits.MergeLabelAsync(dataset, wasps, bees, "ann");
@@ -92,7 +90,7 @@ public sealed class DatasetEditsTests : IAsyncLifetime
         var dataset = (await Datasets.CreateAsync("cars", DatasetKind.ObjectDetection, "ann")).Id;
         var car = (await Datasets.AddLabelAsync(dataset, "car", "ann")).Id;
         var auto = (await Datasets.AddLabelAsync(dataset, "auto", "ann")).Id;
-        await SeedImageAsync(dataset, "street.jpg", boxLabelIds: [auto, auto, car]);
+        await _database.SeedImageAsync(dataset, "street.jpg", boxLabelIds: [auto, auto, car]);
 
         await Edits.MergeLabelAsync(dataset, auto, car, "ann");
 
@@ -117,7 +115,7 @@ public sealed class DatasetEditsTests : IAsyncLifetime
         var dataset = (await Datasets.CreateAsync("cars", DatasetKind.ObjectDetection, "ann")).Id;
         var car = (await Datasets.AddLabelAsync(dataset, "car", "ann")).Id;
         var mistake = (await Datasets.AddLabelAsync(dataset, "wasps", "ann")).Id;
-        var image = await SeedImageAsync(dataset, "street.jpg", boxLabelIds: [mistake, mistake, car]);
+        var image = await _database.SeedImageAsync(dataset, "street.jpg", boxLabelIds: [mistake, mistake, car]);
 
         var version = (await Datasets.QueryImagesAsync(dataset, new ImageQuery())).Items.Single().Version;
         var usage = await Edits.GetLabelUsageAsync(dataset, mistake);
@@ -136,9 +134,9 @@ public sealed class DatasetEditsTests : IAsyncLifetime
     public async Task DeleteImagesAsync_ThenUndo_ImagesBackWithLabelsAndSplits()
     {
         var (dataset, _, ants) = await InsectsAsync();
-        var a = await SeedImageAsync(dataset, "a.jpg", DataSplit.Test, [ants]);
-        var b = await SeedImageAsync(dataset, "b.jpg", labelIds: [ants]);
-        var keep = await SeedImageAsync(dataset, "c.jpg");
+        var a = await _database.SeedImageAsync(dataset, "a.jpg", DataSplit.Test, [ants]);
+        var b = await _database.SeedImageAsync(dataset, "b.jpg", labelIds: [ants]);
+        var keep = await _database.SeedImageAsync(dataset, "c.jpg");
 
         var deletion = await Edits.DeleteImagesAsync(dataset, [a, b], "ann");
 
@@ -165,8 +163,8 @@ public sealed class DatasetEditsTests : IAsyncLifetime
     public async Task DeleteImagesAsync_SecondDelete_FirstCanNoLongerBeUndoneAndItsRowsAreGone()
     {
         var (dataset, _, _) = await InsectsAsync();
-        var a = await SeedImageAsync(dataset, "a.jpg");
-        var b = await SeedImageAsync(dataset, "b.jpg");
+        var a = await _database.SeedImageAsync(dataset, "a.jpg");
+        var b = await _database.SeedImageAsync(dataset, "b.jpg");
 
         var first = await Edits.DeleteImagesAsync(dataset, [a], "ann");
         var second = await Edits.DeleteImagesAsync(dataset, [b], "ann");
@@ -181,9 +179,9 @@ public sealed class DatasetEditsTests : IAsyncLifetime
     public async Task UndoDeleteAsync_SameBytesUploadedAgainMeanwhile_KeepsTheNewCopy()
     {
         var (dataset, _, ants) = await InsectsAsync();
-        var old = await SeedImageAsync(dataset, "a.jpg", labelIds: [ants]);
+        var old = await _database.SeedImageAsync(dataset, "a.jpg", labelIds: [ants]);
         var deletion = await Edits.DeleteImagesAsync(dataset, [old], "ann");
-        var again = await SeedImageAsync(dataset, "a.jpg");
+        var again = await _database.SeedImageAsync(dataset, "a.jpg");
 
         var restore = await Edits.UndoDeleteAsync(dataset, deletion.Batch, "ann");
 
@@ -195,7 +193,7 @@ public sealed class DatasetEditsTests : IAsyncLifetime
     public async Task DeleteImagesAsync_UnknownImage_RefusedAndNothingDeleted()
     {
         var (dataset, _, _) = await InsectsAsync();
-        var a = await SeedImageAsync(dataset, "a.jpg");
+        var a = await _database.SeedImageAsync(dataset, "a.jpg");
 
         await Assert.ThrowsAsync<NotFoundException>(() => Edits.DeleteImagesAsync(dataset, [a, 999], "ann"));
 
@@ -206,11 +204,11 @@ public sealed class DatasetEditsTests : IAsyncLifetime
     public async Task ImageReferences_DeletedImageAwaitingUndo_StillReferencesItsBlob()
     {
         var (dataset, _, _) = await InsectsAsync();
-        var a = await SeedImageAsync(dataset, "a.jpg");
+        var a = await _database.SeedImageAsync(dataset, "a.jpg");
         await Edits.DeleteImagesAsync(dataset, [a], "ann");
 
         var references = new ImageReferences(_database.Get<IDbContextFactory<ConsoleDbContext>>());
-        var sha = Sha("a.jpg");
+        var sha = DatasetSeed.Sha("a.jpg");
 
         Assert.Contains(sha, await references.InShardAsync(sha[..2], CancellationToken.None));
     }
@@ -219,8 +217,8 @@ public sealed class DatasetEditsTests : IAsyncLifetime
     public async Task SetSplitsAsync_Selection_MovesThemAndCountsChanges()
     {
         var (dataset, _, _) = await InsectsAsync();
-        var a = await SeedImageAsync(dataset, "a.jpg", DataSplit.Validation);
-        var b = await SeedImageAsync(dataset, "b.jpg");
+        var a = await _database.SeedImageAsync(dataset, "a.jpg", DataSplit.Validation);
+        var b = await _database.SeedImageAsync(dataset, "b.jpg");
 
         var changed = await Edits.SetSplitsAsync(dataset, [a, b], DataSplit.Validation, "ann");
 
@@ -235,11 +233,11 @@ public sealed class DatasetEditsTests : IAsyncLifetime
         var (dataset, wasps, ants) = await InsectsAsync();
         for (var i = 0; i < 20; i++)
         {
-            await SeedImageAsync(dataset, $"ant{i}.jpg", DataSplit.Train, [ants]);
+            await _database.SeedImageAsync(dataset, $"ant{i}.jpg", DataSplit.Train, [ants]);
         }
         for (var i = 0; i < 10; i++)
         {
-            await SeedImageAsync(dataset, $"wasp{i}.jpg", labelIds: [wasps]);
+            await _database.SeedImageAsync(dataset, $"wasp{i}.jpg", labelIds: [wasps]);
         }
 
         var result = await Edits.ResplitAsync(dataset, onlyUnassigned: false, "ann");
@@ -261,10 +259,10 @@ public sealed class DatasetEditsTests : IAsyncLifetime
     public async Task ResplitAsync_OnlyUnassigned_LeavesChosenSplitsAlone()
     {
         var (dataset, _, ants) = await InsectsAsync();
-        var chosen = await SeedImageAsync(dataset, "chosen.jpg", DataSplit.Test, [ants]);
+        var chosen = await _database.SeedImageAsync(dataset, "chosen.jpg", DataSplit.Test, [ants]);
         for (var i = 0; i < 9; i++)
         {
-            await SeedImageAsync(dataset, $"a{i}.jpg", labelIds: [ants]);
+            await _database.SeedImageAsync(dataset, $"a{i}.jpg", labelIds: [ants]);
         }
 
         var result = await Edits.ResplitAsync(dataset, onlyUnassigned: true, "ann");
@@ -292,25 +290,5 @@ public sealed class DatasetEditsTests : IAsyncLifetime
         var ants = (await Datasets.AddLabelAsync(dataset, "ants", "ann")).Id;
         var wasps = (await Datasets.AddLabelAsync(dataset, "wasps", "ann")).Id;
         return (dataset, wasps, ants);
-    }
-
-    private static string Sha(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-
-    private async Task<long> SeedImageAsync(long datasetId, string fileName, DataSplit split = DataSplit.Unassigned, long[]? labelIds = null, long[]? boxLabelIds = null)
-    {
-        await using var db = _database.OpenContext();
-        var image = new Image(datasetId, new StoredImage(Sha(fileName), ImageFormat.Jpeg, 640, 480, 1234, false), fileName, "ann", DateTimeOffset.UtcNow);
-        image.OverrideSplit(split);
-        foreach (var id in labelIds ?? [])
-        {
-            image.AddLabel(await db.Labels.SingleAsync(l => l.Id == id));
-        }
-        foreach (var id in boxLabelIds ?? [])
-        {
-            image.AddBox(await db.Labels.SingleAsync(l => l.Id == id), new BoxRect(0.1, 0.1, 0.2, 0.2), "ann", DateTimeOffset.UtcNow);
-        }
-        db.Images.Add(image);
-        await db.SaveChangesAsync();
-        return image.Id;
     }
 }

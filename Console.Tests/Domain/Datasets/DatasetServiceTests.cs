@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Datasets;
@@ -40,7 +38,7 @@ public sealed class DatasetServiceTests : IAsyncLifetime
         var second = await Service.CreateAsync("second", DatasetKind.ObjectDetection, "bob");
         await Service.AddLabelAsync(first.Id, "ants", "ann");
         await Service.AddLabelAsync(first.Id, "bees", "ann");
-        await SeedImageAsync(first.Id, "a.jpg");
+        await _database.SeedImageAsync(first.Id, "a.jpg");
 
         var list = await Service.ListAsync();
 
@@ -55,9 +53,9 @@ public sealed class DatasetServiceTests : IAsyncLifetime
         var ants = await Service.CreateAsync("ants", DatasetKind.SingleLabel, "ann");
         var bees = await Service.CreateAsync("bees", DatasetKind.SingleLabel, "ann");
         var wasps = await Service.CreateAsync("wasps", DatasetKind.MultiLabel, "ann");
-        await SeedImageAsync(bees.Id, "b1.jpg");
-        await SeedImageAsync(bees.Id, "b2.jpg");
-        await SeedImageAsync(wasps.Id, "w1.jpg");
+        await _database.SeedImageAsync(bees.Id, "b1.jpg");
+        await _database.SeedImageAsync(bees.Id, "b2.jpg");
+        await _database.SeedImageAsync(wasps.Id, "w1.jpg");
 
         var byImages = await Service.ListPageAsync(new DatasetListQuery(DatasetSortField.Images, Descending: true, Skip: 0, Take: 2));
         var rest = await Service.ListPageAsync(new DatasetListQuery(DatasetSortField.Images, Descending: true, Skip: 2, Take: 2));
@@ -112,12 +110,12 @@ public sealed class DatasetServiceTests : IAsyncLifetime
         var other = await Service.CreateAsync("other", DatasetKind.SingleLabel, "ann");
         var ants = (await Service.AddLabelAsync(dataset.Id, "ants", "ann")).Id;
         var bees = (await Service.AddLabelAsync(dataset.Id, "bees", "ann")).Id;
-        await SeedImageAsync(dataset.Id, "ant_1.jpg", DataSplit.Train, labelIds: [ants]);
-        await SeedImageAsync(dataset.Id, "ant1.jpg", labelIds: [ants, bees]);
-        await SeedImageAsync(dataset.Id, "hive.jpg", boxLabelIds: [bees, bees]);
-        await SeedImageAsync(dataset.Id, "empty.jpg", DataSplit.Test);
-        await SeedImageAsync(dataset.Id, "Bee Photo.PNG");
-        await SeedImageAsync(other.Id, "ant_1.jpg", labelIds: []);
+        await _database.SeedImageAsync(dataset.Id, "ant_1.jpg", DataSplit.Train, labelIds: [ants]);
+        await _database.SeedImageAsync(dataset.Id, "ant1.jpg", labelIds: [ants, bees]);
+        await _database.SeedImageAsync(dataset.Id, "hive.jpg", boxLabelIds: [bees, bees]);
+        await _database.SeedImageAsync(dataset.Id, "empty.jpg", DataSplit.Test);
+        await _database.SeedImageAsync(dataset.Id, "Bee Photo.PNG");
+        await _database.SeedImageAsync(other.Id, "ant_1.jpg", labelIds: []);
 
         async Task<string[]> Names(ImageQuery query) => (await Service.QueryImagesAsync(dataset.Id, query)).Items.Select(i => i.FileName).ToArray();
 
@@ -130,7 +128,7 @@ public sealed class DatasetServiceTests : IAsyncLifetime
         Assert.Equal(["empty.jpg"], await Names(new ImageQuery(Split: DataSplit.Test, UnlabeledOnly: true)));
         Assert.Equal(["Bee Photo.PNG"], await Names(new ImageQuery(Search: "photo")));
         Assert.Equal(["ant_1.jpg"], await Names(new ImageQuery(Search: "t_1")));
-        var hiveSha = Sha("hive.jpg");
+        var hiveSha = DatasetSeed.Sha("hive.jpg");
         Assert.Equal(["hive.jpg"], await Names(new ImageQuery(Search: hiveSha[..10].ToUpperInvariant())));
 
         var labeled = (await Service.QueryImagesAsync(dataset.Id, new ImageQuery(LabelId: bees))).Items;
@@ -145,7 +143,7 @@ public sealed class DatasetServiceTests : IAsyncLifetime
         var dataset = await Service.CreateAsync("insects", DatasetKind.SingleLabel, "ann");
         for (var i = 0; i < 7; i++)
         {
-            await SeedImageAsync(dataset.Id, $"img{i}.jpg");
+            await _database.SeedImageAsync(dataset.Id, $"img{i}.jpg");
         }
 
         var page = await Service.QueryImagesAsync(dataset.Id, new ImageQuery(Skip: 2, Take: 3));
@@ -155,7 +153,7 @@ public sealed class DatasetServiceTests : IAsyncLifetime
         Assert.Equal(["img2.jpg", "img3.jpg", "img4.jpg"], page.Items.Select(i => i.FileName));
         Assert.Equal(["img6.jpg"], last.Items.Select(i => i.FileName));
         var item = page.Items[0];
-        Assert.Equal((Sha("img2.jpg"), "Jpeg", 640, 480, 1234L, DataSplit.Unassigned, "ann"), (item.Sha256, item.Format, item.Width, item.Height, item.ByteSize, item.Split, item.AddedBy));
+        Assert.Equal((DatasetSeed.Sha("img2.jpg"), "Jpeg", 640, 480, 1234L, DataSplit.Unassigned, "ann"), (item.Sha256, item.Format, item.Width, item.Height, item.ByteSize, item.Split, item.AddedBy));
     }
 
     [Theory]
@@ -177,9 +175,9 @@ public sealed class DatasetServiceTests : IAsyncLifetime
         var doomed = await Service.CreateAsync("doomed", DatasetKind.ObjectDetection, "ann");
         var kept = await Service.CreateAsync("kept", DatasetKind.SingleLabel, "ann");
         var label = (await Service.AddLabelAsync(doomed.Id, "bees", "ann")).Id;
-        await SeedImageAsync(doomed.Id, "a.jpg", labelIds: [label], boxLabelIds: [label]);
-        await SeedImageAsync(doomed.Id, "shared.jpg");
-        await SeedImageAsync(kept.Id, "shared.jpg");
+        await _database.SeedImageAsync(doomed.Id, "a.jpg", labelIds: [label], boxLabelIds: [label]);
+        await _database.SeedImageAsync(doomed.Id, "shared.jpg");
+        await _database.SeedImageAsync(kept.Id, "shared.jpg");
         await Service.AddLabelAsync(kept.Id, "bees", "ann");
 
         await Service.DeleteAsync(doomed.Id, "bob");
@@ -206,7 +204,7 @@ public sealed class DatasetServiceTests : IAsyncLifetime
     public async Task SetSplitAsync_CurrentVersion_OverridesAndStaleVersionIsRefused()
     {
         var dataset = await Service.CreateAsync("insects", DatasetKind.SingleLabel, "ann");
-        var imageId = await SeedImageAsync(dataset.Id, "a.jpg");
+        var imageId = await _database.SeedImageAsync(dataset.Id, "a.jpg");
 
         var version = await Service.SetSplitAsync(dataset.Id, imageId, DataSplit.Validation, expectedVersion: 1, "ann");
         var stale = await Assert.ThrowsAsync<ConcurrencyConflictException>(() => Service.SetSplitAsync(dataset.Id, imageId, DataSplit.Test, expectedVersion: 1, "bob"));
@@ -214,25 +212,5 @@ public sealed class DatasetServiceTests : IAsyncLifetime
         Assert.Equal(2, version);
         Assert.Equal("conflict", stale.Code);
         Assert.Equal(DataSplit.Validation, (await Service.QueryImagesAsync(dataset.Id, new ImageQuery())).Items.Single().Split);
-    }
-
-    private static string Sha(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-
-    private async Task<long> SeedImageAsync(long datasetId, string fileName, DataSplit split = DataSplit.Unassigned, long[]? labelIds = null, long[]? boxLabelIds = null)
-    {
-        await using var db = _database.OpenContext();
-        var image = new Image(datasetId, new StoredImage(Sha(fileName), ImageFormat.Jpeg, 640, 480, 1234, false), fileName, "ann", DateTimeOffset.UtcNow);
-        image.OverrideSplit(split);
-        foreach (var id in labelIds ?? [])
-        {
-            image.AddLabel(await db.Labels.SingleAsync(l => l.Id == id));
-        }
-        foreach (var id in boxLabelIds ?? [])
-        {
-            image.AddBox(await db.Labels.SingleAsync(l => l.Id == id), new BoxRect(0.1, 0.1, 0.2, 0.2), "ann", DateTimeOffset.UtcNow);
-        }
-        db.Images.Add(image);
-        await db.SaveChangesAsync();
-        return image.Id;
     }
 }
