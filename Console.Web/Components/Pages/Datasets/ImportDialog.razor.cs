@@ -26,7 +26,6 @@ public partial class ImportDialog
     private bool _disposed;
 
     [Inject] private IJSRuntime JS { get; set; } = null!;
-    [Inject] private DataOperationService Operations { get; set; } = null!;
     [Inject] private IOperationService AllOperations { get; set; } = null!;
     [Inject] private IOperationNotifier Notifier { get; set; } = null!;
     [Inject] private ICurrentUser CurrentUser { get; set; } = null!;
@@ -242,13 +241,10 @@ public partial class ImportDialog
         if (Flow.Operation is { Done: true } operation && !_finishedRaised)
         {
             _finishedRaised = true;
-            try
+            // A cancelled upload may end before any report was written.
+            if (await AllOperations.ReadImportReportAsync(operation.Id, take: 100) is { } report)
             {
-                Flow.ReportRead(await Operations.ReadImportReportAsync(operation.Id, take: 100));
-            }
-            catch (NotFoundException)
-            {
-                // A cancelled upload may end before any report was written.
+                Flow.ReportRead(report);
             }
             await OnImportFinished.InvokeAsync(operation);
         }
