@@ -152,7 +152,14 @@ public sealed partial class ClassificationTrainingJob(
             };
 
             reporter.Phase(TrainingPhase.Saving, "saving the model");
-            var done = reporter.Snapshot(TrainingPhase.Done, $"done: top-1 {report.Top1Accuracy:0.###} on {evaluation.Count} images, {stopReason}");
+            var why = trained.StopReason switch
+            {
+                TrainingStopReason.Converged => "it stopped when the loss stopped improving",
+                TrainingStopReason.BudgetReached => "it stopped at the end of its time budget",
+                _ => "it ran its full number of epochs",
+            };
+            var done = reporter.Snapshot(TrainingPhase.Done, string.Create(CultureInfo.InvariantCulture,
+                $"Finished: {report.Top1Accuracy * 100:0.#}% of {evaluation.Count} held-out images get the right top label; {why}."));
             LogTrained(operationId, plan.Preset.Id, report.Top1Accuracy, evaluation.Count, stopReason, clock.Elapsed.TotalSeconds, reporter.Computed, reporter.Cached);
             handedOver = true;
             return new TrainingCompletion(time, consoleOptions.DataFolder, request, plan, record, createdBy, staging, exported, report, evaluated, stopReason, done);

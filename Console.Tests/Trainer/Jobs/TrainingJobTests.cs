@@ -141,6 +141,8 @@ public sealed class TrainingJobTests(ITestOutputHelper output)
         Assert.Equal(OperationState.Succeeded, last.State);
         Assert.NotNull(last.ResultModelId);
         Assert.Equal(TrainingHost.ModelIdOf(done), last.ResultModelId!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // The closing line is for people: a percentage, the held-out count and why it stopped, no internal words.
+        Assert.Matches(@"^Finished: [0-9.]+% of [0-9]+ held-out images get the right top label; it (stopped|ran) [a-z ]+\.$", last.TrainingProgress!.Message);
     }
 
     [Fact]
