@@ -4,12 +4,12 @@ using Xunit.Abstractions;
 namespace VisionConsole.Tests.Web.Browser;
 
 /// <summary>
-/// Screenshots of a page in the light and the dark theme for reviewers (never asserted), written to
-/// <c>Console.Tests/TestResults/screenshots</c> (or <c>VISIONCONSOLE_SCREENSHOTS</c>).
+/// Screenshots of a page in the light and the dark theme for reviewers (never asserted), written to the one
+/// screenshot folder of the browser tests (<see cref="MudUi.ScreenshotFolder"/>: the repository's <c>TestResults/screenshots</c>).
 /// </summary>
 internal static class PageScreenshots
 {
-    public static string Folder { get; } = FindFolder();
+    public static string Folder => MudUi.ScreenshotFolder;
 
     /// <summary>Writes <c>{name}-light.png</c> and <c>{name}-dark.png</c> (full page), leaving the page in the theme it was in.</summary>
     public static async Task TakeLightAndDarkAsync(IPage page, string name, ITestOutputHelper output)
@@ -35,21 +35,5 @@ internal static class PageScreenshots
             await page.Locator("[data-test=theme-toggle]").ClickAsync();
             await page.Locator($".console-shell[data-theme={start}]").WaitForAsync();
         }
-    }
-
-    private static string FindFolder()
-    {
-        if (Environment.GetEnvironmentVariable("VISIONCONSOLE_SCREENSHOTS") is { Length: > 0 } configured)
-        {
-            return configured;
-        }
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Console.Tests.csproj")))
-            {
-                return Path.Combine(dir.FullName, "TestResults", "screenshots");
-            }
-        }
-        return Path.Combine(Path.GetTempPath(), "vision-console-screenshots");
     }
 }
