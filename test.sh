@@ -37,6 +37,16 @@ for trx in "${trxs[@]}"; do
   passed=$((passed + $(count passed))); failed=$((failed + $(count failed)))
   skipped=$((skipped + ${total:-0} - ${executed:-0}))
 done
+# Each failed test's name and the first lines of its message, just above the summary (where a CI log's tail shows it).
+list_failures() {
+  awk '
+    /<UnitTestResult / && /outcome="Failed"/ { match($0, /testName="[^"]*"/); print "FAILED " substr($0, RSTART + 10, RLENGTH - 11); failing = 1; lines = 0 }
+    failing && /<Message>/ { message = 1; sub(/.*<Message>/, "") }
+    failing && message && lines < 8 { text = $0; sub(/<\/Message>.*/, "", text); print "    " text; lines++ }
+    failing && /<\/Message>/ { message = 0; failing = 0 }
+  ' "$1" | sed -e 's/&quot;/"/g' -e "s/&apos;/'/g" -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g'
+}
+for trx in "${trxs[@]}"; do [ -f "$trx" ] && list_failures "$trx"; done
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
 [ "${skipped}" -eq 0 ] || status=1
 rm -rf "$results"

@@ -21,7 +21,7 @@ internal sealed class ConsoleTestContext : BunitContext
     public ConsoleTestContext(IDatasetService? datasets = null, Action<IServiceCollection>? configure = null)
     {
         // The default second is too short for a dialog's round trip on a loaded machine; waits end as soon as they pass.
-        DefaultWaitTimeout = TimeSpan.FromSeconds(10);
+        DefaultWaitTimeout = TimeSpan.FromSeconds(30);
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddLogging();

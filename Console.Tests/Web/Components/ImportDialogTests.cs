@@ -61,7 +61,7 @@ public sealed class ImportDialogTests
         fakes.ImportReports[12] = new ImportReportPage([new ImportIssue(ImportSeverity.Error, "labels.csv", 3, null, "The image 'c.jpg' is not in the upload.")], 1);
         harness.Services.GetRequiredService<IOperationNotifier>().Publish(new OperationUpdate(fakes.Operations[0], Created));
 
-        cut.WaitForAssertion(() => Assert.Equal("finished", Stage()), TimeSpan.FromSeconds(10));
+        cut.WaitForAssertion(() => Assert.Equal("finished", Stage()), TimeSpan.FromSeconds(30));
         cut.WaitForAssertion(() => Assert.Equal("labels.csv, line 3", cut.Find("[data-test=import-report-rows] .import-issue-source").Text()));
         Assert.Equal("1", cut.Find("[data-test=import-errors]").Text());
         Assert.Equal("2", cut.Find("[data-test=import-imported]").Text());
