@@ -74,6 +74,9 @@ public sealed record TrainingRecord(
     /// </summary>
     public IReadOnlyList<string>? PredictionViews { get; init; }
 
+    /// <summary>Whether training fine-tuned the top of the backbone (<c>mobile-high-accuracy-1</c>): the model's files then carry their own top.</summary>
+    public bool FineTunedTop { get; init; }
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     /// <summary>The record as the database keeps it: camelCase JSON (the shape versions trained before wrote to <c>training.json</c>).</summary>

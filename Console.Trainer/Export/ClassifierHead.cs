@@ -41,7 +41,8 @@ public sealed record ClassifierHead(
     /// <summary>
     /// The fine-tuned float top above the backbone's cut (mobile-high-accuracy-1), or null for a head on the backbone's own
     /// feature map. With it the export dequantizes <see cref="CutValue"/> and runs this top in place of the backbone's
-    /// last convolution: <c>DequantizeLinear</c> -> <c>Conv</c> 1x1 -> <c>Clip</c> [0, ClipMax] -> <c>GlobalAveragePool</c>.
+    /// layers above the cut: <c>DequantizeLinear</c>, then per layer <c>Conv</c> (1x1 or depthwise) and, for a ReLU6-like
+    /// layer, <c>Clip</c> [0, ClipMax], then <c>GlobalAveragePool</c>.
     /// </summary>
     public VisionConsole.Trainer.Training.ConvTop? Top { get; init; }
 
@@ -115,12 +116,11 @@ public sealed record ClassifierHead(
         if (Top is { } top)
         {
             if (string.IsNullOrEmpty(CutValue)) throw new ArgumentException("A head with a fine-tuned top needs the cut value it reads.");
-            if (top.Outputs != expectedFeatureDimension || top.Weights.Length != top.Outputs * top.Inputs || top.Bias.Length != top.Outputs)
+            top.Validate();
+            if (top.Outputs != expectedFeatureDimension)
             {
-                throw new ArgumentException($"The fine-tuned top ({top.Inputs} -> {top.Outputs}, {top.Weights.Length} weights, {top.Bias.Length} biases) does not give the {expectedFeatureDimension} features the head takes.");
+                throw new ArgumentException($"The fine-tuned top ({top.Inputs} -> {top.Outputs} channels) does not give the {expectedFeatureDimension} features the head takes.");
             }
-            CheckFinite(top.Weights, "Top.Weights");
-            CheckFinite(top.Bias, "Top.Bias");
         }
         CheckFinite(Mean, nameof(Mean));
         CheckFinite(Weights, nameof(Weights));

@@ -113,11 +113,24 @@ public static class ClassifierOnnxExporter
                 cut,
                 b.AddFloatConstant("top/input_scale", [top.Scale]),
                 b.AddInitializer(b.UniqueName("top/input_zero_point"), new[] { (byte)top.ZeroPoint })]);
-            var conv = b.Op("Conv", "top_conv", [
-                dequantized,
-                b.AddInitializer(b.UniqueName("top/weights"), top.Weights, top.Outputs, top.Inputs, 1, 1),
-                b.AddInitializer(b.UniqueName("top/bias"), top.Bias, top.Outputs)], OnnxAttribute.Ints("kernel_shape", 1, 1));
-            featureMap = b.Op("Clip", "top_clipped", [conv, b.AddFloatConstant("top/clip_min", [0f]), b.AddFloatConstant("top/clip_max", [top.ClipMax])]);
+            var x = dequantized;
+            for (var i = 0; i < top.Layers.Count; i++)
+            {
+                var layer = top.Layers[i];
+                var pad = layer.Kernel / 2;
+                x = b.Op("Conv", $"top_conv{i}", [
+                    x,
+                    b.AddInitializer(b.UniqueName($"top/layer{i}/weights"), layer.Weights, layer.Outputs, layer.Depthwise ? 1 : layer.Inputs, layer.Kernel, layer.Kernel),
+                    b.AddInitializer(b.UniqueName($"top/layer{i}/bias"), layer.Bias, layer.Outputs)],
+                    OnnxAttribute.Ints("kernel_shape", layer.Kernel, layer.Kernel),
+                    OnnxAttribute.Ints("pads", pad, pad, pad, pad),
+                    OnnxAttribute.Int("group", layer.Depthwise ? layer.Inputs : 1));
+                if (layer.ClipMax is { } max)
+                {
+                    x = b.Op("Clip", $"top_clipped{i}", [x, b.AddFloatConstant($"top/layer{i}/clip_min", [0f]), b.AddFloatConstant($"top/layer{i}/clip_max", [max])]);
+                }
+            }
+            featureMap = x;
         }
         var pooled = b.Op("GlobalAveragePool", "features_pooled", [featureMap]);
         b.AddNode("Flatten", [pooled], [FeaturesName], "flatten", OnnxAttribute.Int("axis", 1));

@@ -26,6 +26,8 @@ namespace VisionConsole.Trainer.Export;
 /// mirror image, as the console predicts such a model: the normalized input is mirrored along the width
 /// (<c>ReverseV2</c>) and appended to the batch (<c>ConcatV2</c>, [x; mirror(x)]), and the [2N, C] probabilities are
 /// <c>Reshape</c>d to [2, N, C] and averaged over the first axis (<c>Mean</c>).
+/// With <see cref="ClassifierHead.Top"/> (a fine-tuned top) the backbone is converted up to <see cref="ClassifierHead.CutValue"/>
+/// and the float top follows it in place of the backbone's last convolution, as in the exported ONNX model.
 /// Supported ONNX ops: <c>QuantizeLinear</c>, <c>QLinearConv</c> (group 1 or depthwise), <c>QLinearAdd</c>,
 /// <c>DequantizeLinear</c> — the ops of the ONNX Model Zoo's int8 MobileNetV2 up to its feature map.
 /// </summary>
@@ -73,11 +75,12 @@ public static class ClassifierTfjsConverter
         }
         context.Values[backbone.InputName] = normalized;
 
-        foreach (var node in NodesNeededFor(graph, backbone.FeatureMapName))
+        // A fine-tuned top replaces the backbone's last convolution: convert up to the cut it reads, then the float top.
+        foreach (var node in NodesNeededFor(graph, head.Top is null ? backbone.FeatureMapName : head.CutValue!))
         {
             ConvertNode(context, tf, node);
         }
-        var featureMap = context.Value(backbone.FeatureMapName);
+        var featureMap = head.Top is { } top ? ConvertTop(tf, context.Value(head.CutValue!), top) : context.Value(backbone.FeatureMapName);
 
         // Head: spatial mean → standardize → W·x + b → activation.
         var features = tf.Op("head/features", "Mean", [featureMap, tf.ConstInt32("head/spatial_axes", [1, 2], 2)],
@@ -107,6 +110,55 @@ public static class ClassifierTfjsConverter
             tf.Op(OutputName, activation, [logits]);
         }
         return tf;
+    }
+
+    /// <summary>
+    /// The fine-tuned top in float, as the exported ONNX model runs it: the cut (carried as its dequantized value) through
+    /// each layer's <c>Conv2D</c> (1x1) or <c>DepthwiseConv2dNative</c> ("same" padding), <c>BiasAdd</c> and, for a
+    /// ReLU6-like layer, <c>ClipByValue</c> to [0, ClipMax].
+    /// </summary>
+    private static string ConvertTop(TfjsGraph tf, string cut, VisionConsole.Trainer.Training.ConvTop top)
+    {
+        var x = cut;
+        for (var n = 0; n < top.Layers.Count; n++)
+        {
+            var layer = top.Layers[n];
+            var k = layer.Kernel;
+            var prefix = $"top/layer{n}";
+            // ONNX [O, I or 1, kh, kw] to TF's HWIO (full) or [kh, kw, C, 1] (depthwise).
+            var filter = new float[layer.Weights.Length];
+            var inputs = layer.Depthwise ? 1 : layer.Inputs;
+            for (var o = 0; o < layer.Outputs; o++)
+            {
+                for (var i = 0; i < inputs; i++)
+                {
+                    for (var y = 0; y < k; y++)
+                    {
+                        for (var xk = 0; xk < k; xk++)
+                        {
+                            var value = layer.Weights[((o * inputs + i) * k + y) * k + xk];
+                            filter[layer.Depthwise ? (y * k + xk) * layer.Outputs + o : ((y * k + xk) * inputs + i) * layer.Outputs + o] = value;
+                        }
+                    }
+                }
+            }
+            var attributes = new System.Text.Json.Nodes.JsonObject
+            {
+                ["strides"] = TfjsGraph.IntList(1, 1, 1, 1),
+                ["dilations"] = TfjsGraph.IntList(1, 1, 1, 1),
+                ["data_format"] = TfjsGraph.String("NHWC"),
+                ["padding"] = TfjsGraph.String(k == 1 ? "VALID" : "SAME"),
+            };
+            var conv = layer.Depthwise
+                ? tf.Op(prefix + "/conv", "DepthwiseConv2dNative", [x, tf.Const(prefix + "/filter", filter, k, k, layer.Outputs, 1)], attributes)
+                : tf.Op(prefix + "/conv", "Conv2D", [x, tf.Const(prefix + "/filter", filter, k, k, layer.Inputs, layer.Outputs)], attributes);
+            x = tf.Op(prefix + "/bias_add", "BiasAdd", [conv, tf.Const(prefix + "/bias", layer.Bias, layer.Outputs)], new() { ["data_format"] = TfjsGraph.String("NHWC") });
+            if (layer.ClipMax is { } max)
+            {
+                x = tf.Op(prefix + "/clip", "ClipByValue", [x, tf.Const(prefix + "/clip_min", [0f]), tf.Const(prefix + "/clip_max", [max])]);
+            }
+        }
+        return x;
     }
 
     /// <summary><c>x · Wᵀ + b</c> as <c>MatMul</c> + <c>BiasAdd</c>; <paramref name="weights"/> is row-major [outputs x inputs].</summary>

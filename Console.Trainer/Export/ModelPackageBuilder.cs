@@ -104,6 +104,12 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options)
                 {
                     throw new DomainException("export-unsupported", ex.Message);
                 }
+                if (await ClassifierFiles.ReadTopAsync(folder, cancellationToken).ConfigureAwait(false) is { } top)
+                {
+                    // A fine-tuned top replaces the backbone's last convolution, reading the cut below it.
+                    var cut = BackboneCut.Find(VisionConsole.Trainer.Onnx.OnnxModelBuilder.Load(backbone.OnnxPath), backbone.FeatureMapName, top.Side);
+                    exported = exported with { Top = top, CutValue = cut.CutValue };
+                }
                 exported.Validate(backbone.FeatureDimension);
                 await Task.Run(() =>
                 {

@@ -68,12 +68,16 @@ public sealed partial class ClassificationTrainingJob(
             plan = await TrainingPlan.BuildAsync(db, request, consoleOptions.DataFolder, cancellationToken).ConfigureAwait(false);
         }
         TrainedHead? baseHead = null;
+        ConvTop? baseTop = null;
         if (plan.BaseVersionFolder is { } baseFolder)
         {
             baseHead = await ClassifierFiles.ReadHeadAsync(baseFolder, cancellationToken).ConfigureAwait(false);
+            baseTop = await ClassifierFiles.ReadTopAsync(baseFolder, cancellationToken).ConfigureAwait(false);
         }
 
         var backbone = await ResolveBackboneAsync(plan.Preset, cancellationToken).ConfigureAwait(false);
+        // The high-accuracy preset trains the top of the backbone: the frozen part runs once per view (cached), up to the cut.
+        var cut = plan.Preset.FineTuneTop ? PrepareCut(backbone) : null;
         var trainViews = plan.Preset.TrainingViews.Select(ImageView.Parse).ToArray();
         var evalViews = PredictionFraming.Views(plan.Preset);
 
@@ -81,7 +85,7 @@ public sealed partial class ClassificationTrainingJob(
         var work = plan.Train.Select(i => (Image: i, Views: (IReadOnlyList<ImageView>)trainViews))
             .Concat(plan.Validation.Concat(plan.Test).Select(i => (Image: i, Views: evalViews)))
             .ToList();
-        var unreadable = await EmbedAllAsync(work, backbone, reporter, cancellationToken).ConfigureAwait(false);
+        var unreadable = await EmbedAllAsync(work, backbone, cut, reporter, cancellationToken).ConfigureAwait(false);
         var train = plan.Train.Where(i => !unreadable.Contains(i.Id)).ToList();
         var validation = plan.Validation.Where(i => !unreadable.Contains(i.Id)).ToList();
         var test = plan.Test.Where(i => !unreadable.Contains(i.Id)).ToList();
@@ -95,11 +99,8 @@ public sealed partial class ClassificationTrainingJob(
             throw new DomainException("invalid-training", "No VALIDATION or TEST image could be read; there is nothing to evaluate on.");
         }
 
-        reporter.Phase(TrainingPhase.Training, "training the head");
-        var dimension = backbone.Info.FeatureDimension;
+        reporter.Phase(TrainingPhase.Training, cut is null ? "training the head" : "fine-tuning the top of the backbone with the head");
         var classCount = plan.Labels.Count;
-        var trainSet = BuildSet(train, trainViews, backbone, dimension, classCount);
-        var validationSet = stopOnValidation ? BuildSet(validation, [evalViews[0]], backbone, dimension, classCount) : null;
         var remaining = budget - clock.Elapsed;
         var headOptions = plan.Preset.HeadOptions(plan.MultiLabel ? HeadOutput.Sigmoid : HeadOutput.Softmax) with
         {
@@ -107,7 +108,9 @@ public sealed partial class ClassificationTrainingJob(
             InitialHead = baseHead,
         };
         var headProgress = new SynchronousProgress<HeadTrainingProgress>(p => reporter.Epoch(p, headOptions.TimeBudget));
-        var trained = HeadTrainer.Train(trainSet, validationSet, headOptions, headProgress, cancellationToken);
+        var trained = cut is null
+            ? TrainHead(train, validation, stopOnValidation, trainViews, evalViews[0], backbone, classCount, headOptions, headProgress, cancellationToken)
+            : FineTune(train, validation, stopOnValidation, trainViews, evalViews[0], cut, baseTop, classCount, headOptions, headProgress, cancellationToken);
         if (trained.StopReason == TrainingStopReason.Cancelled)
         {
             throw new OperationCanceledException(cancellationToken);
@@ -124,12 +127,16 @@ public sealed partial class ClassificationTrainingJob(
         var handedOver = false;
         try
         {
-            await ClassifierFiles.WriteAsync(staging, plan.Labels, trained.Head, cancellationToken).ConfigureAwait(false);
+            await ClassifierFiles.WriteAsync(staging, plan.Labels, trained.Head, trained.Top, cancellationToken).ConfigureAwait(false);
             var exporter = exporters.LastOrDefault()
                 ?? throw new InvalidOperationException("No model exporter is registered: the evaluation runs the exported model.onnx, so a training needs one.");
             reporter.Phase(TrainingPhase.Exporting, "exporting model.onnx");
             var exported = await exporter.ExportClassifierAsync(
-                new ClassifierExportRequest(staging, plan.Labels, trained.Head, backbone.Info, backbone.ModelPath, plan.Preset, plan.MultiLabel),
+                new ClassifierExportRequest(staging, plan.Labels, trained.Head, backbone.Info, backbone.ModelPath, plan.Preset, plan.MultiLabel)
+                {
+                    Top = trained.Top,
+                    CutValue = cut?.Cut.CutValue,
+                },
                 cancellationToken).ConfigureAwait(false)
                 ?? throw new DomainException("export-unsupported", $"A model on backbone '{backbone.Info.Id}' cannot be exported to model.onnx, and the evaluation runs the exported model; train on {ModelTypePresets.MobileNetV2Int8} (put it in the zoo mirror or allow downloads).");
             cancellationToken.ThrowIfCancellationRequested();
@@ -149,6 +156,7 @@ public sealed partial class ClassificationTrainingJob(
                 test.Count > 0 ? "TEST" : "VALIDATION")
             {
                 PredictionViews = evalViews.Select(v => v.Id).ToArray(),
+                FineTunedTop = trained.Top is not null,
             };
 
             reporter.Phase(TrainingPhase.Saving, "saving the model");
@@ -231,11 +239,15 @@ public sealed partial class ClassificationTrainingJob(
     }
 
     /// <summary>Makes sure every (image, view) has cached features; returns the ids of images that could not be decoded.</summary>
+    /// <remarks>With a <paramref name="cut"/> the cached features are the uint8 activations at the cut instead of pooled vectors.</remarks>
     private async Task<HashSet<long>> EmbedAllAsync(
-        List<(PlannedImage Image, IReadOnlyList<ImageView> Views)> work, ReadyBackbone backbone, Reporter reporter, CancellationToken cancellationToken)
+        List<(PlannedImage Image, IReadOnlyList<ImageView> Views)> work, ReadyBackbone backbone, ReadyCut? cut, Reporter reporter, CancellationToken cancellationToken)
     {
         var dimension = backbone.Info.FeatureDimension;
         var backboneId = backbone.Info.Id;
+        bool IsCached(string sha256, ImageView view) => cut is null
+            ? cache.Contains(backboneId, view.Id, sha256, dimension)
+            : cache.ContainsActivation(cut.CacheId, view.Id, sha256, cut.Cut.Top.ActivationBytes);
         var unreadable = new HashSet<long>();
         reporter.StartEmbedding(work.Count);
         var chunkSize = Math.Max(1, trainerOptions.Value.EmbeddingChunkImages);
@@ -247,7 +259,7 @@ public sealed partial class ClassificationTrainingJob(
             var cached = 0;
             foreach (var (image, views) in chunk)
             {
-                var missing = views.Where(v => !cache.Contains(backboneId, v.Id, image.Sha256, dimension)).ToArray();
+                var missing = views.Where(v => !IsCached(image.Sha256, v)).ToArray();
                 cached += views.Count - missing.Length;
                 if (missing.Length > 0)
                 {
@@ -284,12 +296,20 @@ public sealed partial class ClassificationTrainingJob(
                         owners.Add((pending[k].Image.Sha256, pending[k].Missing[v].Id));
                     }
                 }
-                if (batch.Count > 0)
+                if (batch.Count > 0 && cut is null)
                 {
                     var features = extractor.Embed(backbone, batch, cancellationToken);
                     for (var i = 0; i < features.Length; i++)
                     {
                         cache.Add(backboneId, owners[i].View, owners[i].Sha, features[i]);
+                    }
+                }
+                else if (batch.Count > 0)
+                {
+                    var activations = extractor.EmbedCut(backbone, cut!, batch, cancellationToken);
+                    for (var i = 0; i < activations.Length; i++)
+                    {
+                        cache.AddActivation(cut!.CacheId, owners[i].View, owners[i].Sha, activations[i]);
                     }
                 }
                 reporter.Embedded(chunk.Count, batch.Count, cached, unreadable.Count);
@@ -301,6 +321,71 @@ public sealed partial class ClassificationTrainingJob(
         }
         return unreadable;
     }
+
+    /// <summary>A head on the backbone's pooled features (every preset but high-accuracy).</summary>
+    private TrainedClassifier TrainHead(
+        List<PlannedImage> train, List<PlannedImage> validation, bool stopOnValidation, ImageView[] trainViews, ImageView validationView,
+        ReadyBackbone backbone, int classCount, HeadTrainingOptions headOptions, IProgress<HeadTrainingProgress> progress, CancellationToken cancellationToken)
+    {
+        var dimension = backbone.Info.FeatureDimension;
+        var trainSet = BuildSet(train, trainViews, backbone, dimension, classCount);
+        var validationSet = stopOnValidation ? BuildSet(validation, [validationView], backbone, dimension, classCount) : null;
+        var result = HeadTrainer.Train(trainSet, validationSet, headOptions, progress, cancellationToken);
+        return new TrainedClassifier(result.Head, null, result.StopReason, result.EpochsCompleted);
+    }
+
+    /// <summary>The top above the cut and the head, trained together on the cached activations (<see cref="TopBlockTrainer"/>); resumes from a base model's top when it has one.</summary>
+    private TrainedClassifier FineTune(
+        List<PlannedImage> train, List<PlannedImage> validation, bool stopOnValidation, ImageView[] trainViews, ImageView validationView,
+        ReadyCut cut, ConvTop? baseTop, int classCount, HeadTrainingOptions headOptions, IProgress<HeadTrainingProgress> progress, CancellationToken cancellationToken)
+    {
+        var trainSet = BuildCutSet(train, trainViews, cut, classCount);
+        var validationSet = stopOnValidation ? BuildCutSet(validation, [validationView], cut, classCount) : null;
+        var start = baseTop is { } top && top.ActivationBytes == cut.Cut.Top.ActivationBytes && top.Outputs == cut.Cut.Top.Outputs ? top : cut.Cut.Top;
+        var options = new TopBlockTrainingOptions { Head = headOptions, TimeBudget = headOptions.TimeBudget };
+        var result = TopBlockTrainer.Train(trainSet, validationSet, start, options, progress, cancellationToken);
+        return new TrainedClassifier(result.Head, result.Top, result.StopReason, result.History.Count);
+    }
+
+    private CutActivationSet BuildCutSet(IReadOnlyList<PlannedImage> images, IReadOnlyList<ImageView> views, ReadyCut cut, int classCount)
+    {
+        var bytes = cut.Cut.Top.ActivationBytes;
+        var activations = new List<byte[]>(images.Count * views.Count);
+        var labels = new List<IReadOnlyList<int>>(activations.Capacity);
+        var groups = new List<string?>(activations.Capacity);
+        foreach (var image in images)
+        {
+            foreach (var view in views)
+            {
+                var activation = new byte[bytes];
+                if (!cache.TryGetActivation(cut.CacheId, view.Id, image.Sha256, activation))
+                {
+                    throw new InvalidOperationException($"The activations of image {image.Sha256} view {view.Id} ({cut.CacheId}) are missing from the cache after embedding.");
+                }
+                activations.Add(activation);
+                labels.Add(image.Labels);
+                groups.Add(image.Sha256);
+            }
+        }
+        return new CutActivationSet(bytes, activations, labels, classCount, groups);
+    }
+
+    /// <summary>The cut of a backbone that has a quantized top to fine-tune, with its truncated model (written once next to the prepared one).</summary>
+    /// <exception cref="DomainException">The backbone (for example the offline fallback) has no such top.</exception>
+    private static ReadyCut PrepareCut(ReadyBackbone backbone)
+    {
+        var entry = ZooCatalog.Entries.FirstOrDefault(e => e.Info.Id == backbone.Info.Id);
+        if (entry?.PoolValue is not { } featureMap || backbone.Info.Id != ModelTypePresets.MobileNetV2Int8)
+        {
+            throw new DomainException("invalid-training", $"mobile-high-accuracy-1 fine-tunes the top of {ModelTypePresets.MobileNetV2Int8}, and backbone '{backbone.Info.Id}' has no top it can fine-tune; put {ModelTypePresets.MobileNetV2Int8} in the zoo mirror or allow downloads.");
+        }
+        var side = backbone.InputSide / 32;
+        var (path, found) = BackboneCut.Prepare(backbone.ModelPath, featureMap, side);
+        return new ReadyCut(found, path, FeatureCache.CutId(backbone.Info.Id, found.CutValue));
+    }
+
+    /// <summary>What training produced: the head, the fine-tuned top (high-accuracy only), why it stopped, epochs run.</summary>
+    private sealed record TrainedClassifier(TrainedHead Head, ConvTop? Top, TrainingStopReason StopReason, int EpochsCompleted);
 
     private FeatureSet BuildSet(IReadOnlyList<PlannedImage> images, IReadOnlyList<ImageView> views, ReadyBackbone backbone, int dimension, int classCount)
     {

@@ -21,6 +21,9 @@ public static class ClassifierFiles
     /// <summary>The head's weights and standardization.</summary>
     public const string HeadFile = "head.json";
 
+    /// <summary>The fine-tuned top of the backbone (<see cref="ConvTop"/>), for versions that have one (warm starts, rebuilding a package).</summary>
+    public const string TopFile = "top.json";
+
     /// <summary>Where versions trained before the database kept their record wrote it.</summary>
     public const string LegacyRecordFile = "training.json";
 
@@ -30,15 +33,29 @@ public static class ClassifierFiles
         Converters = { new JsonStringEnumConverter() },
     };
 
-    /// <summary>Writes <c>dict.txt</c> and <c>head.json</c> into <paramref name="folder"/>.</summary>
-    public static async Task WriteAsync(string folder, IReadOnlyList<string> labels, TrainedHead head, CancellationToken cancellationToken)
+    /// <summary>Writes <c>dict.txt</c>, <c>head.json</c> and, for a fine-tuned top, <c>top.json</c> into <paramref name="folder"/>.</summary>
+    public static async Task WriteAsync(string folder, IReadOnlyList<string> labels, TrainedHead head, ConvTop? top, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(labels);
         Directory.CreateDirectory(folder);
         await File.WriteAllTextAsync(Path.Combine(folder, LabelsFile), string.Concat(labels.Select(l => l + "\n")), new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
-        await using var stream = File.Create(Path.Combine(folder, HeadFile));
-        await JsonSerializer.SerializeAsync(stream, head, Json, cancellationToken).ConfigureAwait(false);
+        await using (var stream = File.Create(Path.Combine(folder, HeadFile)))
+        {
+            await JsonSerializer.SerializeAsync(stream, head, Json, cancellationToken).ConfigureAwait(false);
+        }
+        if (top is not null)
+        {
+            await using var stream = File.Create(Path.Combine(folder, TopFile));
+            await JsonSerializer.SerializeAsync(stream, top, Json, cancellationToken).ConfigureAwait(false);
+        }
     }
+
+    /// <summary>The fine-tuned top of a version folder, or null when the version has none.</summary>
+    /// <exception cref="InvalidOperationException">The file is there but unreadable; the message names it.</exception>
+    public static async Task<ConvTop?> ReadTopAsync(string folder, CancellationToken cancellationToken) =>
+        File.Exists(Path.Combine(folder, TopFile))
+            ? await ReadJsonAsync<ConvTop>(Path.Combine(folder, TopFile), cancellationToken).ConfigureAwait(false)
+            : null;
 
     /// <summary>Reads the head of a version folder.</summary>
     /// <exception cref="InvalidOperationException">The file is missing or unreadable; the message names it.</exception>

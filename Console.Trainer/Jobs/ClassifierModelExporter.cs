@@ -27,7 +27,7 @@ public sealed class ClassifierModelExporter : IModelExporter
             return Task.FromResult<ExportedModelFiles?>(null);
         }
         var backbone = ClassifierBackbone.MobileNetV2Int8(request.BackboneModelPath);
-        var head = ToExportHead(request.Head, request.Labels, PredictionFraming.Views(request.Preset));
+        var head = ToExportHead(request.Head, request.Labels, PredictionFraming.Views(request.Preset)) with { Top = request.Top, CutValue = request.CutValue };
         head.Validate(backbone.FeatureDimension);
 
         var onnx = ClassifierOnnxExporter.Export(backbone, head);

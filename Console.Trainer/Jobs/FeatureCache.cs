@@ -8,12 +8,13 @@ namespace VisionConsole.Trainer.Jobs;
 
 /// <summary>
 /// Backbone features on disk, keyed by (image sha256, backbone id, view id), so a second training on the same
-/// images never runs the backbone again.
+/// images never runs the backbone again: pooled float vectors, and the uint8 activations at a fine-tuning cut
+/// (<c>mobile-high-accuracy-1</c> trains the top above the cut, so it caches what comes out of the frozen part).
 /// </summary>
 /// <remarks>
-/// One append-only file per (backbone, view): <c>&lt;data&gt;/features/{backbone}/{view}.f32</c>, a 16-byte header
-/// (<c>VCFC</c>, format version, dimension, reserved) then fixed-size records of the raw 32-byte sha256 and
-/// the vector's floats. The index (sha256 to offset) is rebuilt by reading the keys when a file is first used
+/// One append-only file per (backbone, view): <c>&lt;data&gt;/features/{backbone}/{view}.f32</c> for vectors and
+/// <c>{view}.u8</c> for activations, a 16-byte header (<c>VCFC</c>, format version, element count, reserved) then
+/// fixed-size records of the raw 32-byte sha256 and the payload (floats or bytes). The index (sha256 to offset) is rebuilt by reading the keys when a file is first used
 /// (10k images: 10k reads of 32 bytes). A record torn by a crash is cut off on open. Features are a
 /// derived cache: deleting the folder only costs a recomputation. Entries of images no dataset holds any more are
 /// removed by <see cref="RemoveUnreferencedAsync"/> (run by the storage sweep through <see cref="FeatureCacheSweep"/>),
@@ -27,7 +28,9 @@ public sealed class FeatureCache : IDisposable
     private static readonly byte[] Magic = "VCFC"u8.ToArray();
 
     private readonly string _root;
-    private readonly ConcurrentDictionary<(string Backbone, string View), Lazy<Store>> _stores = new();
+    private static readonly string[] Extensions = [".f32", ".u8"];
+
+    private readonly ConcurrentDictionary<(string Backbone, string View, string Extension), Lazy<Store>> _stores = new();
     private long _writes;
     private long _hits;
     private bool _disposed;
@@ -52,7 +55,7 @@ public sealed class FeatureCache : IDisposable
         {
             throw new ArgumentException($"The destination holds {destination.Length} floats; the dimension is {dimension}.", nameof(destination));
         }
-        var store = GetStore(backboneId, viewId, dimension);
+        var store = GetStore(backboneId, viewId, ".f32", dimension);
         if (!store.TryGet(sha256, MemoryMarshal.AsBytes(destination)))
         {
             return false;
@@ -63,17 +66,44 @@ public sealed class FeatureCache : IDisposable
 
     /// <summary>True when the vector is cached (no read).</summary>
     public bool Contains(string backboneId, string viewId, string sha256, int dimension) =>
-        GetStore(backboneId, viewId, dimension).Contains(sha256);
+        GetStore(backboneId, viewId, ".f32", dimension).Contains(sha256);
 
     /// <summary>Appends a vector unless one is already cached for the key.</summary>
     public void Add(string backboneId, string viewId, string sha256, ReadOnlySpan<float> vector)
     {
-        var store = GetStore(backboneId, viewId, vector.Length);
+        var store = GetStore(backboneId, viewId, ".f32", vector.Length);
         if (store.Add(sha256, MemoryMarshal.AsBytes(vector)))
         {
             Interlocked.Increment(ref _writes);
         }
     }
+
+    /// <summary>Copies the cached uint8 activation (at a backbone cut, see <see cref="CutId"/>) into <paramref name="destination"/>; false when it is not cached.</summary>
+    public bool TryGetActivation(string cutId, string viewId, string sha256, Span<byte> destination)
+    {
+        if (!GetStore(cutId, viewId, ".u8", destination.Length).TryGet(sha256, destination))
+        {
+            return false;
+        }
+        Interlocked.Increment(ref _hits);
+        return true;
+    }
+
+    /// <summary>True when the activation of <paramref name="length"/> bytes is cached (no read).</summary>
+    public bool ContainsActivation(string cutId, string viewId, string sha256, int length) =>
+        GetStore(cutId, viewId, ".u8", length).Contains(sha256);
+
+    /// <summary>Appends an activation unless one is already cached for the key.</summary>
+    public void AddActivation(string cutId, string viewId, string sha256, ReadOnlySpan<byte> activation)
+    {
+        if (GetStore(cutId, viewId, ".u8", activation.Length).Add(sha256, activation))
+        {
+            Interlocked.Increment(ref _writes);
+        }
+    }
+
+    /// <summary>The cache's name for the activations of <paramref name="backboneId"/> at the value <paramref name="cutValue"/>.</summary>
+    public static string CutId(string backboneId, string cutValue) => $"{backboneId}.cut-{cutValue}";
 
     /// <summary>
     /// Removes the vectors of every sha256 <paramref name="references"/> does not hold, in every cache file on disk
@@ -94,21 +124,22 @@ public sealed class FeatureCache : IDisposable
         foreach (var folder in Directory.EnumerateDirectories(_root).Order(StringComparer.Ordinal))
         {
             var backboneId = System.IO.Path.GetFileName(folder);
-            foreach (var file in Directory.EnumerateFiles(folder, "*.f32").Order(StringComparer.Ordinal))
+            foreach (var file in Directory.EnumerateFiles(folder).Where(f => Extensions.Contains(System.IO.Path.GetExtension(f))).Order(StringComparer.Ordinal))
             {
                 var viewId = System.IO.Path.GetFileNameWithoutExtension(file);
+                var extension = System.IO.Path.GetExtension(file);
                 if (!IsValidName(backboneId) || !IsValidName(viewId))
                 {
                     continue;
                 }
-                var dimension = _stores.TryGetValue((backboneId, viewId), out var open) && open.IsValueCreated
+                var dimension = _stores.TryGetValue((backboneId, viewId, extension), out var open) && open.IsValueCreated
                     ? open.Value.Dimension
                     : ReadDimension(file);
                 if (dimension is not { } known)
                 {
                     continue; // Empty or not ours: nothing to remove.
                 }
-                var (count, freed) = await GetStore(backboneId, viewId, known).RemoveUnreferencedAsync(references, cancellationToken).ConfigureAwait(false);
+                var (count, freed) = await GetStore(backboneId, viewId, extension, known).RemoveUnreferencedAsync(references, cancellationToken).ConfigureAwait(false);
                 removed += count;
                 bytes += freed;
             }
@@ -131,17 +162,18 @@ public sealed class FeatureCache : IDisposable
         _stores.Clear();
     }
 
-    private Store GetStore(string backboneId, string viewId, int dimension)
+    /// <summary>The store of (backbone, view) for float vectors (<c>.f32</c>) or uint8 activations (<c>.u8</c>) of <paramref name="dimension"/> elements.</summary>
+    private Store GetStore(string backboneId, string viewId, string extension, int dimension)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         CheckName(backboneId, nameof(backboneId));
         CheckName(viewId, nameof(viewId));
-        var lazy = _stores.GetOrAdd((backboneId, viewId), key => new Lazy<Store>(() =>
-            new Store(Path.Combine(_root, key.Backbone, key.View + ".f32"), dimension)));
+        var lazy = _stores.GetOrAdd((backboneId, viewId, extension), key => new Lazy<Store>(() =>
+            new Store(Path.Combine(_root, key.Backbone, key.View + key.Extension), dimension, key.Extension == ".f32" ? sizeof(float) : 1)));
         var store = lazy.Value;
         if (store.Dimension != dimension)
         {
-            throw new InvalidOperationException($"Feature cache {store.Path} holds {store.Dimension}-d vectors; {dimension}-d was asked for.");
+            throw new InvalidOperationException($"Feature cache {store.Path} holds {store.Dimension}-element records; {dimension} were asked for.");
         }
         return store;
     }
@@ -188,7 +220,7 @@ public sealed class FeatureCache : IDisposable
         private readonly int _recordBytes;
         private long _length;
 
-        public Store(string path, int dimension)
+        public Store(string path, int dimension, int elementBytes)
         {
             Path = path;
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
@@ -214,7 +246,7 @@ public sealed class FeatureCache : IDisposable
                 }
                 Dimension = BitConverter.ToInt32(header[8..]);
             }
-            _recordBytes = KeyBytes + Dimension * sizeof(float);
+            _recordBytes = KeyBytes + Dimension * elementBytes;
             var whole = (length - HeaderBytes) / _recordBytes;
             _length = HeaderBytes + whole * _recordBytes;
             if (_length != length)

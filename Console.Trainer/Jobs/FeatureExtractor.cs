@@ -6,6 +6,12 @@ using VisionConsole.Trainer.Zoo;
 
 namespace VisionConsole.Trainer.Jobs;
 
+/// <summary>A backbone's fine-tuning cut, ready to run: the cut, the truncated model whose output is the cut, and the feature cache's name for its activations.</summary>
+/// <param name="Cut">Where the backbone is cut and the pretrained top above it.</param>
+/// <param name="ModelPath">The backbone truncated at the cut (<see cref="BackboneCut.Prepare"/>).</param>
+/// <param name="CacheId">The cache key of its activations (<see cref="FeatureCache.CutId"/>).</param>
+public sealed record ReadyCut(BackboneCut Cut, string ModelPath, string CacheId);
+
 /// <summary>A backbone ready to run: its catalog entry and its ONNX file.</summary>
 public sealed record ReadyBackbone(BackboneInfo Info, string ModelPath)
 {
@@ -53,6 +59,14 @@ public sealed class FeatureExtractor(IImageCodec codec, EmbeddingService embeddi
     {
         ArgumentNullException.ThrowIfNull(backbone);
         return embedding.Embed(backbone.Info, backbone.ModelPath, views, cancellationToken);
+    }
+
+    /// <summary>The uint8 activations at <paramref name="cut"/> of every rendered view (<c>[channels, positions]</c> each).</summary>
+    public byte[][] EmbedCut(ReadyBackbone backbone, ReadyCut cut, IReadOnlyList<RgbImage> views, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        ArgumentNullException.ThrowIfNull(cut);
+        return embedding.EmbedQuantized(backbone.Info, cut.ModelPath, cut.Cut.CutValue, views, cancellationToken);
     }
 }
 

@@ -18,7 +18,14 @@ public sealed record ClassifierExportRequest(
     BackboneInfo Backbone,
     string BackboneModelPath,
     ModelTypePreset Preset,
-    bool MultiLabel);
+    bool MultiLabel)
+{
+    /// <summary>The fine-tuned top above the backbone's cut (high-accuracy), or null for a head on the backbone's own features.</summary>
+    public ConvTop? Top { get; init; }
+
+    /// <summary>The uint8 backbone value <see cref="Top"/> reads (with it).</summary>
+    public string? CutValue { get; init; }
+}
 
 /// <summary>The files an exporter wrote, relative to <see cref="ClassifierExportRequest.OutputFolder"/>.</summary>
 /// <param name="ModelFile">The single ONNX model (for example <c>model.onnx</c>).</param>

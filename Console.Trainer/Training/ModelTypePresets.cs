@@ -42,6 +42,12 @@ public sealed record ModelTypePreset(
     /// </remarks>
     public string PredictionView { get; init; } = CentreCrop;
 
+    /// <summary>
+    /// Whether training fine-tunes the top of the backbone (its last 1x1 convolution, from the pretrained weights) with the
+    /// head, on activations cached at the cut below it, instead of training a head on frozen pooled features.
+    /// </summary>
+    public bool FineTuneTop { get; init; }
+
     /// <summary>The ImageNet evaluation framing (see <see cref="PredictionView"/>).</summary>
     public const string CentreCrop = "crop-c-0.875";
 
@@ -89,12 +95,16 @@ public static class ModelTypePresets
         ["orig", "flip", .. FiveCrops], HeadKind.Logistic, 0, TestTimeFlip: false);
 
     /// <summary>
-    /// <c>mobile-high-accuracy-1</c>: an MLP head (256 hidden units) trained on the mirror image, five crops and
-    /// two colour jitters, and test-time flip (two backbone passes per prediction, twice the latency).
+    /// <c>mobile-high-accuracy-1</c>: fine-tunes the top of the backbone (the 1x1 convolution to its 1280-channel feature
+    /// map, <see cref="ModelTypePreset.FineTuneTop"/>) together with an MLP head (256 hidden units), on the mirror image, five crops and
+    /// two colour jitters, with early stopping; predicts with test-time flip (two backbone passes, twice the latency).
     /// </summary>
     public static ModelTypePreset HighAccuracy { get; } = new(
         "mobile-high-accuracy-1", MobileNetV2Int8, 224, CenterNetMobileNetV3Coco, 512,
-        ["orig", "flip", .. FiveCrops, "jitter-1", "jitter-2"], HeadKind.Mlp, 256, TestTimeFlip: true);
+        ["orig", "flip", .. FiveCrops, "jitter-1", "jitter-2"], HeadKind.Mlp, 256, TestTimeFlip: true)
+    {
+        FineTuneTop = true,
+    };
 
     /// <summary>Every preset, fastest first.</summary>
     public static IReadOnlyList<ModelTypePreset> All { get; } = [LowLatency, Versatile, HighAccuracy];

@@ -115,7 +115,7 @@ public sealed record TopBlockTrainingOptions
 public sealed record TopBlockTrainingResult(ConvTop Top, TrainedHead Head, TrainingStopReason StopReason, int FineTuneEpochs, int BestEpoch, IReadOnlyList<HeadTrainingProgress> History, TimeSpan Elapsed);
 
 /// <summary>
-/// Fine-tunes the top of a frozen int8 backbone: the float 1x1 convolution above a cut (initialized from the dequantized
+/// Fine-tunes the top of a frozen int8 backbone: the float convolutions above a cut (initialized from the dequantized
 /// pretrained weights, <see cref="ConvTop"/>) and the head, with TorchSharp autograd. A head is first trained on the
 /// pretrained top's features (so fine-tuning starts from a good classifier), then top and head are trained together on
 /// sampled augmented views with early stopping on validation loss, then the head is trained again on every view's
@@ -139,6 +139,7 @@ public static class TopBlockTrainer
         ArgumentNullException.ThrowIfNull(options);
         if (train.ActivationBytes != pretrained.ActivationBytes || (validation is not null && validation.ActivationBytes != pretrained.ActivationBytes))
             throw new ArgumentException($"The activations do not have the top's {pretrained.ActivationBytes} bytes per example.", nameof(train));
+        pretrained.Validate();
         if (options.MaxEpochs < 1 || options.Patience < 1 || options.ViewsPerImage < 1 || options.BatchSize < 1)
             throw new ArgumentException("MaxEpochs, Patience, ViewsPerImage and BatchSize must be at least 1.", nameof(options));
         var stopwatch = Stopwatch.StartNew();
@@ -330,33 +331,49 @@ public static class TopBlockTrainer
         }
     }
 
-    /// <summary>The 1x1 convolution, ReLU6 and pooling as TorchSharp parameters.</summary>
+    /// <summary>The top's convolutions, clips and pooling, with TorchSharp parameters.</summary>
     private sealed class TopNetwork
     {
         private readonly ConvTop _pretrained;
-        private readonly TorchSharp.Modules.Parameter _weight;
-        private readonly TorchSharp.Modules.Parameter _bias;
-        private readonly Tensor _initialWeight;
+        private readonly TorchSharp.Modules.Parameter[] _weights;
+        private readonly TorchSharp.Modules.Parameter[] _biases;
+        private readonly Tensor[] _initialWeights;
 
         public TopNetwork(ConvTop pretrained)
         {
             _pretrained = pretrained;
-            _initialWeight = torch.tensor(pretrained.Weights, [pretrained.Outputs, pretrained.Inputs]);
-            _weight = new TorchSharp.Modules.Parameter(_initialWeight.clone());
-            _bias = new TorchSharp.Modules.Parameter(torch.tensor(pretrained.Bias, [pretrained.Outputs, 1]));
+            var layers = pretrained.Layers;
+            _initialWeights = layers.Select(l => torch.tensor(l.Weights, [l.Outputs, l.Depthwise ? 1 : l.Inputs, l.Kernel, l.Kernel])).ToArray();
+            _weights = _initialWeights.Select(w => new TorchSharp.Modules.Parameter(w.clone())).ToArray();
+            _biases = layers.Select(l => new TorchSharp.Modules.Parameter(torch.tensor(l.Bias, [l.Outputs]))).ToArray();
         }
 
-        public IEnumerable<TorchSharp.Modules.Parameter> Parameters => [_weight, _bias];
+        public IEnumerable<TorchSharp.Modules.Parameter> Parameters => _weights.Concat(_biases);
 
         /// <summary>uint8 <c>[B, C, P]</c> to pooled features <c>[B, Outputs]</c>.</summary>
         public Tensor Forward(Tensor activations)
         {
-            var x = (activations.to_type(ScalarType.Float32) - _pretrained.ZeroPoint) * _pretrained.Scale;
-            var y = torch.matmul(_weight, x) + _bias;
-            return y.clamp(0, _pretrained.ClipMax).mean([2L]);
+            var side = _pretrained.Side;
+            var x = ((activations.to_type(ScalarType.Float32) - _pretrained.ZeroPoint) * _pretrained.Scale)
+                .reshape(activations.shape[0], _pretrained.Inputs, side, side);
+            for (var i = 0; i < _weights.Length; i++)
+            {
+                var layer = _pretrained.Layers[i];
+                var pad = layer.Kernel / 2;
+                x = torch.nn.functional.conv2d(x, _weights[i], _biases[i], padding: [pad, pad], groups: layer.Depthwise ? layer.Inputs : 1);
+                if (layer.ClipMax is { } max)
+                    x = x.clamp(0, max);
+            }
+            return x.mean([2L, 3L]);
         }
 
-        public Tensor PretrainedPenalty() => (_weight - _initialWeight).pow(2).sum();
+        public Tensor PretrainedPenalty()
+        {
+            var total = (_weights[0] - _initialWeights[0]).pow(2).sum();
+            for (var i = 1; i < _weights.Length; i++)
+                total = total + (_weights[i] - _initialWeights[i]).pow(2).sum();
+            return total;
+        }
 
         /// <summary>Pooled features of every example under the current weights, as a head's training set.</summary>
         public FeatureSet PooledSet(Tensor activations, CutActivationSet set)
@@ -370,22 +387,25 @@ public static class TopBlockTrainer
             return new FeatureSet(vectors, set.LabelArrays, set.ClassCount, Enumerable.Range(0, set.Count).Select(set.GroupId).ToArray());
         }
 
-        public Tensor[] Snapshot() => [_weight.detach().clone(), _bias.detach().clone()];
+        public Tensor[] Snapshot() => [.. Parameters.Select(p => p.detach().clone())];
 
         public void CopyTo(Tensor[] snapshot)
         {
             using var noGrad = torch.no_grad();
-            snapshot[0].copy_(_weight);
-            snapshot[1].copy_(_bias);
+            foreach (var (parameter, copy) in Parameters.Zip(snapshot))
+                copy.copy_(parameter);
         }
 
         public void CopyFrom(Tensor[] snapshot)
         {
             using var noGrad = torch.no_grad();
-            _weight.copy_(snapshot[0]);
-            _bias.copy_(snapshot[1]);
+            foreach (var (parameter, copy) in Parameters.Zip(snapshot))
+                parameter.copy_(copy);
         }
 
-        public ConvTop ToTop() => _pretrained with { Weights = _weight.data<float>().ToArray(), Bias = _bias.data<float>().ToArray() };
+        public ConvTop ToTop() => _pretrained with
+        {
+            Layers = [.. _pretrained.Layers.Select((l, i) => l with { Weights = _weights[i].data<float>().ToArray(), Bias = _biases[i].data<float>().ToArray() })],
+        };
     }
 }

@@ -40,7 +40,7 @@ internal static class FineTuneBench
         if (!File.Exists(model))
             File.Copy(Path.Combine(mirror, "mobilenetv2-12-int8", "mobilenetv2-12-int8.onnx"), model);
         var entry = ZooCatalog.Entries.Single(e => e.Info.Id == ZooCatalog.MobileNetV2Int8);
-        var (cutModel, cut) = BackboneCut.Prepare(model, entry.PoolValue!, 49);
+        var (cutModel, cut) = BackboneCut.Prepare(model, entry.PoolValue!, 7);
         var labels = Directory.GetDirectories(Path.Combine(dataset, trainSplit)).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal).ToArray();
         Console.WriteLine($"Fine-tuning harness: {dataset} ({trainSplit} / {testSplit}, {labels.Length} classes{(limit > 0 ? $", first {limit} images per class" : string.Empty)}), cut {cut.CutValue} ({cut.Top.Inputs} x {cut.Top.Positions} uint8), {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}");
 
@@ -136,7 +136,7 @@ internal static class FineTuneBench
         FeatureExtractor extractor, EmbeddingService embedding, ReadyBackbone backbone, BackboneCut cut, string dataset, string split,
         string[] labels, ImageView[] views, int limit, string cache)
     {
-        var file = Path.Combine(cache, $"{Path.GetFileName(dataset)}-{split}-{views.Length}v-{limit}.u8");
+        var file = Path.Combine(cache, $"{Path.GetFileName(dataset)}-{split}-{views.Length}v-{limit}-{cut.CutValue}.u8");
         var bytes = cut.Top.ActivationBytes;
         var result = new List<ImageActivations>();
         if (File.Exists(file))

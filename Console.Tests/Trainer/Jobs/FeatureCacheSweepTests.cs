@@ -20,9 +20,10 @@ namespace VisionConsole.Tests.Trainer.Jobs;
 public sealed class FeatureCacheSweepTests
 {
     private const int Dimension = 8;
+    private const int ActivationBytes = 20;
 
     [Fact]
-    public async Task SweepAsync_DatasetDeleted_RemovesFeaturesOfItsImagesAndKeepsTheOthers()
+    public async Task SweepAsync_DatasetDeleted_RemovesFeaturesAndCutActivationsOfItsImagesAndKeepsTheOthers()
     {
         await using var db = await TestDatabase.CreateAsync(services =>
         {
@@ -52,19 +53,32 @@ public sealed class FeatureCacheSweepTests
         var cache = db.Get<FeatureCache>();
         foreach (var sha in shas)
             cache.Add("backbone-b", "center", sha, VectorOf(sha, 2));
+        // uint8 activations at a fine-tuning cut live beside the vectors and are swept the same way.
+        var cut = FeatureCache.CutId("backbone-b", "452_quantized");
+        foreach (var sha in shas)
+            cache.AddActivation(cut, "center", sha, ActivationOf(sha));
 
         await datasets.DeleteAsync(deletedDataset.Id, "ann");
         var tallies = await db.Get<StorageSweeper>().SweepAsync();
 
         var recordBytes = 32 + Dimension * sizeof(float);
-        Assert.Equal(new SweepTally(FeatureCacheSweep.SweepName, 2 * removed.Count, 2L * removed.Count * recordBytes), tallies.Single(t => t.Name == FeatureCacheSweep.SweepName));
+        var activationRecordBytes = 32 + ActivationBytes;
+        Assert.Equal(new SweepTally(FeatureCacheSweep.SweepName, 3 * removed.Count, removed.Count * (2L * recordBytes + activationRecordBytes)), tallies.Single(t => t.Name == FeatureCacheSweep.SweepName));
         // The open cache answers at once; a fresh one reads the rewritten files.
         using var reopened = new FeatureCache(db.Options);
         foreach (var reader in new[] { cache, reopened })
         {
             AssertHolds(reader, "backbone-a", "flip", kept, removed, 1);
             AssertHolds(reader, "backbone-b", "center", kept, removed, 2);
+            var activation = new byte[ActivationBytes];
+            foreach (var sha in kept)
+            {
+                Assert.True(reader.TryGetActivation(cut, "center", sha, activation), $"{cut}/center lost {sha}");
+                Assert.Equal(ActivationOf(sha), activation);
+            }
+            Assert.All(removed, sha => Assert.False(reader.ContainsActivation(cut, "center", sha, ActivationBytes), $"{cut}/center still holds {sha}"));
         }
+        Assert.Equal(16 + kept.Count * activationRecordBytes, new FileInfo(Path.Combine(db.Options.DataFolder, "features", cut, "center.u8")).Length);
         Assert.Equal(16 + kept.Count * recordBytes, new FileInfo(Path.Combine(db.Options.DataFolder, "features", "backbone-a", "flip.f32")).Length);
         // The rewritten file takes new vectors where the old ones were.
         cache.Add("backbone-b", "center", removed[0], VectorOf(removed[0], 3));
@@ -87,6 +101,8 @@ public sealed class FeatureCacheSweepTests
 
     private static string Zip(TempFolder temp, string name, IEnumerable<string> files) =>
         WriteZip(temp.File(name), files.Select(f => ($"insects/{Path.GetFileName(f)}", (string?)f, (byte[]?)null)));
+
+    private static byte[] ActivationOf(string sha256) => Convert.FromHexString(sha256[..(2 * ActivationBytes)]);
 
     private static float[] VectorOf(string sha256, int salt) =>
         Enumerable.Range(0, Dimension).Select(i => Convert.ToInt32(sha256.Substring(i * 2, 2), 16) + (salt * 1000f) + i).ToArray();

@@ -5,7 +5,8 @@ namespace VisionConsole.Tests.Trainer.Training;
 public class TopBlockTrainerTests
 {
     private const int Channels = 8;
-    private const int Positions = 4;
+    private const int Side = 2;
+    private const int Positions = Side * Side;
     private const int Outputs = 16;
 
     [Fact]
@@ -28,7 +29,7 @@ public class TopBlockTrainerTests
         Assert.Equal(pretrained.Inputs, result.Top.Inputs);
         Assert.Equal(pretrained.Scale, result.Top.Scale);
         if (result.BestEpoch > 0)
-            Assert.NotEqual(pretrained.Weights, result.Top.Weights);
+            Assert.NotEqual(pretrained.Layers[0].Weights, result.Top.Layers[0].Weights);
     }
 
     [Fact]
@@ -41,8 +42,8 @@ public class TopBlockTrainerTests
         var first = TopBlockTrainer.Train(train, null, pretrained, options);
         var second = TopBlockTrainer.Train(train, null, pretrained, options);
 
-        Assert.Equal(first.Top.Weights, second.Top.Weights);
-        Assert.Equal(first.Top.Bias, second.Top.Bias);
+        Assert.Equal(first.Top.Layers.SelectMany(l => l.Weights), second.Top.Layers.SelectMany(l => l.Weights));
+        Assert.Equal(first.Top.Layers.SelectMany(l => l.Bias), second.Top.Layers.SelectMany(l => l.Bias));
         Assert.Equal(first.Head.Layers[0].Weights, second.Head.Layers[0].Weights);
     }
 
@@ -61,21 +62,33 @@ public class TopBlockTrainerTests
     [Fact]
     public void Pool_KnownActivation_DequantizesConvolvesClipsAndAverages()
     {
-        // One input channel, two outputs, two positions: q = [10, 30], zero point 10, scale 0.5 -> x = [0, 10].
-        var top = new ConvTop(1, 2, 2, 0.5f, 10, [1f, -1f], [1f, 0f], 6f);
+        // One input channel on a 2 x 2 grid: q = [10, 30, 10, 10], zero point 10, scale 0.5 -> x = [0, 10, 0, 0].
+        // Layer 0, 1x1 to two channels: clip(x + 1) = [1, 6, 1, 1] (11 clipped) and clip(-x) = [0, 0, 0, 0].
+        // Layer 1, depthwise 3x3 with zero padding, all-ones filters, linear, bias 0 on channel 0 and 1 on channel 1:
+        // on a 2 x 2 grid every 3x3 window covers all four positions, so channel 0 is 9 everywhere and channel 1 is 1.
+        var top = new ConvTop(1, 2, 0.5f, 10,
+        [
+            new TopLayer(1, 2, 1, false, [1f, -1f], [1f, 0f], 6f),
+            new TopLayer(2, 2, 3, true, [.. Enumerable.Repeat(1f, 18)], [0f, 1f], null),
+        ]);
 
-        var pooled = top.Pool([10, 30]);
+        var pooled = top.Pool([10, 30, 10, 10]);
 
-        // Output 0: clip(x + 1) = [1, 6 (11 clipped)] -> 3.5; output 1: clip(-x) = [0, 0] -> 0.
-        Assert.Equal([3.5f, 0f], pooled);
+        Assert.Equal([9f, 1f], pooled);
         Assert.Throws<ArgumentException>(() => top.Pool([1, 2, 3]));
+        Assert.Equal(pooled, TopBlockTrainer.Pool(top, [[10, 30, 10, 10]])[0]);
     }
 
     private static ConvTop Pretrained(int seed)
     {
         var rng = new Random(seed);
         var weights = Enumerable.Range(0, Outputs * Channels).Select(_ => (float)(rng.NextDouble() - 0.3)).ToArray();
-        return new ConvTop(Channels, Outputs, Positions, 0.05f, 100, weights, new float[Outputs], 6f);
+        var depthwise = Enumerable.Range(0, Outputs * 9).Select(_ => (float)(rng.NextDouble() * 0.3)).ToArray();
+        return new ConvTop(Channels, Side, 0.05f, 100,
+        [
+            new TopLayer(Channels, Outputs, 1, false, weights, new float[Outputs], 6f),
+            new TopLayer(Outputs, Outputs, 3, true, depthwise, new float[Outputs], 6f),
+        ]);
     }
 
     /// <summary>Three classes; class c raises channels c and c + 3 at every position; views jitter the values.</summary>

@@ -173,6 +173,11 @@ public sealed class ModelsApiEndToEndTests(ITestOutputHelper output)
         Assert.Contains(graph.Node, n => n.OpType == "Slice" && n.Output[0].StartsWith("pixels_mirrored", StringComparison.Ordinal));
         Assert.Contains(graph.Node, n => n.OpType == "ReduceMean" && n.Output[0] == "scores");
         Assert.Contains("\"ReverseV2\"", await File.ReadAllTextAsync(Path.Combine(trained, "tfjs", "model.json")), StringComparison.Ordinal);
+        // Fine-tuned: both graphs run the trained float top in place of the backbone's last (quantized) convolution.
+        Assert.True((await host.Get<IModelService>().GetAsync(long.Parse(modelId, CultureInfo.InvariantCulture))).Training!.FineTunedTop);
+        Assert.Contains(graph.Node, n => n.OpType == "Conv" && n.Output[0].StartsWith("top_conv", StringComparison.Ordinal));
+        Assert.DoesNotContain(graph.Node, n => n.Name == VisionConsole.Trainer.Export.ClassifierOnnxExporter.BackbonePrefix + "Conv_95_quant");
+        Assert.Contains("\"top/conv\"", await File.ReadAllTextAsync(Path.Combine(trained, "tfjs", "model.json")), StringComparison.Ordinal);
 
         // A version without its exported files (ModelPackageBuilder exports head.json on the recorded prediction views).
         var versionFolder = Assert.Single(Directory.GetDirectories(Path.Combine(host.Folder, "models", modelId)));
