@@ -137,8 +137,9 @@ public sealed record DetectionEvaluationReport(
 /// <para>
 /// Average precision is the all-point interpolated area under a label's precision-recall curve (Pascal VOC
 /// 2010+), <see cref="ClassificationEvaluation.AveragePrecision(IReadOnlyList{PrecisionRecallPoint})"/>, chosen
-/// so that classification and detection AP in this console are one definition (COCO's 101-point sampling of the
-/// same interpolated curve differs from it by well under 0.01 on real curves). The curve has a point at every
+/// so that classification and detection AP in this console are one definition, exact rather than sampled (COCO
+/// samples the same interpolated curve at 101 recall points, which differs slightly, most for labels with few
+/// objects; the COCO-style figures here are this AP averaged over COCO's IoU thresholds). The curve has a point at every
 /// distinct score (equal scores enter together); recall never reached contributes nothing, so an object no box
 /// overlaps lowers AP. Labels without objects have no AP and do not enter mAP (as in COCO); their boxes still
 /// count as false positives in <see cref="AtThreshold"/>. No per-image detection limit is applied (the decoder's
@@ -157,6 +158,8 @@ public sealed class DetectionEvaluation
     private readonly int[][] _predictionOrder; // per image: prediction indices by descending score, then index
     private readonly int[] _groundTruths;
     private readonly int[] _predictions;
+    private const int MaxCachedMatchings = 64;
+
     private readonly ConcurrentDictionary<double, Matching> _matchings = new();
 
     private readonly record struct Candidate(float Score, int ImageIndex, int PredictionIndex, int Label, bool TruePositive);
@@ -417,7 +420,13 @@ public sealed class DetectionEvaluation
     {
         if (!(iouThreshold > 0 && iouThreshold <= 1))
             throw new ArgumentOutOfRangeException(nameof(iouThreshold), iouThreshold, "The IoU threshold must be in (0, 1].");
-        return _matchings.GetOrAdd(iouThreshold, ComputeMatching);
+        if (_matchings.TryGetValue(iouThreshold, out var cached))
+            return cached;
+        var matching = ComputeMatching(iouThreshold);
+        // A slider visits a handful of thresholds; an API caller could send any number, so the cache stays bounded.
+        if (_matchings.Count < MaxCachedMatchings)
+            _matchings.TryAdd(iouThreshold, matching);
+        return matching;
     }
 
     private Matching ComputeMatching(double iouThreshold)

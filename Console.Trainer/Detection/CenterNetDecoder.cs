@@ -21,6 +21,10 @@ public readonly record struct DetectedObject(int Label, float Score, float YMin,
 /// <param name="Count">How many slots hold a detection.</param>
 public sealed record DetectorOutput(float[] Boxes, float[] Classes, float[] Scores, int Count)
 {
+    /// <summary>The filled slots as boxes for <see cref="DetectionEvaluation"/>, best first.</summary>
+    public IReadOnlyList<PredictedBox> ToPredictedBoxes() =>
+        Detections().Select(d => new PredictedBox(d.Label, d.ToBoxRect(), d.Score)).ToArray();
+
     /// <summary>The filled slots as detections, best first.</summary>
     public IReadOnlyList<DetectedObject> Detections() =>
         Enumerable.Range(0, Count)

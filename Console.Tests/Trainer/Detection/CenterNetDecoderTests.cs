@@ -1,4 +1,5 @@
 using VisionConsole.Domain.Datasets;
+using VisionConsole.Domain.Metrics;
 using VisionConsole.Trainer.Detection;
 
 namespace VisionConsole.Tests.Trainer.Detection;
@@ -162,6 +163,32 @@ public class CenterNetDecoderTests
         Assert.Contains("MaxDetections", Assert.Throws<ArgumentException>(() => maps.Decode(new CenterNetDecoderOptions { MaxDetections = 0 })).Message, StringComparison.Ordinal);
         Assert.Contains("NmsIouThreshold", Assert.Throws<ArgumentException>(() => maps.Decode(new CenterNetDecoderOptions { NmsIouThreshold = 1.5 })).Message, StringComparison.Ordinal);
         Assert.Contains("Content", Assert.Throws<ArgumentException>(() => maps.Decode(new CenterNetDecoderOptions { Content = new BoxRect(0.5, 0, 0.75, 1) })).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decode_MapsDrawnFromObjects_EvaluateToPerfectAveragePrecision()
+    {
+        // Two images' objects written into maps as a trained head would give them (peak at the centre's cell, the
+        // rest in offset and size), plus one weak peak on an image with no objects: decoded and evaluated, every
+        // object is found at every IoU threshold, and only the weak box is a false positive.
+        GroundTruthBox[] first = [new(0, new BoxRect(0.125, 0.25, 0.375, 0.5)), new(1, new BoxRect(0.5, 0.5, 0.5, 0.25))];
+        GroundTruthBox[] second = [new(1, new BoxRect(0, 0, 0.25, 0.25))];
+        var firstMaps = new Maps(2).Peak(0, 4, 2, 0.9f, width: 3, height: 4, offsetX: 0.5f).Peak(1, 5, 6, 0.8f, width: 4, height: 2);
+        var secondMaps = new Maps(2).Peak(1, 1, 1, 0.7f, width: 2, height: 2);
+        var emptyMaps = new Maps(2).Peak(0, 6, 1, 0.2f, width: 2, height: 2);
+
+        var evaluation = new DetectionEvaluation(
+            ["cat", "dog"],
+            [
+                new DetectionImage(1, first, firstMaps.Decode().ToPredictedBoxes()),
+                new DetectionImage(2, second, secondMaps.Decode().ToPredictedBoxes()),
+                new DetectionImage(3, [], emptyMaps.Decode().ToPredictedBoxes()),
+            ]);
+
+        Assert.Equal(new AveragePrecisionSet(1, 1, 1, 1), evaluation.MeanAveragePrecisions());
+        var at = evaluation.AtThreshold(0.1f, 0.95);
+        Assert.Equal(new MetricCounts(3, 1, 0), at.Micro);
+        Assert.Equal((3L, FalsePositiveKind.Background), (Assert.Single(at.FalsePositives).ImageId, at.FalsePositives[0].Kind));
     }
 
     // The test peaks all have 1x1 boxes or known sizes; recover the cell from the box centre.
