@@ -10,7 +10,8 @@ configuration="${1:-Release}"
 # libmagickcore-6.q16-6 is what libvips' ImageMagick module (magickload) uses to read BMP and ICO;
 # libvips42 depends on it today, it is listed so the console does not rely on that staying so.
 # patchelf and g++ build and apply the TorchSharp shim on Debian 12 (build/TorchSharpDebian.targets, DESIGN.md).
-apt_packages=(libvips42 libmagickcore-6.q16-6 libonnx-dev chromium fonts-dejavu-core patchelf g++)
+# python3-sklearn is the independent reference the detection metric tests check average precision against.
+apt_packages=(libvips42 libmagickcore-6.q16-6 libonnx-dev chromium fonts-dejavu-core patchelf g++ python3-sklearn)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
