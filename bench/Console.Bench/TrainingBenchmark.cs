@@ -50,8 +50,11 @@ internal static class TrainingBenchmark
         var zooData = Directory.CreateDirectory(Path.Combine(root, ".cache", "bench")).FullName;
         var npmCache = Path.Combine(root, ".cache", "npm-pack");
 
-        var images = (from folder in new[] { ("train", DataSplit.Train), ("val", DataSplit.Validation) }
-                      from label in new[] { "ants", "bees" }
+        // hymenoptera holds out val/, food10 and flowers12 test/: either becomes VALIDATION, the evaluation set.
+        var heldOut = Directory.Exists(Path.Combine(dataset, "val")) ? "val" : "test";
+        var labels = Directory.GetDirectories(Path.Combine(dataset, "train")).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal).ToArray();
+        var images = (from folder in new[] { ("train", DataSplit.Train), (heldOut, DataSplit.Validation) }
+                      from label in labels
                       from file in Directory.EnumerateFiles(Path.Combine(dataset, folder.Item1, label)).Order(StringComparer.Ordinal)
                       select new Split(folder.Item1, folder.Item2, label, file, File.ReadAllBytes(file))).ToList();
         var validation = images.Where(i => i.DataSplit == DataSplit.Validation).ToList();
