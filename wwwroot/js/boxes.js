@@ -47,6 +47,7 @@ class BoxCanvas {
     this.width = width;
     this.height = height;
     this.bitmap = null;
+    delete this.canvas.dataset.loaded;
     this.draw();
     const img = new Image();
     img.src = url;
@@ -285,7 +286,7 @@ class BoxCanvas {
     } else if (!e.ctrlKey && !e.metaKey && e.key === "0") {
       this.fit();
       this.draw();
-    } else if (["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Delete", "Backspace", "?"].includes(e.key)
+    } else if (["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Delete", "Backspace", "Escape", "?"].includes(e.key)
       || (e.key.length === 1 && /[0-9a-z]/i.test(e.key))) {
       if ((e.ctrlKey || e.metaKey) && !["z", "Z", "y", "Y"].includes(e.key)) {
         return; // leave the browser's own shortcuts (copy, reload, ...) alone

@@ -34,6 +34,7 @@ public partial class BoxLabelingPage
     private IJSObjectReference? _view;
     private DotNetObjectReference<BoxLabelingPage>? _self;
     private long _shownImage;
+    private Task? _creating;
     private long? _loadedDataset;
 
     [Inject] private IBoxLabeling Boxes { get; set; } = null!;
@@ -82,6 +83,12 @@ public partial class BoxLabelingPage
                 _loadedDataset = DatasetId;
             }
             var target = ImageId is { } id && IndexOf(id) >= 0 ? id : _ids.FirstOrDefault();
+            if (target != 0 && target != ImageId)
+            {
+                // The URL names the image, so a reload (or a link) opens this one.
+                Navigation.NavigateTo($"datasets/{DatasetId}/boxes/{target}", replace: true);
+                return;
+            }
             if (target != 0 && target != _image?.ImageId)
             {
                 await ShowImageAsync(target);
@@ -99,18 +106,22 @@ public partial class BoxLabelingPage
         {
             return;
         }
-        if (_view is null)
-        {
-            _self = DotNetObjectReference.Create(this);
-            _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/boxes.js");
-            _view = await _module.InvokeAsync<IJSObjectReference>("create", _canvas, _self);
-        }
-        if (_shownImage != _image.ImageId)
+        // Renders overlap while the script loads: create the one canvas controller once (two would draw every box twice).
+        _creating ??= CreateViewAsync();
+        await _creating;
+        if (_view is not null && _shownImage != _image.ImageId)
         {
             _shownImage = _image.ImageId;
             await PushBoxesAsync();
             await _view.InvokeVoidAsync("load", $"api/blobs/{_image.Sha256}", _image.Width, _image.Height);
         }
+    }
+
+    private async Task CreateViewAsync()
+    {
+        _self = DotNetObjectReference.Create(this);
+        _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/boxes.js");
+        _view = await _module.InvokeAsync<IJSObjectReference>("create", _canvas, _self);
     }
 
     [JSInvokable]
@@ -405,7 +416,10 @@ public partial class BoxLabelingPage
 
     /// <summary>The box in full-resolution pixels, as <c>x,y,w,h</c> (what the list shows and tests read).</summary>
     private string Pixels(EditorBox box) => string.Create(CultureInfo.InvariantCulture,
-        $"{Math.Round(box.Rect.Left * _editor.Width)},{Math.Round(box.Rect.Top * _editor.Height)},{Math.Round(box.Rect.Width * _editor.Width)},{Math.Round(box.Rect.Height * _editor.Height)}");
+        $"{Px(box.Rect.Left * _editor.Width)},{Px(box.Rect.Top * _editor.Height)},{Px(box.Rect.Width * _editor.Width)},{Px(box.Rect.Height * _editor.Height)}");
+
+    // Halves round up, so a 1 px nudge always shows as 1 px.
+    private static double Px(double value) => Math.Round(value, MidpointRounding.AwayFromZero);
 
     public async ValueTask DisposeAsync()
     {
