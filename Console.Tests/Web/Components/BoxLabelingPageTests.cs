@@ -39,7 +39,12 @@ public sealed class BoxLabelingPageTests : IAsyncLifetime
 
     private ConsoleTestContext NewContext()
     {
-        var context = new ConsoleTestContext(_database.Get<IDatasetService>(), services => services.AddSingleton(Boxes));
+        var context = new ConsoleTestContext(_database.Get<IDatasetService>(), services =>
+        {
+            services.AddSingleton(Boxes);
+            // The notifier the domain services publish on.
+            services.AddSingleton(_database.Get<IDatasetChangeNotifier>());
+        });
         context.JSInterop.SetupModule("./js/boxes.js").Mode = JSRuntimeMode.Loose;
         return context;
     }
@@ -90,6 +95,25 @@ public sealed class BoxLabelingPageTests : IAsyncLifetime
         Assert.Equal("dog", cut.Find("[data-test=box-row]").GetAttribute("data-label"));
         var stored = await Boxes.GetBoxesAsync(_dataset, _images[0]);
         Assert.Equal((1L, "bob", 0.5), (stored.Version, stored.ChangedBy, Assert.Single(stored.Boxes).Left));
+    }
+
+    [Fact]
+    public async Task SomeoneElseSaves_SaidAndReloadShowsTheirBoxes_OwnSavesSayNothing()
+    {
+        await using var context = NewContext();
+        var cut = await context.RenderAsync<BoxLabelingPage>(new Dictionary<string, object?> { ["DatasetId"] = _dataset, ["ImageId"] = _images[0] });
+        await cut.InvokeAsync(() => cut.Instance.OnDrawn(new BoxRect(0.1, 0.1, 0.2, 0.2)));
+        cut.WaitForAssertion(() => Assert.Equal("Saved", cut.Find("[data-test=save-status]").TextContent));
+        var own = cut.FindAll("[data-test=box-changed-elsewhere]").Count;
+        var stored = await Boxes.GetBoxesAsync(_dataset, _images[0]);
+
+        await Boxes.SaveBoxesAsync(_dataset, _images[0], stored.Version, [new BoxEdit(stored.Boxes[0].Id, _dog, new BoxRect(0.5, 0.5, 0.2, 0.2))], false, "bob");
+
+        cut.WaitForAssertion(() => Assert.Contains("bob saved this image's boxes", cut.Find("[data-test=box-changed-elsewhere]").TextContent, StringComparison.Ordinal));
+        Assert.Equal(0, own);
+        await cut.Find("[data-test=reload-boxes]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        cut.WaitForAssertion(() => Assert.Equal("dog", cut.Find("[data-test=box-row]").GetAttribute("data-label")));
+        Assert.Empty(cut.FindAll("[data-test=box-changed-elsewhere]"));
     }
 
     [Fact]

@@ -35,6 +35,8 @@ public partial class BoxLabelingPage
     private DotNetObjectReference<BoxLabelingPage>? _self;
     private long _shownImage;
     private Task? _creating;
+    private IDisposable? _subscription;
+    private string? _changedElsewhere;
     private long? _loadedDataset;
 
     [Inject] private IBoxLabeling Boxes { get; set; } = null!;
@@ -44,6 +46,7 @@ public partial class BoxLabelingPage
     [Inject] private IDialogService Dialogs { get; set; } = null!;
     [Inject] private NavigationManager Navigation { get; set; } = null!;
     [Inject] private IJSRuntime JS { get; set; } = null!;
+    [Inject] private IDatasetChangeNotifier Changes { get; set; } = null!;
 
     [Parameter] public long DatasetId { get; set; }
 
@@ -65,6 +68,45 @@ public partial class BoxLabelingPage
         new(_dataset?.DisplayName ?? "…", href: $"datasets/{DatasetId}"),
         new("Label boxes", href: null, disabled: true),
     ];
+
+    protected override void OnInitialized() =>
+        // Someone else saving the shown image's boxes is said at once (this page's own next save would be refused anyway).
+        _subscription = Changes.Subscribe(change =>
+        {
+            if (change.DatasetId == DatasetId && change.Kind == DatasetChangeKind.Boxes && _image is { } shown && change.Affects(shown.ImageId))
+            {
+                _ = InvokeAsync(() => CheckChangedElsewhereAsync(shown.ImageId));
+            }
+        });
+
+    /// <summary>After a box change of <paramref name="imageId"/>: unless it is this page's own save, offers to reload.</summary>
+    private async Task CheckChangedElsewhereAsync(long imageId)
+    {
+        if (_savingNow || _editor.ImageId != imageId)
+        {
+            // This page's own save (its result moves the base version on), or another image by now.
+            return;
+        }
+        var stored = await Boxes.GetBoxesAsync(DatasetId, imageId);
+        if (!_savingNow && _editor.ImageId == imageId && stored.Version > _editor.BaseVersion)
+        {
+            var when = stored.ChangedAt is { } at ? $" at {at.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture)}" : "";
+            _changedElsewhere = $"{stored.ChangedBy ?? "Someone"} saved this image's boxes{when}.";
+            StateHasChanged();
+        }
+    }
+
+    private async Task ReloadAsync()
+    {
+        await FlushAsync();
+        if (_image is { } shown && _editor.ImageId == shown.ImageId)
+        {
+            _image = await Boxes.GetBoxesAsync(DatasetId, shown.ImageId);
+            _editor.Load(_image);
+            _changedElsewhere = null;
+            await PushBoxesAsync();
+        }
+    }
 
     protected override async Task OnParametersSetAsync()
     {
@@ -264,6 +306,7 @@ public partial class BoxLabelingPage
         _editor.Load(_image);
         _saveError = null;
         _conflict = null;
+        _changedElsewhere = null;
     }
 
     /// <summary>After an edit: sends the boxes to the canvas and saves (when <paramref name="changed"/>; a refused gesture still redraws).</summary>
@@ -316,6 +359,7 @@ public partial class BoxLabelingPage
                     _image = fresh;
                     var who = ex.ChangedBy is null ? "someone else" : ex.ChangedBy;
                     var when = ex.ChangedAt is { } at ? $" at {at.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture)}" : "";
+                    _changedElsewhere = null;
                     _conflict = $"{who} saved this image's boxes{when} before your edit was saved: the boxes were reloaded as they saved them; make your edit again.";
                     Snackbar.Add(_conflict, Severity.Warning);
                     await PushBoxesAsync();
@@ -423,6 +467,7 @@ public partial class BoxLabelingPage
 
     public async ValueTask DisposeAsync()
     {
+        _subscription?.Dispose();
         try
         {
             // Moving away from the page never drops the last edit.
