@@ -154,10 +154,10 @@ public sealed class BoxLabelingService(IDbContextFactory<ConsoleDbContext> conte
         catch (DbUpdateConcurrencyException)
         {
             await using var fresh = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-            var now2 = await fresh.Images.AsNoTracking().FirstAsync(i => i.Id == imageId, cancellationToken).ConfigureAwait(false);
+            var current = await fresh.Images.AsNoTracking().FirstAsync(i => i.Id == imageId, cancellationToken).ConfigureAwait(false);
             throw new ImageChangedException(
-                $"Image {imageId} ('{now2.FileName}') was saved by {now2.BoxesChangedBy ?? "someone else"} while this edit was being saved (now version {now2.BoxesVersion}). Reload its boxes and make the edit again.",
-                now2.BoxesVersion, now2.BoxesChangedBy, now2.BoxesChangedAt);
+                $"Image {imageId} ('{current.FileName}') was saved by {current.BoxesChangedBy ?? "someone else"} while this edit was being saved (now version {current.BoxesVersion}). Reload its boxes and make the edit again.",
+                current.BoxesVersion, current.BoxesChangedBy, current.BoxesChangedAt);
         }
         changes.Publish(DatasetChange.Of(datasetId, [imageId], DatasetChangeKind.Boxes, user, now));
         return View(image);
