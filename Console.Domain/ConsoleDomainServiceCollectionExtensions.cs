@@ -45,6 +45,7 @@ public static class ConsoleDomainServiceCollectionExtensions
         services.AddSingleton<IDatasetService>(provider => provider.GetRequiredService<DatasetService>());
         services.AddSingleton<IDatasetEdits>(provider => provider.GetRequiredService<DatasetService>());
         services.AddSingleton<IImageIntake, ImageIntake>();
+        services.AddSingleton<IBoxLabeling, BoxLabelingService>();
         services.AddSingleton<DatasetHealthService>();
         services.AddTransient<Import.ImportJob>();
         services.AddTransient<Export.ExportJob>();

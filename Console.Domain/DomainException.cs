@@ -17,4 +17,20 @@ public class DomainException : Exception
 public sealed class NotFoundException(string what) : DomainException("not-found", $"{what} was not found.");
 
 /// <summary>A write was based on a stale version of the data (HTTP 409); the client must refresh.</summary>
-public sealed class ConcurrencyConflictException(string message) : DomainException("conflict", message);
+public class ConcurrencyConflictException(string message) : DomainException("conflict", message);
+
+/// <summary>
+/// A box edit was based on a stale version of an image's boxes (HTTP 409, or 412 when the version came in <c>If-Match</c>):
+/// the message and the properties say the version now, and who changed the boxes last and when, where known.
+/// </summary>
+public sealed class ImageChangedException(string message, long currentVersion, string? changedBy, DateTimeOffset? changedAt) : ConcurrencyConflictException(message)
+{
+    /// <summary>The boxes' version now.</summary>
+    public long CurrentVersion { get; } = currentVersion;
+
+    /// <summary>Who saved the boxes last, when known.</summary>
+    public string? ChangedBy { get; } = changedBy;
+
+    /// <summary>When the boxes were saved last, when known.</summary>
+    public DateTimeOffset? ChangedAt { get; } = changedAt;
+}

@@ -94,6 +94,7 @@ public static class ConsoleHost
         });
         app.MapConsoleUser();
         app.MapDatasetsApi();
+        app.MapBoxesApi();
         app.MapBlobsApi();
         app.MapAutoMlDatasetsApi();
         app.MapDataOperationsApi();

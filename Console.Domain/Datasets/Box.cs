@@ -35,12 +35,13 @@ public sealed class Box
         CreatedBy = string.Empty;
     }
 
-    internal Box(Image image, long labelId, BoxRect rect, string createdBy, DateTimeOffset createdAt)
+    internal Box(Image image, Label label, BoxRect rect, string createdBy, DateTimeOffset createdAt)
     {
         rect.Validate();
         Image = image;
         ImageId = image.Id;
-        LabelId = labelId;
+        LabelId = label.Id;
+        Label = label;
         (Left, Top, Width, Height) = rect;
         CreatedBy = createdBy;
         CreatedAt = createdAt;
@@ -80,6 +81,29 @@ public sealed class Box
         rect.Validate();
         (Left, Top, Width, Height) = rect;
         Version++;
+    }
+
+    /// <summary>Relabels and/or moves the box as one edit (null leaves that part as it is); the version moves on once, only when it changed.</summary>
+    internal bool Change(Label? label, BoxRect? rect)
+    {
+        rect?.Validate();
+        var changed = false;
+        if (label is not null && label.Id != LabelId)
+        {
+            LabelId = label.Id;
+            Label = label;
+            changed = true;
+        }
+        if (rect is { } r && r != Rect)
+        {
+            (Left, Top, Width, Height) = r;
+            changed = true;
+        }
+        if (changed)
+        {
+            Version++;
+        }
+        return changed;
     }
 
     /// <summary>Gives the box another label of the same dataset.</summary>

@@ -147,7 +147,7 @@ public sealed partial class DatasetService : IDatasetEdits
         var affected = await ImagesUsing(db, datasetId, labelId).ToListAsync(cancellationToken).ConfigureAwait(false);
         var boxes = await db.Boxes.CountAsync(b => b.LabelId == labelId, cancellationToken).ConfigureAwait(false);
         // Every image that loses the label or a box moves to a new version, so a stale edit based on it is refused.
-        await db.Images.Where(i => affected.Contains(i.Id)).ExecuteUpdateAsync(u => u.SetProperty(i => i.Version, i => i.Version + 1), cancellationToken).ConfigureAwait(false);
+        await db.Images.Where(i => affected.Contains(i.Id)).ExecuteUpdateAsync(u => u.SetProperty(i => i.Version, i => i.Version + 1).SetProperty(i => i.BoxesVersion, i => i.BoxesVersion + 1), cancellationToken).ConfigureAwait(false);
         // Image labels and boxes go with the label (ON DELETE CASCADE).
         await db.Labels.Where(l => l.Id == labelId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();

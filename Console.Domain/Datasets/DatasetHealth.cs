@@ -103,7 +103,7 @@ public sealed class DatasetHealthService(IDbContextFactory<ConsoleDbContext> con
             ?? throw new NotFoundException($"Dataset {datasetId}");
         var images = db.Images.AsNoTracking().Where(i => i.DatasetId == datasetId);
         var imageCount = await images.CountAsync(cancellationToken).ConfigureAwait(false);
-        var unlabeled = await images.CountAsync(i => !i.Labels.Any() && !i.Boxes.Any(), cancellationToken).ConfigureAwait(false);
+        var unlabeled = await images.CountAsync(i => !i.Labels.Any() && !i.Boxes.Any() && !i.NoObjects, cancellationToken).ConfigureAwait(false);
 
         var labelRows = await db.Labels.AsNoTracking().Where(l => l.DatasetId == datasetId).OrderBy(l => l.Name)
             .Select(l => new { l.Id, l.Name }).ToListAsync(cancellationToken).ConfigureAwait(false);

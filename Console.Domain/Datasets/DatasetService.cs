@@ -295,7 +295,8 @@ public sealed partial class DatasetService(IDbContextFactory<ConsoleDbContext> c
         }
         if (query.UnlabeledOnly)
         {
-            images = images.Where(i => !i.Labels.Any() && !i.Boxes.Any());
+            // An image marked as showing no objects is labeled (a negative).
+            images = images.Where(i => !i.Labels.Any() && !i.Boxes.Any() && !i.NoObjects);
         }
         if (!string.IsNullOrWhiteSpace(query.Search))
         {

@@ -67,6 +67,27 @@ public sealed class Image
     /// <summary>Optimistic concurrency token: every change increments it; a write based on an older value is refused.</summary>
     public long Version { get; private set; }
 
+    /// <summary>
+    /// A person said the image shows none of the dataset's objects (detection): a labeled negative, distinct from
+    /// "not yet labeled" (no boxes and this false). Only an image without boxes can be marked; drawing a box clears it.
+    /// </summary>
+    public bool NoObjects { get; private set; }
+
+    /// <summary>
+    /// The boxes' concurrency token: moves on with every change to the image's boxes or <see cref="NoObjects"/> (and only then,
+    /// so a split change does not make a box save stale). A whole-image box save names the value it was based on.
+    /// </summary>
+    public long BoxesVersion { get; private set; }
+
+    /// <summary>Who last changed the boxes or <see cref="NoObjects"/> (null before anyone did): a refused stale save names them.</summary>
+    public string? BoxesChangedBy { get; private set; }
+
+    /// <summary>When the boxes or <see cref="NoObjects"/> last changed.</summary>
+    public DateTimeOffset? BoxesChangedAt { get; private set; }
+
+    /// <summary>Where the image stands for box labeling.</summary>
+    public BoxLabelState BoxState => _boxes.Count > 0 ? BoxLabelState.Boxes : NoObjects ? BoxLabelState.NoObjects : BoxLabelState.NotLabeled;
+
     /// <summary>When the image was deleted; a deleted image is hidden everywhere (a query filter) until it is restored or purged.</summary>
     public DateTimeOffset? DeletedAt { get; private set; }
 
@@ -189,9 +210,16 @@ public sealed class Image
             AddLabel(to);
             changed = true;
         }
+        var relabeled = false;
         foreach (var box in _boxes.Where(b => b.LabelId == from))
         {
             box.Relabel(to);
+            relabeled = true;
+        }
+        if (relabeled)
+        {
+            // A box save based on the boxes before the merge is stale now.
+            BoxesVersion++;
             changed = true;
         }
         Version = changed ? version + 1 : version;
@@ -206,12 +234,188 @@ public sealed class Image
         {
             throw new DomainException("invalid-label", $"Label '{label.Name}' belongs to another dataset.");
         }
-        var box = new Box(this, label.Id, rect, createdBy, createdAt);
+        var box = new Box(this, label, rect, createdBy, createdAt);
         _boxes.Add(box);
+        NoObjects = false;
+        TouchBoxes(createdBy, createdAt);
         Version++;
         return box;
     }
+
+    /// <summary>
+    /// Refuses a box edit based on <paramref name="expectedBoxesVersion"/> when the boxes moved on since, naming who changed
+    /// them and when (<see cref="ImageChangedException"/>).
+    /// </summary>
+    public void EnsureBoxesVersion(long expectedBoxesVersion)
+    {
+        if (expectedBoxesVersion != BoxesVersion)
+        {
+            throw StaleBoxes($"version {expectedBoxesVersion}");
+        }
+    }
+
+    /// <summary>
+    /// Moves, resizes or relabels one box (either may be null: left as it is), refused when the box's version is not
+    /// <paramref name="expectedBoxVersion"/>. Returns whether anything changed. <see cref="Boxes"/> must be loaded.
+    /// </summary>
+    public bool UpdateBox(long boxId, long expectedBoxVersion, Label? label, BoxRect? rect, string user, DateTimeOffset at)
+    {
+        var box = EnsureBoxVersion(boxId, expectedBoxVersion);
+        CheckLabel(label);
+        if (!box.Change(label, rect))
+        {
+            return false;
+        }
+        TouchBoxes(user, at);
+        Version++;
+        return true;
+    }
+
+    /// <summary>Deletes one box, refused when its version is not <paramref name="expectedBoxVersion"/>. <see cref="Boxes"/> must be loaded.</summary>
+    public void RemoveBox(long boxId, long expectedBoxVersion, string user, DateTimeOffset at)
+    {
+        var box = EnsureBoxVersion(boxId, expectedBoxVersion);
+        _boxes.Remove(box);
+        TouchBoxes(user, at);
+        Version++;
+    }
+
+    /// <summary>
+    /// Marks the image as showing no objects, or takes that back (it is "not yet labeled" again). Marking an image that has
+    /// boxes is refused: it would have to delete them, and nothing is deleted silently. Returns whether it changed.
+    /// </summary>
+    public bool SetNoObjects(bool noObjects, string user, DateTimeOffset at)
+    {
+        if (noObjects && _boxes.Count > 0)
+        {
+            throw new DomainException("invalid-transition", $"Image {Id} ('{FileName}') has {_boxes.Count} box(es): delete them first; marking it as showing no objects removes nothing.");
+        }
+        if (noObjects == NoObjects)
+        {
+            return false;
+        }
+        NoObjects = noObjects;
+        TouchBoxes(user, at);
+        Version++;
+        return true;
+    }
+
+    /// <summary>
+    /// Makes the image's boxes exactly <paramref name="boxes"/> as one edit: a box with an id keeps it (moved, resized or
+    /// relabeled as given), one without is drawn, and a box of the image the list leaves out is deleted. With an empty list,
+    /// <paramref name="noObjects"/> says whether the image shows no objects or is not labeled yet; with boxes it must be false.
+    /// The versions move on once, and only when something changed. <paramref name="labels"/> are the dataset's labels by id.
+    /// <see cref="Boxes"/> must be loaded.
+    /// </summary>
+    public bool ReplaceBoxes(IReadOnlyList<BoxEdit> boxes, bool noObjects, IReadOnlyDictionary<long, Label> labels, string user, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(boxes);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (noObjects && boxes.Count > 0)
+        {
+            throw new DomainException("invalid-argument", $"A save of image {Id} with {boxes.Count} box(es) cannot also say it shows no objects.");
+        }
+        var ids = new HashSet<long>();
+        foreach (var edit in boxes)
+        {
+            edit.Rect.Validate();
+            if (!labels.ContainsKey(edit.LabelId))
+            {
+                throw new NotFoundException($"Label {edit.LabelId} of dataset {DatasetId}");
+            }
+            if (edit.Id is { } id && (!ids.Add(id) || _boxes.All(b => b.Id != id)))
+            {
+                throw new DomainException("invalid-argument", _boxes.Any(b => b.Id == id)
+                    ? $"Box {id} is listed twice in the save of image {Id}."
+                    : $"Box {id} is not on image {Id} (any more): leave its id out to draw it as a new box, or reload the image's boxes.");
+            }
+        }
+        var changed = false;
+        foreach (var gone in _boxes.Where(b => !ids.Contains(b.Id)).ToList())
+        {
+            _boxes.Remove(gone);
+            changed = true;
+        }
+        foreach (var edit in boxes)
+        {
+            var label = labels[edit.LabelId];
+            CheckLabel(label);
+            if (edit.Id is { } id)
+            {
+                changed |= _boxes.First(b => b.Id == id).Change(label, edit.Rect);
+            }
+            else
+            {
+                _boxes.Add(new Box(this, label, edit.Rect, user, at));
+                changed = true;
+            }
+        }
+        if (NoObjects != noObjects)
+        {
+            NoObjects = noObjects;
+            changed = true;
+        }
+        if (changed)
+        {
+            TouchBoxes(user, at);
+            Version++;
+        }
+        return changed;
+    }
+
+    /// <summary>The box <paramref name="boxId"/>, refused when it is missing or its version is not <paramref name="expectedBoxVersion"/>.</summary>
+    public Box EnsureBoxVersion(long boxId, long expectedBoxVersion)
+    {
+        var box = FindBox(boxId);
+        if (box.Version != expectedBoxVersion)
+        {
+            throw StaleBoxes($"box {boxId} at version {expectedBoxVersion} (it is at {box.Version})");
+        }
+        return box;
+    }
+
+    private Box FindBox(long boxId) =>
+        _boxes.FirstOrDefault(b => b.Id == boxId) ?? throw new NotFoundException($"Box {boxId} of image {Id}");
+
+    private void CheckLabel(Label? label)
+    {
+        if (label is not null && label.DatasetId != DatasetId)
+        {
+            throw new DomainException("invalid-label", $"Label '{label.Name}' belongs to another dataset.");
+        }
+    }
+
+    private void TouchBoxes(string user, DateTimeOffset at)
+    {
+        BoxesVersion++;
+        BoxesChangedBy = user;
+        BoxesChangedAt = at;
+    }
+
+    private ImageChangedException StaleBoxes(string basedOn)
+    {
+        var who = BoxesChangedBy is null ? "" : $" by {BoxesChangedBy} at {BoxesChangedAt:yyyy-MM-dd HH:mm:ss}Z";
+        return new ImageChangedException(
+            $"Image {Id} ('{FileName}') changed since this edit was based on {basedOn}: its boxes were saved{who} (now version {BoxesVersion}). Reload its boxes and make the edit again.",
+            BoxesVersion, BoxesChangedBy, BoxesChangedAt);
+    }
 }
+
+/// <summary>Where an image stands for box labeling.</summary>
+public enum BoxLabelState
+{
+    /// <summary>No boxes, and nobody said it shows no objects.</summary>
+    NotLabeled,
+
+    /// <summary>Someone said it shows none of the objects: a labeled negative.</summary>
+    NoObjects,
+
+    /// <summary>It has at least one box.</summary>
+    Boxes,
+}
+
+/// <summary>One box of a whole-image save: <paramref name="Id"/> names a box the image has (null draws a new one).</summary>
+public sealed record BoxEdit(long? Id, long LabelId, BoxRect Rect);
 
 /// <summary>A whole-image label (classification).</summary>
 public sealed class ImageLabel

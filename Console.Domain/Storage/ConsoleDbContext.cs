@@ -86,6 +86,7 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
             e.Navigation(i => i.Boxes).HasField("_boxes");
             e.Ignore(i => i.EffectiveSplit);
             e.Ignore(i => i.IsDeleted);
+            e.Ignore(i => i.BoxState);
             e.Property(i => i.DeletionBatch).HasMaxLength(36);
             // A deleted image stays (with its labels and boxes) until its delete is undone or purged, seen by nothing else.
             e.HasQueryFilter(i => i.DeletedAt == null);

@@ -18,6 +18,8 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails)
         (int Status, string Code, string Title)? mapped = exception switch
         {
             NotFoundException e => (StatusCodes.Status404NotFound, e.Code, "Not found"),
+            // A version sent as If-Match that no longer holds is a failed precondition (RFC 9110); in the body it is a conflict.
+            ConcurrencyConflictException e when httpContext.Request.Headers.IfMatch.Count > 0 => (StatusCodes.Status412PreconditionFailed, e.Code, "Precondition failed"),
             DomainException e when ConflictCodes.Contains(e.Code) => (StatusCodes.Status409Conflict, e.Code, "Conflict"),
             DomainException e => (StatusCodes.Status400BadRequest, e.Code, "Invalid request"),
             ImageRejectedException => (StatusCodes.Status400BadRequest, "image-rejected", "Image refused"),
@@ -37,6 +39,13 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails)
             Instance = httpContext.Request.Path,
         };
         problem.Extensions["code"] = m.Code;
+        if (exception is ImageChangedException changed)
+        {
+            // What the client needs to say who got there first and to reload.
+            problem.Extensions["currentVersion"] = changed.CurrentVersion;
+            problem.Extensions["changedBy"] = changed.ChangedBy;
+            problem.Extensions["changedAt"] = changed.ChangedAt;
+        }
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception }).ConfigureAwait(false);
     }
 }

@@ -151,6 +151,15 @@ namespace VisionConsole.Domain.Storage.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("BoxesChangedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BoxesChangedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("BoxesVersion")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("ByteSize")
                         .HasColumnType("INTEGER");
 
@@ -174,6 +183,9 @@ namespace VisionConsole.Domain.Storage.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Height")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("NoObjects")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("PerceptualHash")
