@@ -319,7 +319,8 @@ public static class TopBlockTrainer
 
     private static Tensor Batched(Tensor activations, Func<Tensor, Tensor> forward)
     {
-        const int Batch = 256;
+        // Small enough that a depthwise layer's unfolded patches (channels x 9 x positions floats per example) stay near 100 MB.
+        const int Batch = 64;
         var parts = new List<Tensor>();
         for (long start = 0; start < activations.shape[0]; start += Batch)
             parts.Add(forward(activations.narrow(0, start, Math.Min(Batch, activations.shape[0] - start))));
@@ -365,12 +366,24 @@ public static class TopBlockTrainer
             for (var i = 0; i < _weights.Length; i++)
             {
                 var layer = _pretrained.Layers[i];
-                var pad = layer.Kernel / 2;
-                x = torch.nn.functional.conv2d(x, _weights[i], _biases[i], padding: [pad, pad], groups: layer.Depthwise ? layer.Inputs : 1);
+                x = layer.Depthwise ? Depthwise(x, layer, _weights[i], _biases[i]) : torch.nn.functional.conv2d(x, _weights[i], _biases[i]);
                 if (layer.ClipMax is { } max)
                     x = x.clamp(0, max);
             }
             return x.mean([2L, 3L]);
+        }
+
+        /// <summary>
+        /// A depthwise convolution as unfold, multiply and sum: libtorch's CPU grouped convolution (one group per channel)
+        /// is slow forward and far slower backward on small maps, while these three batched ops are fast both ways.
+        /// </summary>
+        private Tensor Depthwise(Tensor x, TopLayer layer, Tensor weight, Tensor bias)
+        {
+            var (batch, channels, side) = (x.shape[0], (long)layer.Inputs, (long)_pretrained.Side);
+            var k = (long)layer.Kernel;
+            var patches = torch.nn.functional.unfold(x, k, padding: k / 2).view(batch, channels, k * k, side * side);
+            var y = (patches * weight.view(1, channels, k * k, 1)).sum(2) + bias.view(1, channels, 1);
+            return y.view(batch, channels, side, side);
         }
 
         public Tensor PretrainedPenalty()

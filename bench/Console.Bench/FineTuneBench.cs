@@ -20,7 +20,7 @@ namespace VisionConsole.Bench;
 /// </summary>
 /// <remarks>
 /// <c>bench/run.sh finetune --dataset DIR [--train train] [--test test] [--limit N] [--views-per-image K] [--top-lr X]
-/// [--head-lr X] [--pull X] [--epochs N] [--patience N]</c>. <c>--limit</c> keeps the first N images of each class (a quick run).
+/// [--head-lr X] [--pull X] [--epochs N] [--patience N] [--head logistic|mlp]</c>. <c>--limit</c> keeps the first N images of each class (a quick run).
 /// </remarks>
 internal static class FineTuneBench
 {
@@ -74,7 +74,11 @@ internal static class FineTuneBench
 
         var options = new TopBlockTrainingOptions
         {
-            Head = ModelTypePresets.HighAccuracy.HeadOptions(HeadOutput.Softmax) with { Seed = seed },
+            Head = ModelTypePresets.HighAccuracy.HeadOptions(HeadOutput.Softmax) with
+            {
+                Seed = seed,
+                Kind = ZooBenchmark.Option(args, "--head") == "logistic" ? HeadKind.Logistic : ModelTypePresets.HighAccuracy.Head,
+            },
             ViewsPerImage = (int)Number("--views-per-image", new TopBlockTrainingOptions().ViewsPerImage),
             TopLearningRate = Number("--top-lr", new TopBlockTrainingOptions().TopLearningRate),
             HeadLearningRate = Number("--head-lr", new TopBlockTrainingOptions().HeadLearningRate),
@@ -88,7 +92,7 @@ internal static class FineTuneBench
         var seconds = watch.Elapsed.TotalSeconds;
         var tunedTest = PoolAll(tuned.Top, test);
         Row("fine-tuned top + MLP 256 (flip)", Accuracy(test, i => MeanScores(tuned.Head, tunedTest[i])), seconds,
-            $"{tuned.FineTuneEpochs} fine-tune epochs (best {tuned.BestEpoch}, {tuned.StopReason}); {options.ViewsPerImage} views/image/epoch, top lr {options.TopLearningRate}, head lr {options.HeadLearningRate}, pull {options.PretrainedPull}");
+            $"{options.Head.Kind} head; {tuned.FineTuneEpochs} fine-tune epochs (best {tuned.BestEpoch}, {tuned.StopReason}); {options.ViewsPerImage} views/image/epoch, top lr {options.TopLearningRate}, head lr {options.HeadLearningRate}, pull {options.PretrainedPull}");
         return 0;
     }
 
