@@ -10,6 +10,8 @@ using VisionConsole.Domain.Operations;
 using VisionConsole.Trainer.Inference;
 using VisionConsole.Domain.Storage;
 using VisionConsole.Domain.Training;
+using VisionConsole.Domain.Datasets;
+using VisionConsole.Trainer.Detection;
 
 namespace VisionConsole.Trainer.Jobs;
 
@@ -26,6 +28,16 @@ public sealed class TrainingService(
         TrainingPlan plan;
         await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
+            // One endpoint for both: an object detection dataset trains a detector (its own kind, train-detector).
+            var kind = await db.Datasets.AsNoTracking().Where(d => d.Id == request.DatasetId).Select(d => (DatasetKind?)d.Kind)
+                .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            if (kind == DatasetKind.ObjectDetection)
+            {
+                var detector = DetectorTrainingRequest.From(request);
+                var detection = await DetectionPlan.BuildAsync(db, detector, options.DataFolder, cancellationToken).ConfigureAwait(false);
+                var accepted = detector with { DisplayName = detector.DisplayName.Trim(), ModelType = detection.Preset.Id };
+                return await operations.CreateAsync(accepted, detection.DatasetId, user, accepted, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
             plan = await TrainingPlan.BuildAsync(db, request, options.DataFolder, cancellationToken).ConfigureAwait(false);
         }
         var normalized = request with { DisplayName = request.DisplayName.Trim(), ModelType = plan.Preset.Id };

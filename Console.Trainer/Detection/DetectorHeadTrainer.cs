@@ -1,0 +1,270 @@
+using System.Diagnostics;
+using TorchSharp;
+using VisionConsole.Trainer.Training;
+using static TorchSharp.torch;
+
+namespace VisionConsole.Trainer.Detection;
+
+/// <summary>
+/// The trained detector heads, each a separable 3x3 convolution as the pretrained CenterNet head's: depthwise 3x3 (SAME
+/// padding, no bias) then pointwise 1x1 with bias. Weights are plain arrays in PyTorch layout, so the exporter writes them
+/// into ONNX as they are.
+/// </summary>
+/// <param name="Channels">Input channels (the stride-4 head input).</param>
+/// <param name="Classes">Heatmap channels (the dataset's labels).</param>
+/// <param name="ClassDepthwise"><c>[Channels, 1, 3, 3]</c>.</param>
+/// <param name="ClassPointwise"><c>[Classes, Channels]</c>.</param>
+/// <param name="ClassBias"><c>[Classes]</c>; the heatmap is <c>sigmoid</c> of the result.</param>
+/// <param name="BoxDepthwise"><c>[Channels, 1, 3, 3]</c>.</param>
+/// <param name="BoxPointwise"><c>[4, Channels]</c>.</param>
+/// <param name="BoxBias"><c>[4]</c>; the result times <see cref="BoxScale"/> is left, top, right, bottom in input pixels.</param>
+/// <param name="BoxScale">The pretrained head's output scale (16).</param>
+/// <param name="Stride">Input pixels per output cell (4).</param>
+public sealed record DetectorHeads(
+    int Channels, int Classes,
+    float[] ClassDepthwise, float[] ClassPointwise, float[] ClassBias,
+    float[] BoxDepthwise, float[] BoxPointwise, float[] BoxBias,
+    float BoxScale, int Stride);
+
+/// <summary>One epoch's figures.</summary>
+public sealed record DetectorEpoch(int Epoch, int MaxEpochs, double TrainLoss, double? ValidationLoss);
+
+/// <summary>What head training ended with.</summary>
+public sealed record DetectorTrainingResult(DetectorHeads Heads, TrainingStopReason StopReason, int EpochsCompleted, double? BestValidationLoss);
+
+/// <summary>Training settings.</summary>
+public sealed record DetectorTrainingOptions
+{
+    /// <summary>Epoch limit.</summary>
+    public int MaxEpochs { get; init; } = 40;
+
+    /// <summary>Adam's step size.</summary>
+    public double LearningRate { get; init; } = 2e-3;
+
+    /// <summary>Examples per step.</summary>
+    public int BatchSize { get; init; } = 8;
+
+    /// <summary>Weight of the box (L1 on distances in cells) loss against the focal loss, 0.1 as CenterNet's size loss.</summary>
+    public double BoxWeight { get; init; } = 0.1;
+
+    /// <summary>Epochs without a better validation loss before stopping.</summary>
+    public int Patience { get; init; } = 6;
+
+    /// <summary>Wall-clock limit; the best heads so far are returned when it is reached.</summary>
+    public TimeSpan? TimeBudget { get; init; }
+
+    /// <summary>Seed of every random choice.</summary>
+    public int Seed { get; init; } = 17;
+
+    /// <summary>libtorch threads; null: every core.</summary>
+    public int? Threads { get; init; }
+}
+
+/// <summary>One training example: a view's stride-4 features (<c>[Channels, H, W]</c>) and its targets.</summary>
+public sealed record DetectorExample(float[] Features, CenterNetTarget Target);
+
+/// <summary>
+/// Trains the class heatmap and box heads on frozen backbone features with TorchSharp: focal loss (CenterNet's
+/// penalty-reduced variant, alpha 2, beta 4, normalized by the object count) on the heatmap, L1 on the box distances at
+/// the centre cells, Adam, early stopping on the validation loss, a time budget and cancellation honoured per batch.
+/// A non-finite loss ends training with <see cref="DetectorDivergedException"/>.
+/// </summary>
+public static class DetectorHeadTrainer
+{
+    /// <summary>The focal loss of a heatmap: <paramref name="logits"/> and <paramref name="target"/> of the same shape, divided by the number of cells equal to 1 (at least 1).</summary>
+    public static Tensor FocalLoss(Tensor logits, Tensor target)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(target);
+        var p = logits.sigmoid().clamp(1e-4, 1 - 1e-4);
+        var positive = target.eq(1).to_type(ScalarType.Float32);
+        var negative = 1 - positive;
+        var positiveLoss = (p.log() * (1 - p).pow(2) * positive).sum();
+        var negativeLoss = ((1 - p).log() * p.pow(2) * (1 - target).pow(4) * negative).sum();
+        var count = positive.sum().clamp_min(1);
+        return -(positiveLoss + negativeLoss) / count;
+    }
+
+    /// <summary>Trains the heads from <paramref name="initial"/> (the pretrained or base model's).</summary>
+    /// <exception cref="DetectorDivergedException">The loss became NaN or infinite.</exception>
+    public static DetectorTrainingResult Train(
+        IReadOnlyList<DetectorExample> train, IReadOnlyList<DetectorExample> validation, DetectorHeads initial, int height, int width,
+        DetectorTrainingOptions options, IProgress<DetectorEpoch>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(validation);
+        ArgumentNullException.ThrowIfNull(initial);
+        ArgumentNullException.ThrowIfNull(options);
+        if (train.Count == 0)
+            throw new ArgumentException("There are no training examples.", nameof(train));
+        var clock = Stopwatch.StartNew();
+        torch.set_num_threads(options.Threads ?? Environment.ProcessorCount);
+        torch.manual_seed(options.Seed);
+        using var scope = torch.NewDisposeScope();
+        using var network = new HeadNetwork(initial);
+        using var optimizer = torch.optim.Adam(network.parameters(), options.LearningRate);
+        var random = new Random(options.Seed);
+        var order = Enumerable.Range(0, train.Count).ToArray();
+        var best = initial;
+        double? bestValidation = null;
+        var sinceBest = 0;
+        var epochs = 0;
+        var reason = TrainingStopReason.EpochLimitReached;
+        for (var epoch = 1; epoch <= options.MaxEpochs; epoch++)
+        {
+            random.Shuffle(order);
+            network.train();
+            double sum = 0;
+            var batches = 0;
+            var stopped = false;
+            for (var start = 0; start < order.Length; start += options.BatchSize)
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return new DetectorTrainingResult(best, TrainingStopReason.Cancelled, epochs, bestValidation);
+                }
+                if (options.TimeBudget is { } budget && clock.Elapsed > budget && epochs > 0)
+                {
+                    stopped = true;
+                    break;
+                }
+                using var step = torch.NewDisposeScope();
+                var batch = order.Skip(start).Take(options.BatchSize).Select(i => train[i]).ToArray();
+                optimizer.zero_grad();
+                var loss = Loss(network, batch, initial, height, width, options.BoxWeight);
+                var value = loss.item<float>();
+                if (!float.IsFinite(value))
+                    throw new DetectorDivergedException($"The detector's training loss became {value} in epoch {epoch}; try a smaller learning rate or check the boxes.");
+                loss.backward();
+                optimizer.step();
+                sum += value;
+                batches++;
+            }
+            if (stopped && batches == 0)
+            {
+                reason = TrainingStopReason.BudgetReached;
+                break;
+            }
+            epochs = epoch;
+            double? validationLoss = null;
+            if (validation.Count > 0)
+            {
+                network.eval();
+                using var noGrad = torch.no_grad();
+                double total = 0;
+                for (var start = 0; start < validation.Count; start += options.BatchSize)
+                {
+                    using var step = torch.NewDisposeScope();
+                    var batch = validation.Skip(start).Take(options.BatchSize).ToArray();
+                    total += Loss(network, batch, initial, height, width, options.BoxWeight).item<float>() * batch.Length;
+                }
+                validationLoss = total / validation.Count;
+            }
+            progress?.Report(new DetectorEpoch(epoch, options.MaxEpochs, sum / Math.Max(1, batches), validationLoss));
+            var score = validationLoss ?? sum / Math.Max(1, batches);
+            if (bestValidation is null || score < bestValidation.Value - 1e-4)
+            {
+                bestValidation = score;
+                best = network.Export(initial);
+                sinceBest = 0;
+            }
+            else if (++sinceBest >= options.Patience)
+            {
+                reason = TrainingStopReason.Converged;
+                break;
+            }
+            if (stopped || (options.TimeBudget is { } b && clock.Elapsed > b))
+            {
+                reason = TrainingStopReason.BudgetReached;
+                break;
+            }
+        }
+        return new DetectorTrainingResult(best, reason, epochs, bestValidation);
+    }
+
+    private static Tensor Loss(HeadNetwork network, DetectorExample[] batch, DetectorHeads heads, int height, int width, double boxWeight)
+    {
+        var cells = height * width;
+        var features = new float[batch.Length * heads.Channels * cells];
+        var heat = new float[batch.Length * heads.Classes * cells];
+        var centreIndex = new List<long>();
+        var distances = new List<float>();
+        for (var n = 0; n < batch.Length; n++)
+        {
+            batch[n].Features.CopyTo(features, n * heads.Channels * cells);
+            batch[n].Target.Heatmap.CopyTo(heat, n * heads.Classes * cells);
+            for (var k = 0; k < batch[n].Target.Centres.Length; k++)
+            {
+                centreIndex.Add((long)n * cells + batch[n].Target.Centres[k]);
+            }
+            distances.AddRange(batch[n].Target.Distances);
+        }
+        var x = torch.tensor(features, [batch.Length, heads.Channels, height, width]);
+        var (logits, box) = network.Forward(x);
+        var focal = FocalLoss(logits, torch.tensor(heat, [batch.Length, heads.Classes, height, width]));
+        if (centreIndex.Count == 0)
+            return focal;
+        // Box output [N, 4, H, W] in pixels -> rows of the centre cells [objects, 4] in cells.
+        var rows = box.permute(0, 2, 3, 1).reshape(-1, 4).index_select(0, torch.tensor(centreIndex.ToArray())) / heads.Stride;
+        var l1 = (rows - torch.tensor(distances.ToArray(), [centreIndex.Count, 4])).abs().sum() / centreIndex.Count;
+        return focal + boxWeight * l1;
+    }
+
+    /// <summary>The two separable heads as a TorchSharp module.</summary>
+    private sealed class HeadNetwork : nn.Module
+    {
+        private readonly TorchSharp.Modules.Conv2d _classDepthwise;
+        private readonly TorchSharp.Modules.Conv2d _classPointwise;
+        private readonly TorchSharp.Modules.Conv2d _boxDepthwise;
+        private readonly TorchSharp.Modules.Conv2d _boxPointwise;
+        private readonly float _scale;
+
+        public HeadNetwork(DetectorHeads heads) : base("detector_heads")
+        {
+            var c = heads.Channels;
+            _classDepthwise = nn.Conv2d(c, c, 3, padding: 1, groups: c, bias: false);
+            _classPointwise = nn.Conv2d(c, heads.Classes, 1);
+            _boxDepthwise = nn.Conv2d(c, c, 3, padding: 1, groups: c, bias: false);
+            _boxPointwise = nn.Conv2d(c, 4, 1);
+            _scale = heads.BoxScale;
+            RegisterComponents();
+            using var noGrad = torch.no_grad();
+            Set(_classDepthwise.weight!, heads.ClassDepthwise);
+            Set(_classPointwise.weight!, heads.ClassPointwise);
+            Set(_classPointwise.bias!, heads.ClassBias);
+            Set(_boxDepthwise.weight!, heads.BoxDepthwise);
+            Set(_boxPointwise.weight!, heads.BoxPointwise);
+            Set(_boxPointwise.bias!, heads.BoxBias);
+        }
+
+        public (Tensor Logits, Tensor Box) Forward(Tensor x) =>
+            (_classPointwise.forward(_classDepthwise.forward(x)), _boxPointwise.forward(_boxDepthwise.forward(x)) * _scale);
+
+        public DetectorHeads Export(DetectorHeads shape) => shape with
+        {
+            ClassDepthwise = Read(_classDepthwise.weight!),
+            ClassPointwise = Read(_classPointwise.weight!),
+            ClassBias = Read(_classPointwise.bias!),
+            BoxDepthwise = Read(_boxDepthwise.weight!),
+            BoxPointwise = Read(_boxPointwise.weight!),
+            BoxBias = Read(_boxPointwise.bias!),
+        };
+
+        private static void Set(Tensor parameter, float[] values)
+        {
+            if (values.Length != parameter.numel())
+                throw new ArgumentException($"A head weight has {values.Length} values; the layer needs {parameter.numel()}.");
+            using var source = torch.tensor(values, parameter.shape);
+            parameter.copy_(source);
+        }
+
+        private static float[] Read(Tensor parameter)
+        {
+            using var noGrad = torch.no_grad();
+            return parameter.detach().cpu().data<float>().ToArray();
+        }
+    }
+}
+
+/// <summary>The detector's training loss stopped being a finite number.</summary>
+public sealed class DetectorDivergedException(string message) : Exception(message);
