@@ -64,10 +64,20 @@ public sealed record DetectorTrainingOptions
 public sealed record DetectorExample(float[] Features, CenterNetTarget Target);
 
 /// <summary>
-/// Trains the class heatmap and box heads on frozen backbone features with TorchSharp: focal loss (CenterNet's
-/// penalty-reduced variant, alpha 2, beta 4, normalized by the object count) on the heatmap, L1 on the box distances at
-/// the centre cells, Adam, early stopping on the validation loss, a time budget and cancellation honoured per batch.
-/// A non-finite loss ends training with <see cref="DetectorDivergedException"/>.
+/// A training example as the trainable layers read it: the class head's depthwise output (<c>[Channels, H, W]</c>) and the
+/// box head's output before the trained correction (<c>[4, H, W]</c>, input pixels), computed once (<see cref="DetectorHeadTrainer.Prepare"/>).
+/// </summary>
+public sealed record PreparedDetectorExample(float[] ClassInput, float[] BoxBase, CenterNetTarget Target);
+
+/// <summary>
+/// Trains the detector heads on frozen backbone features with TorchSharp. What is trained: the class head's pointwise layer
+/// (one logit per label and cell, from the pretrained depthwise filters' output) and a per-edge scale and shift of the
+/// pretrained box head (left, top, right, bottom). The depthwise filters stay frozen because libtorch's CPU depthwise
+/// convolution backward made each example cost about a second on two cores, against milliseconds for the pointwise layers
+/// on outputs computed once (<see cref="Prepare"/>). Losses: focal loss (CenterNet's penalty-reduced variant, alpha 2,
+/// beta 4, normalized by the object count) on the heatmap, L1 on the box distances in cells at the centre cells; Adam,
+/// early stopping on the validation loss, a time budget and cancellation honoured per batch. A non-finite loss ends
+/// training with <see cref="DetectorDivergedException"/>.
 /// </summary>
 public static class DetectorHeadTrainer
 {
@@ -85,10 +95,25 @@ public static class DetectorHeadTrainer
         return -(positiveLoss + negativeLoss) / count;
     }
 
-    /// <summary>Trains the heads from <paramref name="initial"/> (the pretrained or base model's).</summary>
+    /// <summary>The frozen parts of <paramref name="heads"/> run once on an example's features.</summary>
+    public static PreparedDetectorExample Prepare(DetectorExample example, DetectorHeads heads, int height, int width)
+    {
+        ArgumentNullException.ThrowIfNull(example);
+        ArgumentNullException.ThrowIfNull(heads);
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var c = heads.Channels;
+        var x = torch.tensor(example.Features, [1, c, height, width]);
+        var classMid = nn.functional.conv2d(x, torch.tensor(heads.ClassDepthwise, [c, 1, 3, 3]), padding: [1, 1], groups: c);
+        var boxMid = nn.functional.conv2d(x, torch.tensor(heads.BoxDepthwise, [c, 1, 3, 3]), padding: [1, 1], groups: c);
+        var box = (nn.functional.conv2d(boxMid, torch.tensor(heads.BoxPointwise, [4, c, 1, 1]), torch.tensor(heads.BoxBias)) * heads.BoxScale);
+        return new PreparedDetectorExample(classMid.contiguous().data<float>().ToArray(), box.contiguous().data<float>().ToArray(), example.Target);
+    }
+
+    /// <summary>Trains the heads from <paramref name="initial"/> (the pretrained or base model's) on prepared examples.</summary>
     /// <exception cref="DetectorDivergedException">The loss became NaN or infinite.</exception>
     public static DetectorTrainingResult Train(
-        IReadOnlyList<DetectorExample> train, IReadOnlyList<DetectorExample> validation, DetectorHeads initial, int height, int width,
+        IReadOnlyList<PreparedDetectorExample> train, IReadOnlyList<PreparedDetectorExample> validation, DetectorHeads initial, int height, int width,
         DetectorTrainingOptions options, IProgress<DetectorEpoch>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(train);
@@ -113,7 +138,6 @@ public static class DetectorHeadTrainer
         for (var epoch = 1; epoch <= options.MaxEpochs; epoch++)
         {
             random.Shuffle(order);
-            network.train();
             double sum = 0;
             var batches = 0;
             var stopped = false;
@@ -149,7 +173,6 @@ public static class DetectorHeadTrainer
             double? validationLoss = null;
             if (validation.Count > 0)
             {
-                network.eval();
                 using var noGrad = torch.no_grad();
                 double total = 0;
                 for (var start = 0; start < validation.Count; start += options.BatchSize)
@@ -182,16 +205,18 @@ public static class DetectorHeadTrainer
         return new DetectorTrainingResult(best, reason, epochs, bestValidation);
     }
 
-    private static Tensor Loss(HeadNetwork network, DetectorExample[] batch, DetectorHeads heads, int height, int width, double boxWeight)
+    private static Tensor Loss(HeadNetwork network, PreparedDetectorExample[] batch, DetectorHeads heads, int height, int width, double boxWeight)
     {
         var cells = height * width;
         var features = new float[batch.Length * heads.Channels * cells];
+        var boxBase = new float[batch.Length * 4 * cells];
         var heat = new float[batch.Length * heads.Classes * cells];
         var centreIndex = new List<long>();
         var distances = new List<float>();
         for (var n = 0; n < batch.Length; n++)
         {
-            batch[n].Features.CopyTo(features, n * heads.Channels * cells);
+            batch[n].ClassInput.CopyTo(features, n * heads.Channels * cells);
+            batch[n].BoxBase.CopyTo(boxBase, n * 4 * cells);
             batch[n].Target.Heatmap.CopyTo(heat, n * heads.Classes * cells);
             for (var k = 0; k < batch[n].Target.Centres.Length; k++)
             {
@@ -199,70 +224,56 @@ public static class DetectorHeadTrainer
             }
             distances.AddRange(batch[n].Target.Distances);
         }
-        var x = torch.tensor(features, [batch.Length, heads.Channels, height, width]);
-        var (logits, box) = network.Forward(x);
-        var focal = FocalLoss(logits, torch.tensor(heat, [batch.Length, heads.Classes, height, width]));
+        var (logits, box) = network.Forward(
+            torch.tensor(features, [batch.Length, heads.Channels, cells]),
+            torch.tensor(boxBase, [batch.Length, 4, cells]));
+        var focal = FocalLoss(logits, torch.tensor(heat, [batch.Length, heads.Classes, cells]));
         if (centreIndex.Count == 0)
             return focal;
-        // Box output [N, 4, H, W] in pixels -> rows of the centre cells [objects, 4] in cells.
-        var rows = box.permute(0, 2, 3, 1).reshape(-1, 4).index_select(0, torch.tensor(centreIndex.ToArray())) / heads.Stride;
+        // Box [N, 4, cells] in pixels -> rows of the centre cells [objects, 4] in cells.
+        var rows = box.permute(0, 2, 1).reshape(-1, 4).index_select(0, torch.tensor(centreIndex.ToArray())) / heads.Stride;
         var l1 = (rows - torch.tensor(distances.ToArray(), [centreIndex.Count, 4])).abs().sum() / centreIndex.Count;
         return focal + boxWeight * l1;
     }
 
-    /// <summary>The two separable heads as a TorchSharp module.</summary>
+    /// <summary>The trainable layers: the class pointwise weights and bias, the box head's per-edge scale and shift.</summary>
     private sealed class HeadNetwork : nn.Module
     {
-        private readonly TorchSharp.Modules.Conv2d _classDepthwise;
-        private readonly TorchSharp.Modules.Conv2d _classPointwise;
-        private readonly TorchSharp.Modules.Conv2d _boxDepthwise;
-        private readonly TorchSharp.Modules.Conv2d _boxPointwise;
-        private readonly float _scale;
+        private readonly TorchSharp.Modules.Parameter _weight;
+        private readonly TorchSharp.Modules.Parameter _bias;
+        private readonly TorchSharp.Modules.Parameter _boxScale;
+        private readonly TorchSharp.Modules.Parameter _boxShift;
 
         public HeadNetwork(DetectorHeads heads) : base("detector_heads")
         {
-            var c = heads.Channels;
-            _classDepthwise = nn.Conv2d(c, c, 3, padding: 1, groups: c, bias: false);
-            _classPointwise = nn.Conv2d(c, heads.Classes, 1);
-            _boxDepthwise = nn.Conv2d(c, c, 3, padding: 1, groups: c, bias: false);
-            _boxPointwise = nn.Conv2d(c, 4, 1);
-            _scale = heads.BoxScale;
+            _weight = new TorchSharp.Modules.Parameter(torch.tensor(heads.ClassPointwise, [heads.Classes, heads.Channels]));
+            _bias = new TorchSharp.Modules.Parameter(torch.tensor(heads.ClassBias, [heads.Classes, 1]));
+            _boxScale = new TorchSharp.Modules.Parameter(torch.ones(4, 1));
+            _boxShift = new TorchSharp.Modules.Parameter(torch.zeros(4, 1));
             RegisterComponents();
-            using var noGrad = torch.no_grad();
-            Set(_classDepthwise.weight!, heads.ClassDepthwise);
-            Set(_classPointwise.weight!, heads.ClassPointwise);
-            Set(_classPointwise.bias!, heads.ClassBias);
-            Set(_boxDepthwise.weight!, heads.BoxDepthwise);
-            Set(_boxPointwise.weight!, heads.BoxPointwise);
-            Set(_boxPointwise.bias!, heads.BoxBias);
         }
 
-        public (Tensor Logits, Tensor Box) Forward(Tensor x) =>
-            (_classPointwise.forward(_classDepthwise.forward(x)), _boxPointwise.forward(_boxDepthwise.forward(x)) * _scale);
+        public (Tensor Logits, Tensor Box) Forward(Tensor classInput, Tensor boxBase) =>
+            (torch.matmul(_weight, classInput) + _bias, boxBase * _boxScale + _boxShift);
 
-        public DetectorHeads Export(DetectorHeads shape) => shape with
-        {
-            ClassDepthwise = Read(_classDepthwise.weight!),
-            ClassPointwise = Read(_classPointwise.weight!),
-            ClassBias = Read(_classPointwise.bias!),
-            BoxDepthwise = Read(_boxDepthwise.weight!),
-            BoxPointwise = Read(_boxPointwise.weight!),
-            BoxBias = Read(_boxPointwise.bias!),
-        };
-
-        private static void Set(Tensor parameter, float[] values)
-        {
-            if (values.Length != parameter.numel())
-                throw new ArgumentException($"A head weight has {values.Length} values; the layer needs {parameter.numel()}.");
-            using var source = torch.tensor(values, parameter.shape);
-            parameter.copy_(source);
-        }
-
-        private static float[] Read(Tensor parameter)
+        /// <summary>The heads with the trained values; the box correction folded into the box pointwise layer (output = scale * 16 * (w x + b) + shift).</summary>
+        public DetectorHeads Export(DetectorHeads shape)
         {
             using var noGrad = torch.no_grad();
-            return parameter.detach().cpu().data<float>().ToArray();
+            var scale = Read(_boxScale);
+            var shift = Read(_boxShift);
+            var pointwise = (float[])shape.BoxPointwise.Clone();
+            var bias = (float[])shape.BoxBias.Clone();
+            for (var e = 0; e < 4; e++)
+            {
+                for (var c = 0; c < shape.Channels; c++)
+                    pointwise[e * shape.Channels + c] *= scale[e];
+                bias[e] = bias[e] * scale[e] + shift[e] / shape.BoxScale;
+            }
+            return shape with { ClassPointwise = Read(_weight), ClassBias = Read(_bias), BoxPointwise = pointwise, BoxBias = bias };
         }
+
+        private static float[] Read(Tensor parameter) => parameter.detach().cpu().contiguous().data<float>().ToArray();
     }
 }
 

@@ -135,13 +135,13 @@ public sealed partial class DetectionTrainingJob(
                 $"The budget ({budget.TotalMinutes:0.#} min) was spent computing the features of {work.Count} images; give it more time (the features are cached, so a second try starts with them)."));
         }
 
-        DetectorExample Example(PlannedDetectionImage image, int view)
+        PreparedDetectorExample Example(PlannedDetectionImage image, int view)
         {
             var features = new float[dimension];
             if (!cache.TryGet(CacheName, ViewIds[view], image.Sha256, dimension, features))
                 throw new InvalidOperationException($"Features of image {image.Sha256} view {ViewIds[view]} are missing from the cache after embedding.");
             var boxes = view == 0 ? image.Boxes : CenterNetTargets.Mirror(image.Boxes);
-            return new DetectorExample(features, CenterNetTargets.Build(boxes, plan.Labels.Count, grid, grid));
+            return DetectorHeadTrainer.Prepare(new DetectorExample(features, CenterNetTargets.Build(boxes, plan.Labels.Count, grid, grid)), initial, grid, grid);
         }
         var trainExamples = train.SelectMany(i => new[] { Example(i, 0), Example(i, 1) }).ToList();
         var stoppingExamples = stopping.Where(i => !unreadable.Contains(i.Id)).Select(i => Example(i, 0)).ToList();
