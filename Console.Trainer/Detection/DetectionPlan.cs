@@ -29,9 +29,9 @@ public static class DetectorPresets
     /// <summary>Every detector preset; the three AutoML model types share the one 512 input for now (the epoch limit differs).</summary>
     public static IReadOnlyList<DetectorPreset> All { get; } =
     [
-        new("mobile-low-latency-1", CenterNetBackbone, 512, 20, 2e-3, ["orig", "flip"]),
-        new("mobile-versatile-1", CenterNetBackbone, 512, 40, 2e-3, ["orig", "flip"]),
-        new("mobile-high-accuracy-1", CenterNetBackbone, 512, 80, 2e-3, ["orig", "flip"]),
+        new("mobile-low-latency-1", CenterNetBackbone, 512, 15, 5e-3, ["orig", "flip"]),
+        new("mobile-versatile-1", CenterNetBackbone, 512, 30, 5e-3, ["orig", "flip"]),
+        new("mobile-high-accuracy-1", CenterNetBackbone, 512, 60, 5e-3, ["orig", "flip"]),
     ];
 }
 

@@ -48,7 +48,7 @@ public sealed record DetectorTrainingOptions
     public double BoxWeight { get; init; } = 0.1;
 
     /// <summary>Epochs without a better validation loss before stopping.</summary>
-    public int Patience { get; init; } = 6;
+    public int Patience { get; init; } = 4;
 
     /// <summary>Wall-clock limit; the best heads so far are returned when it is reached.</summary>
     public TimeSpan? TimeBudget { get; init; }
@@ -128,6 +128,8 @@ public static class DetectorHeadTrainer
         using var scope = torch.NewDisposeScope();
         using var network = new HeadNetwork(initial);
         using var optimizer = torch.optim.Adam(network.parameters(), options.LearningRate);
+        using var trainSet = new Resident(train, initial, height * width);
+        using var validationSet = new Resident(validation, initial, height * width);
         var random = new Random(options.Seed);
         var order = Enumerable.Range(0, train.Count).ToArray();
         var best = initial;
@@ -153,9 +155,9 @@ public static class DetectorHeadTrainer
                     break;
                 }
                 using var step = torch.NewDisposeScope();
-                var batch = order.Skip(start).Take(options.BatchSize).Select(i => train[i]).ToArray();
+                var batch = order.Skip(start).Take(options.BatchSize).ToArray();
                 optimizer.zero_grad();
-                var loss = Loss(network, batch, initial, height, width, options.BoxWeight);
+                var loss = Loss(network, trainSet, batch, initial, height * width, options.BoxWeight);
                 var value = loss.item<float>();
                 if (!float.IsFinite(value))
                     throw new DetectorDivergedException($"The detector's training loss became {value} in epoch {epoch}; try a smaller learning rate or check the boxes.");
@@ -178,8 +180,8 @@ public static class DetectorHeadTrainer
                 for (var start = 0; start < validation.Count; start += options.BatchSize)
                 {
                     using var step = torch.NewDisposeScope();
-                    var batch = validation.Skip(start).Take(options.BatchSize).ToArray();
-                    total += Loss(network, batch, initial, height, width, options.BoxWeight).item<float>() * batch.Length;
+                    var batch = Enumerable.Range(start, Math.Min(options.BatchSize, validation.Count - start)).ToArray();
+                    total += Loss(network, validationSet, batch, initial, height * width, options.BoxWeight).item<float>() * batch.Length;
                 }
                 validationLoss = total / validation.Count;
             }
@@ -205,35 +207,67 @@ public static class DetectorHeadTrainer
         return new DetectorTrainingResult(best, reason, epochs, bestValidation);
     }
 
-    private static Tensor Loss(HeadNetwork network, PreparedDetectorExample[] batch, DetectorHeads heads, int height, int width, double boxWeight)
+    private static Tensor Loss(HeadNetwork network, Resident set, int[] batch, DetectorHeads heads, int cells, double boxWeight)
     {
-        var cells = height * width;
-        var features = new float[batch.Length * heads.Channels * cells];
-        var boxBase = new float[batch.Length * 4 * cells];
-        var heat = new float[batch.Length * heads.Classes * cells];
+        var rows = torch.tensor(batch.Select(i => (long)i).ToArray());
+        var (logits, box) = network.Forward(set.ClassInput.index_select(0, rows), set.BoxBase.index_select(0, rows));
+        var focal = FocalLoss(logits, set.Heatmap.index_select(0, rows));
         var centreIndex = new List<long>();
         var distances = new List<float>();
         for (var n = 0; n < batch.Length; n++)
         {
-            batch[n].ClassInput.CopyTo(features, n * heads.Channels * cells);
-            batch[n].BoxBase.CopyTo(boxBase, n * 4 * cells);
-            batch[n].Target.Heatmap.CopyTo(heat, n * heads.Classes * cells);
-            for (var k = 0; k < batch[n].Target.Centres.Length; k++)
+            var target = set.Examples[batch[n]].Target;
+            foreach (var centre in target.Centres)
             {
-                centreIndex.Add((long)n * cells + batch[n].Target.Centres[k]);
+                centreIndex.Add((long)n * cells + centre);
             }
-            distances.AddRange(batch[n].Target.Distances);
+            distances.AddRange(target.Distances);
         }
-        var (logits, box) = network.Forward(
-            torch.tensor(features, [batch.Length, heads.Channels, cells]),
-            torch.tensor(boxBase, [batch.Length, 4, cells]));
-        var focal = FocalLoss(logits, torch.tensor(heat, [batch.Length, heads.Classes, cells]));
         if (centreIndex.Count == 0)
             return focal;
         // Box [N, 4, cells] in pixels -> rows of the centre cells [objects, 4] in cells.
-        var rows = box.permute(0, 2, 1).reshape(-1, 4).index_select(0, torch.tensor(centreIndex.ToArray())) / heads.Stride;
-        var l1 = (rows - torch.tensor(distances.ToArray(), [centreIndex.Count, 4])).abs().sum() / centreIndex.Count;
+        var atCentres = box.permute(0, 2, 1).reshape(-1, 4).index_select(0, torch.tensor(centreIndex.ToArray())) / heads.Stride;
+        var l1 = (atCentres - torch.tensor(distances.ToArray(), [centreIndex.Count, 4])).abs().sum() / centreIndex.Count;
         return focal + boxWeight * l1;
+    }
+
+    /// <summary>A set's inputs and heatmaps as three tensors built once, so a batch is an index, not a copy of managed arrays.</summary>
+    private sealed class Resident : IDisposable
+    {
+        public Resident(IReadOnlyList<PreparedDetectorExample> examples, DetectorHeads heads, int cells)
+        {
+            Examples = examples;
+            ClassInput = Stack(examples.Select(e => e.ClassInput), heads.Channels, cells);
+            BoxBase = Stack(examples.Select(e => e.BoxBase), 4, cells);
+            Heatmap = Stack(examples.Select(e => e.Target.Heatmap), heads.Classes, cells);
+        }
+
+        public IReadOnlyList<PreparedDetectorExample> Examples { get; }
+
+        public Tensor ClassInput { get; }
+
+        public Tensor BoxBase { get; }
+
+        public Tensor Heatmap { get; }
+
+        public void Dispose()
+        {
+            ClassInput.Dispose();
+            BoxBase.Dispose();
+            Heatmap.Dispose();
+        }
+
+        private static Tensor Stack(IEnumerable<float[]> rows, int channels, int cells)
+        {
+            var list = rows.ToList();
+            var result = torch.empty(list.Count, channels, cells);
+            for (var n = 0; n < list.Count; n++)
+            {
+                using var row = torch.tensor(list[n], [channels, cells]);
+                result[n].copy_(row);
+            }
+            return result.DetachFromDisposeScope();
+        }
     }
 
     /// <summary>The trainable layers: the class pointwise weights and bias, the box head's per-edge scale and shift.</summary>

@@ -125,6 +125,11 @@ public sealed partial class ModelService(
         var version = modelVersionId is { } id
             ? model.Versions.FirstOrDefault(v => v.Id == id) ?? throw new NotFoundException($"Version {id} of model {modelId}")
             : Latest(model);
+        if (model.Kind == DatasetKind.ObjectDetection)
+        {
+            // A detector's Evaluation row holds a DetectionEvaluationReport, not a classification report.
+            throw new DomainException("detection-evaluation", $"Model {modelId} is an object detector; its evaluation (mAP, per-label AP, PR curves) is stored as a detection report, which this classification view does not show.");
+        }
         var evaluation = await db.Evaluations.AsNoTracking().FirstOrDefaultAsync(e => e.ModelVersionId == version.Id, cancellationToken).ConfigureAwait(false)
             ?? throw new NotFoundException($"The evaluation of model {modelId} version {version.Number}");
         var report = JsonSerializer.Deserialize<EvaluationReport>(evaluation.MetricsJson, ClassifierFiles.Json)
@@ -145,6 +150,10 @@ public sealed partial class ModelService(
             version = versionNumber is { } number
                 ? model.Versions.FirstOrDefault(v => v.Number == number) ?? throw new NotFoundException($"Version {number} of model {modelId}")
                 : Latest(model);
+        }
+        if (model.Kind == DatasetKind.ObjectDetection)
+        {
+            throw new DomainException("model-kind", $"Model {modelId} is an object detector; it answers boxes through POST .../models/{modelId}:predict (DetectionPredictor), not label scores.");
         }
         if (imageBytes.IsEmpty)
         {
