@@ -42,10 +42,15 @@ public sealed record OperationSummary(
     public DateTimeOffset UpdatedAt => FinishedAt ?? StartedAt ?? CreatedAt;
 
     /// <summary>True for trainings (<c>train-...</c>).</summary>
-    public bool IsTraining => Request is TrainingRequest;
+    public bool IsTraining => Request is TrainingRequest or DetectorTrainingRequest;
 
-    /// <summary>The training request, when it is a training.</summary>
-    public TrainingRequest? Training => Request as TrainingRequest;
+    /// <summary>The training request, when it is a training (a detector's in the same shape).</summary>
+    public TrainingRequest? Training => Request switch
+    {
+        TrainingRequest classification => classification,
+        DetectorTrainingRequest detection => detection.AsTrainingRequest(),
+        _ => null,
+    };
 
     /// <summary>A training's latest progress.</summary>
     public TrainingProgress? TrainingProgress => Progress as TrainingProgress;

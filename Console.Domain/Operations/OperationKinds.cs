@@ -13,6 +13,7 @@ namespace VisionConsole.Domain.Operations;
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "$kind")]
 [JsonDerivedType(typeof(TrainingRequest), TrainingRequest.ClassificationKind)]
+[JsonDerivedType(typeof(DetectorTrainingRequest), DetectorTrainingRequest.DetectionKind)]
 [JsonDerivedType(typeof(ImportRequest), ImportRequest.Kind)]
 [JsonDerivedType(typeof(ExportRequest), ExportRequest.Kind)]
 public abstract record OperationRequest;
@@ -119,6 +120,9 @@ public static class OperationKinds
     /// <summary>Training an image classifier (<see cref="TrainingRequest"/>, <see cref="TrainingProgress"/>, <see cref="TrainingResult"/>).</summary>
     public static OperationKind TrainClassifier { get; } = new(TrainingRequest.ClassificationKind, typeof(TrainingRequest), typeof(TrainingProgress), typeof(TrainingResult));
 
+    /// <summary>Training an object detector (<see cref="DetectorTrainingRequest"/>; progress and result as a classifier's).</summary>
+    public static OperationKind TrainDetector { get; } = new(DetectorTrainingRequest.DetectionKind, typeof(DetectorTrainingRequest), typeof(TrainingProgress), typeof(TrainingResult));
+
     /// <summary>Importing an upload into a dataset (<see cref="ImportRequest"/>, <see cref="ImportProgress"/>, <see cref="ImportResult"/>).</summary>
     public static OperationKind ImportData { get; } = new(ImportRequest.Kind, typeof(ImportRequest), typeof(ImportProgress), typeof(ImportResult));
 
@@ -126,7 +130,7 @@ public static class OperationKinds
     public static OperationKind ExportData { get; } = new(ExportRequest.Kind, typeof(ExportRequest), typeof(ExportProgress), typeof(ExportResult));
 
     /// <summary>Every kind.</summary>
-    public static IReadOnlyList<OperationKind> All { get; } = [TrainClassifier, ImportData, ExportData];
+    public static IReadOnlyList<OperationKind> All { get; } = [TrainClassifier, TrainDetector, ImportData, ExportData];
 
     /// <summary>The JSON settings of every stored request, progress and result: camelCase, enums as strings.</summary>
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)

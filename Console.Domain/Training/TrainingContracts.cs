@@ -40,6 +40,38 @@ public sealed record TrainingRequest(
         : null;
 }
 
+/// <summary>
+/// A request to train an object detector: the same fields as <see cref="TrainingRequest"/> (AutoML's <c>models.create</c>
+/// starts one when the dataset is an object detection dataset), its own operation kind <c>train-detector</c>.
+/// </summary>
+/// <param name="DisplayName">Name of the model to create (1-128 characters).</param>
+/// <param name="DatasetId">The object detection dataset to train on.</param>
+/// <param name="ModelType">A detector preset (<c>mobile-versatile-1</c>, the default); see the trainer's detector presets.</param>
+/// <param name="TrainBudgetMilliNodeHours">As <see cref="TrainingRequest.TrainBudgetMilliNodeHours"/>.</param>
+/// <param name="BudgetMinutes">As <see cref="TrainingRequest.BudgetMinutes"/>.</param>
+/// <param name="BaseModelId">A detector to resume from (same label set): its heads warm-start the new ones.</param>
+public sealed record DetectorTrainingRequest(
+    string DisplayName,
+    long DatasetId,
+    string? ModelType = null,
+    long? TrainBudgetMilliNodeHours = null,
+    double? BudgetMinutes = null,
+    long? BaseModelId = null) : OperationRequest
+{
+    /// <summary>The operation kind of a detector training.</summary>
+    public const string DetectionKind = "train-detector";
+
+    /// <summary>The same request as a <see cref="TrainingRequest"/> (the budget rules are shared).</summary>
+    public TrainingRequest AsTrainingRequest() => new(DisplayName, DatasetId, ModelType, TrainBudgetMilliNodeHours, BudgetMinutes, BaseModelId);
+
+    /// <summary>The detector request carrying a classification-shaped request's fields.</summary>
+    public static DetectorTrainingRequest From(TrainingRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new(request.DisplayName, request.DatasetId, request.ModelType, request.TrainBudgetMilliNodeHours, request.BudgetMinutes, request.BaseModelId);
+    }
+}
+
 /// <summary>What a training is doing right now.</summary>
 public enum TrainingPhase { Queued, Preparing, Embedding, Training, Evaluating, Exporting, Saving, Done }
 
@@ -98,6 +130,7 @@ public interface ITrainingService
     /// budget positive, base model's label set equal to the dataset's) and queues the training.
     /// Throws <see cref="DomainException"/> with a clear message when the request cannot be run.
     /// </summary>
+    /// <remarks>An object detection dataset starts a <see cref="DetectorTrainingRequest"/> (kind <c>train-detector</c>) instead.</remarks>
     Task<OperationSummary> StartTrainingAsync(TrainingRequest request, string user, CancellationToken cancellationToken = default);
 }
 

@@ -114,6 +114,34 @@ public sealed partial class EmbeddingService : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// One inner float output per image, whole (for example a detector's stride-4 feature map, NHWC as the graph holds it),
+    /// for outputs that are not the pooled features.
+    /// </summary>
+    public float[][] EmbedOutput(BackboneInfo backbone, string modelPath, string outputName, IReadOnlyList<RgbImage> images, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        ArgumentException.ThrowIfNullOrEmpty(modelPath);
+        ArgumentNullException.ThrowIfNull(images);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var result = new float[images.Count][];
+        Run(backbone, modelPath, outputName, images, (output, start, count) =>
+        {
+            var info = output.GetTensorTypeAndShape();
+            if (info.ElementDataType != TensorElementType.Float)
+            {
+                throw new InvalidOperationException($"Model {modelPath} output '{outputName}' holds {info.ElementDataType} elements, not Float.");
+            }
+            var data = output.GetTensorDataAsSpan<float>();
+            var perImage = (int)(info.ElementCount / info.Shape[0]);
+            for (var n = 0; n < count; n++)
+            {
+                result[start + n] = data.Slice(n * perImage, perImage).ToArray();
+            }
+        }, cancellationToken);
+        return result;
+    }
+
     /// <summary>Runs the backbone over <paramref name="images"/> in batches; <paramref name="consume"/> gets each batch's output, first image index and count.</summary>
     private void Run(BackboneInfo backbone, string modelPath, string outputName, IReadOnlyList<RgbImage> images, Action<OrtValue, int, int> consume, CancellationToken cancellationToken)
     {

@@ -60,6 +60,9 @@ public static class TrainerServiceCollectionExtensions
         // Every kind is an IOperationJob run by the one runner: trainings here, import and export registered by the domain.
         services.AddSingleton<IOperationQueue>(sp => sp.GetRequiredService<OperationQueue>());
         services.AddTransient<IOperationJob, ClassificationTrainingJob>();
+        services.AddTransient<IOperationJob, DetectionTrainingJob>();
+        services.TryAddSingleton<VisionConsole.Trainer.Detection.DetectorInference>();
+        services.TryAddSingleton<VisionConsole.Trainer.Detection.DetectionPredictor>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelExporter, ClassifierModelExporter>());
         services.TryAddSingleton<ITrainingService, TrainingService>();
         services.TryAddSingleton<IModelService, ModelService>();

@@ -10,6 +10,8 @@ using VisionConsole.Domain.Operations;
 using VisionConsole.Trainer.Inference;
 using VisionConsole.Domain.Storage;
 using VisionConsole.Domain.Training;
+using VisionConsole.Domain.Datasets;
+using VisionConsole.Trainer.Detection;
 
 namespace VisionConsole.Trainer.Jobs;
 
@@ -26,6 +28,16 @@ public sealed class TrainingService(
         TrainingPlan plan;
         await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
+            // One endpoint for both: an object detection dataset trains a detector (its own kind, train-detector).
+            var kind = await db.Datasets.AsNoTracking().Where(d => d.Id == request.DatasetId).Select(d => (DatasetKind?)d.Kind)
+                .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            if (kind == DatasetKind.ObjectDetection)
+            {
+                var detector = DetectorTrainingRequest.From(request);
+                var detection = await DetectionPlan.BuildAsync(db, detector, options.DataFolder, cancellationToken).ConfigureAwait(false);
+                var accepted = detector with { DisplayName = detector.DisplayName.Trim(), ModelType = detection.Preset.Id };
+                return await operations.CreateAsync(accepted, detection.DatasetId, user, accepted, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
             plan = await TrainingPlan.BuildAsync(db, request, options.DataFolder, cancellationToken).ConfigureAwait(false);
         }
         var normalized = request with { DisplayName = request.DisplayName.Trim(), ModelType = plan.Preset.Id };
@@ -113,6 +125,11 @@ public sealed partial class ModelService(
         var version = modelVersionId is { } id
             ? model.Versions.FirstOrDefault(v => v.Id == id) ?? throw new NotFoundException($"Version {id} of model {modelId}")
             : Latest(model);
+        if (model.Kind == DatasetKind.ObjectDetection)
+        {
+            // A detector's Evaluation row holds a DetectionEvaluationReport, not a classification report.
+            throw new DomainException("detection-evaluation", $"Model {modelId} is an object detector; its evaluation (mAP, per-label AP, PR curves) is stored as a detection report, which this classification view does not show.");
+        }
         var evaluation = await db.Evaluations.AsNoTracking().FirstOrDefaultAsync(e => e.ModelVersionId == version.Id, cancellationToken).ConfigureAwait(false)
             ?? throw new NotFoundException($"The evaluation of model {modelId} version {version.Number}");
         var report = JsonSerializer.Deserialize<EvaluationReport>(evaluation.MetricsJson, ClassifierFiles.Json)
@@ -133,6 +150,10 @@ public sealed partial class ModelService(
             version = versionNumber is { } number
                 ? model.Versions.FirstOrDefault(v => v.Number == number) ?? throw new NotFoundException($"Version {number} of model {modelId}")
                 : Latest(model);
+        }
+        if (model.Kind == DatasetKind.ObjectDetection)
+        {
+            throw new DomainException("model-kind", $"Model {modelId} is an object detector; it answers boxes through POST .../models/{modelId}:predict (DetectionPredictor), not label scores.");
         }
         if (imageBytes.IsEmpty)
         {

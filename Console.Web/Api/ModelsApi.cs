@@ -7,6 +7,7 @@ using VisionConsole.Domain;
 using VisionConsole.Domain.Metrics;
 using VisionConsole.Domain.Models;
 using VisionConsole.Domain.Training;
+using VisionConsole.Trainer.Detection;
 
 namespace VisionConsole.Web.Api;
 
@@ -26,7 +27,8 @@ public static class ModelsApi
     public sealed record CreateModelRequest(
         string? DisplayName,
         [property: JsonConverter(typeof(FlexibleIdConverter))] string? DatasetId,
-        ClassificationMetadataRequest? ImageClassificationModelMetadata);
+        ClassificationMetadataRequest? ImageClassificationModelMetadata,
+        ClassificationMetadataRequest? ImageObjectDetectionModelMetadata = null);
 
     /// <summary>
     /// <c>imageClassificationModelMetadata</c>: <c>modelType</c>, <c>trainBudgetMilliNodeHours</c> (a string or number;
@@ -57,8 +59,9 @@ public static class ModelsApi
     private static async Task<Ok<AutoMlOperation>> CreateAsync(
         string project, string location, CreateModelRequest request, ITrainingService training, ICurrentUser user, CancellationToken cancellationToken)
     {
-        var metadata = request.ImageClassificationModelMetadata
-            ?? throw new DomainException("invalid-request", "imageClassificationModelMetadata is required (for example {\"modelType\":\"mobile-versatile-1\"}).");
+        // AutoML names the metadata after the model's kind; the dataset's kind decides what is trained (TrainingService).
+        var metadata = request.ImageClassificationModelMetadata ?? request.ImageObjectDetectionModelMetadata
+            ?? throw new DomainException("invalid-request", "imageClassificationModelMetadata or imageObjectDetectionModelMetadata is required (for example {\"modelType\":\"mobile-versatile-1\"}).");
         var trainingRequest = new TrainingRequest(
             request.DisplayName ?? string.Empty,
             AutoMl.ParseId(request.DatasetId, "datasetId"),
@@ -156,10 +159,11 @@ public static class ModelsApi
     /// or a multipart upload (the first file part; an optional <c>score_threshold</c> field). Answers the labels scoring
     /// at least the threshold (default 0.5, as AutoML), best first.
     /// </summary>
-    private static async Task<Ok<PredictResponse>> PredictAsync(long id, HttpRequest request, IModelService models, CancellationToken cancellationToken)
+    private static async Task<IResult> PredictAsync(long id, HttpRequest request, IModelService models, DetectionPredictor detectors, CancellationToken cancellationToken)
     {
         byte[] image;
         string? thresholdText;
+        string? maxBoxesText;
         if (request.HasFormContentType)
         {
             var form = await request.ReadFormAsync(cancellationToken);
@@ -169,10 +173,16 @@ public static class ModelsApi
             await file.CopyToAsync(buffer, cancellationToken);
             image = buffer.ToArray();
             thresholdText = form["score_threshold"].FirstOrDefault() ?? form["scoreThreshold"].FirstOrDefault();
+            maxBoxesText = form["max_bounding_box_count"].FirstOrDefault();
         }
         else
         {
-            (image, thresholdText) = await ReadJsonPayloadAsync(request, cancellationToken);
+            (image, thresholdText, maxBoxesText) = await ReadJsonPayloadAsync(request, cancellationToken);
+        }
+        // A detector answers with boxes (AutoML's imageObjectDetection payload), through its own model.onnx.
+        if (await detectors.IsDetectorAsync(id, cancellationToken))
+        {
+            return TypedResults.Ok(await detectors.PredictAsync(id, image, AutoMlDetectionParams.Parse(thresholdText, maxBoxesText), cancellationToken));
         }
         var threshold = 0.5f;
         if (!string.IsNullOrWhiteSpace(thresholdText)
@@ -187,7 +197,7 @@ public static class ModelsApi
         return TypedResults.Ok(new PredictResponse(payload, new PredictMetadata(prediction.ModelVersionId.ToString(CultureInfo.InvariantCulture), prediction.ElapsedMilliseconds)));
     }
 
-    private static async Task<(byte[] Image, string? Threshold)> ReadJsonPayloadAsync(HttpRequest request, CancellationToken cancellationToken)
+    private static async Task<(byte[] Image, string? Threshold, string? MaxBoxes)> ReadJsonPayloadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         JsonDocument document;
         try
@@ -217,18 +227,21 @@ public static class ModelsApi
             {
                 throw new DomainException("invalid-request", "payload.image.imageBytes is not valid base64.");
             }
-            string? threshold = null;
-            if (root.TryGetProperty("params", out var parameters) && parameters.ValueKind == JsonValueKind.Object
-                && parameters.TryGetProperty("score_threshold", out var value))
+            string? Param(string name)
             {
-                threshold = value.ValueKind switch
+                if (!root.TryGetProperty("params", out var parameters) || parameters.ValueKind != JsonValueKind.Object
+                    || !parameters.TryGetProperty(name, out var value))
+                {
+                    return null;
+                }
+                return value.ValueKind switch
                 {
                     JsonValueKind.String => value.GetString(),
                     JsonValueKind.Number => value.GetRawText(),
-                    _ => throw new DomainException("invalid-request", "params.score_threshold must be a number or a string holding one."),
+                    _ => throw new DomainException("invalid-request", $"params.{name} must be a number or a string holding one."),
                 };
             }
-            return (image, threshold);
+            return (image, Param("score_threshold"), Param("max_bounding_box_count"));
         }
     }
 

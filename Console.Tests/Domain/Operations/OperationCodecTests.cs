@@ -106,7 +106,20 @@ public sealed class OperationCodecTests
     {
         var error = Assert.Throws<OperationDataException>(() => OperationKinds.Of("train-unicorn", 12));
 
-        Assert.Equal("Operation 12 (train-unicorn) has an unreadable kind: this build knows only train-classifier, import-data, export-data", error.Message);
+        Assert.Equal("Operation 12 (train-unicorn) has an unreadable kind: this build knows only train-classifier, train-detector, import-data, export-data", error.Message);
+    }
+
+    [Fact]
+    public void DetectorTrainingRequest_WrittenAndRead_KeepsItsKindAndFields()
+    {
+        var request = new DetectorTrainingRequest("raccoons", 4, "mobile-versatile-1", 250, null, 9);
+        var kind = OperationKinds.ForRequest(request);
+
+        var back = kind.ReadRequest(kind.WriteRequest(request), 1);
+
+        Assert.Equal("train-detector", kind.Name);
+        Assert.Equal(request, back);
+        Assert.Equal(new TrainingRequest("raccoons", 4, "mobile-versatile-1", 250, null, 9), request.AsTrainingRequest());
     }
 
     [Fact]

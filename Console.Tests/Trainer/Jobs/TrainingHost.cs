@@ -21,6 +21,9 @@ internal sealed class TrainingHost : IAsyncDisposable
     public static readonly string Mirror = SharedData.Zoo;
     public const string Api = "/v1/projects/default/locations/us-central1";
 
+    /// <summary>The repository's npm tarball cache (<c>.cache/npm-pack</c>), shared with the zoo tests.</summary>
+    public static readonly string NpmCache = Path.Combine(VisionConsole.Tests.Trainer.Zoo.NodeReference.RepoRoot, ".cache", "npm-pack");
+
     private readonly WebApplicationFactory<Program> _factory;
     private readonly bool _ownsFolder;
 
@@ -33,6 +36,8 @@ internal sealed class TrainingHost : IAsyncDisposable
             builder.UseSetting("data", folder);
             builder.UseSetting("Zoo:Mirror", Mirror);
             builder.UseSetting("Zoo:AllowDownloads", "false");
+            // npm tarballs (the CenterNet detector base) where the zoo tests keep them; see DetectorApiEndToEndTests.
+            builder.UseSetting("Zoo:NpmCacheFolder", NpmCache);
             builder.UseSetting("Trainer:PollInterval", "00:00:01");
             builder.UseSetting("Trainer:ProgressSaveInterval", "00:00:00.250");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");

