@@ -179,7 +179,7 @@ public sealed class ModelsApiEndToEndTests(ITestOutputHelper output)
         Assert.True((await host.Get<IModelService>().GetAsync(long.Parse(modelId, CultureInfo.InvariantCulture))).Training!.FineTunedTop);
         Assert.Contains(graph.Node, n => n.OpType == "Conv" && n.Output[0].StartsWith("top_conv", StringComparison.Ordinal));
         Assert.DoesNotContain(graph.Node, n => n.Name == VisionConsole.Trainer.Export.ClassifierOnnxExporter.BackbonePrefix + "Conv_95_quant");
-        Assert.Contains("\"top/conv\"", await File.ReadAllTextAsync(Path.Combine(trained, "tfjs", "model.json")), StringComparison.Ordinal);
+        Assert.Contains("\"top/layer0/conv\"", await File.ReadAllTextAsync(Path.Combine(trained, "tfjs", "model.json")), StringComparison.Ordinal);
 
         // A version without its exported files (ModelPackageBuilder exports head.json on the recorded prediction views).
         var versionFolder = Assert.Single(Directory.GetDirectories(Path.Combine(host.Folder, "models", modelId)));
