@@ -189,6 +189,7 @@ public static class TopBlockTrainer
         var loss = new ClassificationLoss(headOptions.Output, fit.ClassCount, fit.LabelArrays, headOptions.ClassWeighting, headOptions.LabelSmoothing);
         var targets = loss.Targets(fit.LabelArrays);
         var validationTargets = validation is null ? null : loss.Targets(validation.LabelArrays);
+        var pull = torch.tensor((float)(options.PretrainedPull / 2));
         using var optimizer = headNetwork.Adam(options.HeadLearningRate, headOptions.WeightDecay,
             [(network.Parameters, options.TopLearningRate, 0.0)]); // the top is pulled towards its pretrained weights instead
         var bestTop = network.Snapshot();
@@ -217,7 +218,7 @@ public static class TopBlockTrainer
                     {
                         var rows = torch.tensor(order.AsSpan(start, count).ToArray());
                         var batchLoss = loss.Mean(Logits(fitX.index_select(0, rows)), targets.index_select(0, rows), smoothed: true);
-                        var total = batchLoss + network.PretrainedPenalty() * (options.PretrainedPull / 2);
+                        var total = batchLoss + network.PretrainedPenalty() * pull;
                         total.backward();
                         lossSum += batchLoss.item<float>() * count;
                     }
@@ -353,7 +354,16 @@ public static class TopBlockTrainer
             _initialWeights = layers.Select(l => torch.tensor(l.Weights, [l.Outputs, l.Depthwise ? 1 : l.Inputs, l.Kernel, l.Kernel])).ToArray();
             _weights = _initialWeights.Select(w => new TorchSharp.Modules.Parameter(w.clone())).ToArray();
             _biases = layers.Select(l => new TorchSharp.Modules.Parameter(torch.tensor(l.Bias, [l.Outputs]))).ToArray();
+            _zeroPoint = torch.tensor((float)pretrained.ZeroPoint);
+            _scale = torch.tensor(pretrained.Scale);
+            _clipMax = layers.Select(l => l.ClipMax is { } max ? torch.tensor(max) : null).ToArray();
         }
+
+        // Constants as tensors held by the network, not C# numbers: TorchSharp turns a number operand into a native Scalar
+        // that only a finalizer frees, and a test host crashed with libtorch reading a Scalar that was no longer valid.
+        private readonly Tensor _zeroPoint;
+        private readonly Tensor _scale;
+        private readonly Tensor?[] _clipMax;
 
         public IEnumerable<TorchSharp.Modules.Parameter> Parameters => _weights.Concat(_biases);
 
@@ -361,14 +371,14 @@ public static class TopBlockTrainer
         public Tensor Forward(Tensor activations)
         {
             var side = _pretrained.Side;
-            var x = ((activations.to_type(ScalarType.Float32) - _pretrained.ZeroPoint) * _pretrained.Scale)
+            var x = ((activations.to_type(ScalarType.Float32) - _zeroPoint) * _scale)
                 .reshape(activations.shape[0], _pretrained.Inputs, side, side);
             for (var i = 0; i < _weights.Length; i++)
             {
                 var layer = _pretrained.Layers[i];
                 x = layer.Depthwise ? Depthwise(x, layer, _weights[i], _biases[i]) : torch.nn.functional.conv2d(x, _weights[i], _biases[i]);
                 if (layer.ClipMax is { } max)
-                    x = x.clamp(0, max);
+                    x = x.relu().minimum(_clipMax[i]!);
             }
             return x.mean([2L, 3L]);
         }
@@ -388,9 +398,14 @@ public static class TopBlockTrainer
 
         public Tensor PretrainedPenalty()
         {
-            var total = (_weights[0] - _initialWeights[0]).pow(2).sum();
+            Tensor Squares(int i)
+            {
+                var difference = _weights[i] - _initialWeights[i];
+                return (difference * difference).sum();
+            }
+            var total = Squares(0);
             for (var i = 1; i < _weights.Length; i++)
-                total = total + (_weights[i] - _initialWeights[i]).pow(2).sum();
+                total = total + Squares(i);
             return total;
         }
 
