@@ -159,7 +159,8 @@ public sealed class BoxLabelingBrowserTests(ConsoleServerFixture server, ITestOu
 
     private async Task OpenedAsync(IPage page, long image)
     {
-        await page.WaitForURLAsync($"**/boxes/{image}");
+        // Polls the page's URL (Blazor moves it with history.pushState) rather than waiting for a navigation event.
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/boxes/{image}$"));
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
         // The canvas has drawn this very image (data-loaded is its blob's URL, set once it is fitted), so gestures map to its pixels.
         await Expect(page.Locator("[data-test=image-file]")).ToHaveTextAsync(_files[image]);
