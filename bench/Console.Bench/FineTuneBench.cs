@@ -20,7 +20,8 @@ namespace VisionConsole.Bench;
 /// </summary>
 /// <remarks>
 /// <c>bench/run.sh finetune --dataset DIR [--train train] [--test test] [--limit N] [--views-per-image K] [--top-lr X]
-/// [--head-lr X] [--pull X] [--epochs N] [--patience N] [--head logistic|mlp]</c>. <c>--limit</c> keeps the first N images of each class (a quick run).
+/// [--head-lr X] [--pull X] [--epochs N] [--patience N] [--head logistic|mlp] [--side 224]</c>. <c>--side</c> runs the backbone at another
+/// input side (its declared input changed; the network is convolutional up to its global pool). <c>--limit</c> keeps the first N images of each class (a quick run).
 /// </remarks>
 internal static class FineTuneBench
 {
@@ -34,13 +35,23 @@ internal static class FineTuneBench
         var limit = int.Parse(ZooBenchmark.Option(args, "--limit") ?? "0", CultureInfo.InvariantCulture);
         double Number(string name, double fallback) => double.Parse(ZooBenchmark.Option(args, name) ?? fallback.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
+        var side = (int)Number("--side", 224);
         var cache = Path.Combine(root, ".cache", "bench", "finetune");
         Directory.CreateDirectory(cache);
-        var model = Path.Combine(cache, "mobilenetv2-12-int8.onnx");
+        var model = Path.Combine(cache, side == 224 ? "mobilenetv2-12-int8.onnx" : $"mobilenetv2-12-int8-{side}.onnx");
         if (!File.Exists(model))
-            File.Copy(Path.Combine(mirror, "mobilenetv2-12-int8", "mobilenetv2-12-int8.onnx"), model);
-        var entry = ZooCatalog.Entries.Single(e => e.Info.Id == ZooCatalog.MobileNetV2Int8);
-        var (cutModel, cut) = BackboneCut.Prepare(model, entry.PoolValue!, 7);
+        {
+            var source = VisionConsole.Trainer.Onnx.OnnxModelBuilder.Load(Path.Combine(mirror, "mobilenetv2-12-int8", "mobilenetv2-12-int8.onnx"));
+            // The network is fully convolutional up to its global pool: a larger input only needs the declared side changed.
+            var input = source.Graph.Input.Single(i => i.Name == "input");
+            input.Type.TensorType.Shape.Dim[2].DimValue = side;
+            input.Type.TensorType.Shape.Dim[3].DimValue = side;
+            source.Graph.ValueInfo.Clear();
+            source.Save(model);
+        }
+        var zooEntry = ZooCatalog.Entries.Single(e => e.Info.Id == ZooCatalog.MobileNetV2Int8);
+        var entry = zooEntry with { Info = zooEntry.Info with { Preprocessing = zooEntry.Info.Preprocessing with { Width = side, Height = side } } };
+        var (cutModel, cut) = BackboneCut.Prepare(model, entry.PoolValue!, side / 32);
         var labels = Directory.GetDirectories(Path.Combine(dataset, trainSplit)).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal).ToArray();
         Console.WriteLine($"Fine-tuning harness: {dataset} ({trainSplit} / {testSplit}, {labels.Length} classes{(limit > 0 ? $", first {limit} images per class" : string.Empty)}), cut {cut.CutValue} ({cut.Top.Inputs} x {cut.Top.Positions} uint8), {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}");
 
@@ -140,7 +151,7 @@ internal static class FineTuneBench
         FeatureExtractor extractor, EmbeddingService embedding, ReadyBackbone backbone, BackboneCut cut, string dataset, string split,
         string[] labels, ImageView[] views, int limit, string cache)
     {
-        var file = Path.Combine(cache, $"{Path.GetFileName(dataset)}-{split}-{views.Length}v-{limit}-{cut.CutValue}.u8");
+        var file = Path.Combine(cache, $"{Path.GetFileName(dataset)}-{split}-{views.Length}v-{limit}-{cut.CutValue}{(cut.Top.Side == 7 ? string.Empty : $"-{cut.Top.Side * 32}")}.u8");
         var bytes = cut.Top.ActivationBytes;
         var result = new List<ImageActivations>();
         if (File.Exists(file))
