@@ -86,12 +86,16 @@ public static class DetectorHeadTrainer
     {
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(target);
-        var p = logits.sigmoid().clamp(1e-4, 1 - 1e-4);
-        var positive = target.eq(1).to_type(ScalarType.Float32);
-        var negative = 1 - positive;
-        var positiveLoss = (p.log() * (1 - p).pow(2) * positive).sum();
-        var negativeLoss = ((1 - p).log() * p.pow(2) * (1 - target).pow(4) * negative).sum();
-        var count = positive.sum().clamp_min(1);
+        // Constants as tensors, never C# numbers (see TensorConstant).
+        var one = TensorConstant.Of(1);
+        var p = logits.sigmoid().clamp(TensorConstant.Of(1e-4), TensorConstant.Of(1 - 1e-4));
+        var positive = target.eq(one).to_type(ScalarType.Float32);
+        var negative = one - positive;
+        var q = one - p;
+        var away = (one - target) * (one - target);
+        var positiveLoss = (p.log() * q * q * positive).sum();
+        var negativeLoss = (q.log() * p * p * away * away * negative).sum();
+        var count = positive.sum().maximum(one);
         return -(positiveLoss + negativeLoss) / count;
     }
 
@@ -106,7 +110,7 @@ public static class DetectorHeadTrainer
         var x = torch.tensor(example.Features, [1, c, height, width]);
         var classMid = nn.functional.conv2d(x, torch.tensor(heads.ClassDepthwise, [c, 1, 3, 3]), padding: [1, 1], groups: c);
         var boxMid = nn.functional.conv2d(x, torch.tensor(heads.BoxDepthwise, [c, 1, 3, 3]), padding: [1, 1], groups: c);
-        var box = (nn.functional.conv2d(boxMid, torch.tensor(heads.BoxPointwise, [4, c, 1, 1]), torch.tensor(heads.BoxBias)) * heads.BoxScale);
+        var box = (nn.functional.conv2d(boxMid, torch.tensor(heads.BoxPointwise, [4, c, 1, 1]), torch.tensor(heads.BoxBias)) * TensorConstant.Of(heads.BoxScale));
         return new PreparedDetectorExample(classMid.contiguous().data<float>().ToArray(), box.contiguous().data<float>().ToArray(), example.Target);
     }
 
@@ -226,9 +230,9 @@ public static class DetectorHeadTrainer
         if (centreIndex.Count == 0)
             return focal;
         // Box [N, 4, cells] in pixels -> rows of the centre cells [objects, 4] in cells.
-        var atCentres = box.permute(0, 2, 1).reshape(-1, 4).index_select(0, torch.tensor(centreIndex.ToArray())) / heads.Stride;
-        var l1 = (atCentres - torch.tensor(distances.ToArray(), [centreIndex.Count, 4])).abs().sum() / centreIndex.Count;
-        return focal + boxWeight * l1;
+        var atCentres = box.permute(0, 2, 1).reshape(-1, 4).index_select(0, torch.tensor(centreIndex.ToArray())) / TensorConstant.Of(heads.Stride);
+        var l1 = (atCentres - torch.tensor(distances.ToArray(), [centreIndex.Count, 4])).abs().sum() / TensorConstant.Of(centreIndex.Count);
+        return focal + TensorConstant.Of(boxWeight) * l1;
     }
 
     /// <summary>A set's inputs and heatmaps as three tensors built once, so a batch is an index, not a copy of managed arrays.</summary>

@@ -94,7 +94,7 @@ internal sealed class ClassificationLoss
         var loss = PerExample(logits, targets, 0f).mean().item<float>();
         Tensor hits = _output == HeadOutput.Softmax
             ? logits.argmax(1).eq(targets)
-            : logits.ge(0).ne(targets.gt(0.5)).sum(1).eq(0); // sigmoid(z) >= 0.5 exactly when z >= 0
+            : logits.ge(TensorConstant.Of(0)).ne(targets.gt(TensorConstant.Of(0.5))).sum(1).eq(TensorConstant.Of(0)); // sigmoid(z) >= 0.5 exactly when z >= 0
         var accuracy = hits.to_type(ScalarType.Float64).mean().item<double>();
         return (loss, accuracy);
     }
@@ -107,11 +107,12 @@ internal sealed class ClassificationLoss
             var weight = _positiveWeight.index_select(0, targets);
             var hard = -logP.gather(1, targets.unsqueeze(1)).squeeze(1);
             // Smoothed targets (1 - e) * onehot + e / C: the cross-entropy splits into the same two terms.
-            var loss = smoothing > 0 ? hard * (1 - smoothing) - logP.mean([1L]) * smoothing : hard;
+            // Constants as tensors, never C# numbers (see TensorConstant).
+            var loss = smoothing > 0 ? hard * TensorConstant.Of(1 - smoothing) - logP.mean([1L]) * TensorConstant.Of(smoothing) : hard;
             return loss * weight;
         }
-        var smoothedTargets = smoothing > 0 ? targets * (1 - smoothing) + smoothing / 2 : targets;
-        var weights = targets * _positiveWeight + (1 - targets) * _negativeWeight;
+        var smoothedTargets = smoothing > 0 ? targets * TensorConstant.Of(1 - smoothing) + TensorConstant.Of(smoothing / 2) : targets;
+        var weights = targets * _positiveWeight + (TensorConstant.Of(1) - targets) * _negativeWeight;
         var bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, smoothedTargets, weights, reduction: nn.Reduction.None);
         return bce.sum(1);
     }
