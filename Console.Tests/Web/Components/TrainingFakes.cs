@@ -9,7 +9,7 @@ using VisionConsole.Domain.Training;
 namespace VisionConsole.Tests.Web.Components;
 
 /// <summary>Fixed operations, models and evaluations for page markup tests (the pages only read them).</summary>
-internal sealed class FakeTrainingServices : ITrainingService, IOperationService, IModelService, IModelPublishing
+internal sealed class FakeTrainingServices : ITrainingService, IOperationService, IModelService, IModelPublishing, IDetectionPredictionService
 {
     private static readonly DateTimeOffset Created = new(2026, 11, 2, 9, 0, 0, TimeSpan.Zero);
 
@@ -25,6 +25,7 @@ internal sealed class FakeTrainingServices : ITrainingService, IOperationService
         services.AddSingleton<IOperationService>(this);
         services.AddSingleton<IModelService>(this);
         services.AddSingleton<IModelPublishing>(this);
+        services.AddSingleton<IDetectionPredictionService>(this);
         services.AddSingleton<IOperationNotifier, OperationNotifier>();
     }
 
@@ -99,6 +100,24 @@ internal sealed class FakeTrainingServices : ITrainingService, IOperationService
 
     public Task<ModelEvaluationView> GetEvaluationAsync(long modelId, long? modelVersionId = null, CancellationToken cancellationToken = default) =>
         Task.FromResult(Evaluations.TryGetValue(modelId, out var view) ? view : throw new NotFoundException($"The evaluation of model {modelId}"));
+
+    /// <summary>Detector evaluations by model id, as <see cref="GetDetectionEvaluationAsync"/> answers them.</summary>
+    public Dictionary<long, DetectionEvaluationView> DetectionEvaluations { get; } = [];
+
+    public Task<DetectionEvaluationView> GetDetectionEvaluationAsync(long modelId, long? modelVersionId = null, CancellationToken cancellationToken = default) =>
+        Task.FromResult(DetectionEvaluations.TryGetValue(modelId, out var view) ? view : throw new NotFoundException($"The evaluation of model {modelId}"));
+
+    /// <summary>What <see cref="DetectAsync"/> answers per version number; absent throws.</summary>
+    public Dictionary<int, IReadOnlyList<DetectedBox>> Detections { get; } = [];
+
+    public Task<DetectionPrediction> DetectAsync(long modelId, ReadOnlyMemory<byte> imageBytes, int? versionNumber = null, CancellationToken cancellationToken = default)
+    {
+        PredictedVersions.Add(versionNumber);
+        var number = versionNumber ?? Models.Single(m => m.Id == modelId).LatestVersionNumber;
+        return Detections.TryGetValue(number, out var boxes)
+            ? Task.FromResult(new DetectionPrediction(modelId, modelId * 10 + number, boxes, 15))
+            : throw new DomainException("invalid-request", "The fake does not detect.");
+    }
 
     /// <summary>What <see cref="PredictAsync"/> answers per version number; absent throws.</summary>
     public Dictionary<int, IReadOnlyList<LabelScore>> Predictions { get; } = [];
