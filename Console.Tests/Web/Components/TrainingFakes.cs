@@ -48,6 +48,23 @@ internal sealed class FakeTrainingServices : ITrainingService, IOperationService
         return new ModelEvaluationView(modelId, 70, 700, labels, PredictionRule.TopOne, report, images, Created);
     }
 
+    /// <summary>
+    /// The hand-worked <see cref="Domain.Metrics.DetectionFixture"/> as the training stores it (its report, computed by the
+    /// real <see cref="DetectionEvaluation"/>), for detector 9 of dataset 3; image 13 has since been deleted (no blob).
+    /// </summary>
+    public static DetectionEvaluationView DetectorEvaluation(long modelId = 9)
+    {
+        var images = Domain.Metrics.DetectionFixture.Images();
+        var report = Domain.Metrics.DetectionFixture.Evaluation().Report();
+        var evaluated = images.Select(i => i.ImageId == 13
+            ? new DetectionEvaluatedImage(i.ImageId, null, null, i.GroundTruth, i.Predictions)
+            : new DetectionEvaluatedImage(i.ImageId, new string((char)('a' + i.ImageId - 10), 64), $"raccoon-{i.ImageId}.jpg", i.GroundTruth, i.Predictions)).ToArray();
+        return new DetectionEvaluationView(modelId, modelId * 10, 900, 3, Domain.Metrics.DetectionFixture.Labels, report, evaluated, Created);
+    }
+
+    public static ModelSummary Detector(long id = 9) =>
+        new(id, "Raccoon detector", 3, DatasetKind.ObjectDetection, Domain.Metrics.DetectionFixture.Labels, id * 10, 1, "mobile-versatile-1", 3, null, Created, "tester");
+
     public static ModelSummary Model(long id, string name = "Ants and bees model") =>
         new(id, name, 1, DatasetKind.SingleLabel, ["ants", "bees"], id * 10, 1, "mobile-versatile-1", 3, null, Created, "tester");
 
