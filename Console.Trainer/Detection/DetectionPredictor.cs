@@ -41,7 +41,9 @@ public sealed class DetectionPredictor(IDbContextFactory<ConsoleDbContext> conte
         var (model, version, detections, elapsed) = await RunAsync(modelId, imageBytes, versionNumber, cancellationToken).ConfigureAwait(false);
         var labels = model.Labels;
         var boxes = detections.OrderByDescending(d => d.Score)
-            .Select(d => new DetectedBox(d.Label, d.Label >= 0 && d.Label < labels.Count ? labels[d.Label] : d.Label.ToString(CultureInfo.InvariantCulture), d.ToBoxRect(), d.Score))
+            .Select(d => d.Label >= 0 && d.Label < labels.Count
+                ? new DetectedBox(d.Label, labels[d.Label], d.ToBoxRect(), d.Score)
+                : throw new InvalidOperationException($"Model {modelId} version {version.Number} answered label index {d.Label}; it has {labels.Count} labels."))
             .ToArray();
         return new DetectionPrediction(model.Id, version.Id, boxes, elapsed);
     }

@@ -134,6 +134,31 @@ public sealed class DetectorEvaluationsApiTests
         Assert.Equal(0.25, view.Report.MeanAveragePrecision.Iou50!.Value, 9);
     }
 
+    [Fact]
+    public async Task Evaluations_OfTheOtherKind_RefusedWithModelKind()
+    {
+        await using var host = TrainingHost.Start();
+        var (detectorId, _) = await StoreDetectorAsync(host);
+        long classifierId;
+        await using (var db = host.OpenContext())
+        {
+            var model = new Model(db.Projects.Select(p => p.Id).First(), null, "bees", DatasetKind.SingleLabel, ["ants", "bees"], "tester", DateTimeOffset.UtcNow);
+            db.Models.Add(model);
+            await db.SaveChangesAsync();
+            model.AddVersion("mobile-versatile-1", new ModelFiles($"models/{model.Id}/v1/model.onnx", $"models/{model.Id}/v1/dict.txt"), null, DateTimeOffset.UtcNow);
+            await db.SaveChangesAsync();
+            classifierId = model.Id;
+        }
+        var models = host.Get<IModelService>();
+
+        var classification = await Assert.ThrowsAsync<VisionConsole.Domain.DomainException>(() => models.GetEvaluationAsync(detectorId));
+        var detection = await Assert.ThrowsAsync<VisionConsole.Domain.DomainException>(() => models.GetDetectionEvaluationAsync(classifierId));
+
+        Assert.Equal(("model-kind", "model-kind"), (classification.Code, detection.Code));
+        Assert.Contains("object detector", classification.Message, StringComparison.Ordinal);
+        Assert.Contains("classification model", detection.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Compares tuples of doubles to 1e-9.</summary>
     private sealed class Approx : IEqualityComparer<(double, double, double)>, IEqualityComparer<(double, double)>
     {

@@ -2,9 +2,12 @@ using Bunit;
 using Microsoft.AspNetCore.Components.Forms;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Models;
+using VisionConsole.Domain.Operations;
+using VisionConsole.Domain.Training;
 using VisionConsole.Tests.Domain.Metrics;
 using VisionConsole.Web.Components.Pages.Evaluation;
 using VisionConsole.Web.Components.Pages.Models;
+using VisionConsole.Web.Components.Pages.Operations;
 
 namespace VisionConsole.Tests.Web.Components;
 
@@ -158,5 +161,35 @@ public sealed class DetectionEvaluationPageTests
 
         Assert.Equal("No box reaches the threshold 0.95 (best: raccoon 0.930).", cut.Find("[data-test=predict-verdict]").Text().Trim());
         Assert.Empty(cut.FindAll("[data-test=predict-box]"));
+    }
+
+    [Fact]
+    public async Task OperationPage_DetectorTrained_SaysItsMapAtHalfInsteadOfTopOne()
+    {
+        var fakes = Detector();
+        var done = new TrainingProgress(TrainingPhase.Done, 4, 4, 0, 0, 3, 200, [], 43, null, "done");
+        fakes.Operations.Add(FakeTrainingServices.Operation(5, OperationState.Succeeded, done, stopReason: "converged", modelId: 9) with { Kind = DetectorTrainingRequest.DetectionKind });
+        await using var harness = new ConsoleTestContext(configure: fakes.Register);
+
+        var document = await harness.RenderAsync<OperationPage>(new Dictionary<string, object?> { [nameof(OperationPage.OperationId)] = 5L });
+
+        Assert.Contains("The model is ready: mAP 0.250 at IoU 0.5 on 4 held-out images.", document.QuerySelector(".operation-result")!.TextContent, StringComparison.Ordinal);
+        Assert.Null(document.QuerySelector(".operation-error"));
+    }
+
+    [Fact]
+    public async Task ModelsPage_DetectorBesideAClassifier_ListsBothWithTheDetectorsMapAsItsAp()
+    {
+        var fakes = Detector();
+        fakes.Models.Add(FakeTrainingServices.Model(7));
+        fakes.Evaluations[7] = FakeTrainingServices.SixImageEvaluation(7);
+        await using var harness = new ConsoleTestContext(configure: fakes.Register);
+
+        var cut = await harness.RenderAsync<ModelsPage>();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tr.model-row").Count));
+        Assert.Equal("0.250", cut.Find("tr.model-9 [data-test=ap]").TextContent.Trim());
+        Assert.Equal("—", cut.Find("tr.model-9 [data-test=top1]").TextContent.Trim());
+        Assert.NotEqual("—", cut.Find("tr.model-7 [data-test=top1]").TextContent.Trim());
     }
 }
