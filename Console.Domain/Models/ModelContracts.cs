@@ -125,6 +125,65 @@ public sealed record ModelEvaluationView(
         new(Labels, Images.Select(i => new ScoredImage(i.ImageId, i.TrueLabels, i.Scores)).ToArray(), Rule);
 }
 
+/// <summary>One image of a detector's evaluation: its objects and the model's boxes, with what a page needs to show it.</summary>
+/// <param name="ImageId">The dataset image.</param>
+/// <param name="Sha256">Its blob (thumbnail at <c>/api/blobs/{sha256}/thumbnail</c>); null when the image has since been deleted.</param>
+/// <param name="FileName">Its file name; null when deleted.</param>
+/// <param name="GroundTruth">Its objects as they were when the model was evaluated.</param>
+/// <param name="Predictions">The model's boxes, at every score the decoder kept.</param>
+public sealed record DetectionEvaluatedImage(
+    long ImageId, string? Sha256, string? FileName, IReadOnlyList<GroundTruthBox> GroundTruth, IReadOnlyList<PredictedBox> Predictions);
+
+/// <summary>
+/// A detector version's evaluation: the report the training stored and the evaluated images' boxes, from which a
+/// page or the API recomputes every figure at any confidence and IoU threshold (<see cref="ToEvaluation"/>).
+/// </summary>
+/// <param name="ModelId">The model.</param>
+/// <param name="ModelVersionId">The evaluated version.</param>
+/// <param name="EvaluationId">The stored evaluation.</param>
+/// <param name="DatasetId">The dataset the model was trained from (null once deleted): where its images are labeled.</param>
+/// <param name="Labels">The model's labels; box label indices refer to them.</param>
+/// <param name="Report">The report computed when the model was trained.</param>
+/// <param name="Images">The evaluation images, those with no objects included.</param>
+/// <param name="CreatedAt">When the evaluation was made.</param>
+public sealed record DetectionEvaluationView(
+    long ModelId,
+    long ModelVersionId,
+    long EvaluationId,
+    long? DatasetId,
+    IReadOnlyList<string> Labels,
+    DetectionEvaluationReport Report,
+    IReadOnlyList<DetectionEvaluatedImage> Images,
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>The metrics engine over the stored boxes (mAP, curves and counts at any confidence and IoU threshold).</summary>
+    public DetectionEvaluation ToEvaluation() =>
+        new(Labels, Images.Select(i => new DetectionImage(i.ImageId, i.GroundTruth, i.Predictions)).ToArray());
+}
+
+/// <summary>A box a detector found in an image.</summary>
+/// <param name="LabelIndex">Index in the model's labels.</param>
+/// <param name="Label">The label name.</param>
+/// <param name="Box">Where, normalized (0-1, origin top-left).</param>
+/// <param name="Score">The detector's confidence.</param>
+public sealed record DetectedBox(int LabelIndex, string Label, BoxRect Box, float Score);
+
+/// <summary>Every box a detector version kept for one image, best first.</summary>
+public sealed record DetectionPrediction(long ModelId, long ModelVersionId, IReadOnlyList<DetectedBox> Boxes, double ElapsedMilliseconds);
+
+/// <summary>Online prediction with object detectors (the console's test page; the REST <c>:predict</c> goes the same way).</summary>
+public interface IDetectionPredictionService
+{
+    /// <summary>
+    /// Every box the latest version (or version number <paramref name="versionNumber"/>) of detector
+    /// <paramref name="modelId"/> decodes from an encoded image, best first, at any score.
+    /// </summary>
+    /// <exception cref="NotFoundException">No such model or version.</exception>
+    /// <exception cref="DomainException"><c>model-kind</c> (not a detector), <c>invalid-image</c> (empty), <c>model-unavailable</c> (no model.onnx).</exception>
+    /// <exception cref="Imaging.ImageRejectedException">The bytes are not a decodable image.</exception>
+    Task<DetectionPrediction> DetectAsync(long modelId, ReadOnlyMemory<byte> imageBytes, int? versionNumber = null, CancellationToken cancellationToken = default);
+}
+
 /// <summary>One label's score for an image.</summary>
 /// <param name="LabelIndex">Index in the model's labels.</param>
 /// <param name="Label">The label name.</param>
@@ -164,6 +223,12 @@ public interface IModelService
 
     /// <summary>The evaluation of the model's latest version (or of <paramref name="modelVersionId"/>).</summary>
     Task<ModelEvaluationView> GetEvaluationAsync(long modelId, long? modelVersionId = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The evaluation of an object detector's latest version (or of <paramref name="modelVersionId"/>); a classification
+    /// model is refused with <c>model-kind</c> (its evaluation is <see cref="GetEvaluationAsync"/>).
+    /// </summary>
+    Task<DetectionEvaluationView> GetDetectionEvaluationAsync(long modelId, long? modelVersionId = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Scores an encoded image (any format the intake accepts) with the model's latest version (or version number

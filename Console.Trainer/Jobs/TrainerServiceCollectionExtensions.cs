@@ -63,6 +63,7 @@ public static class TrainerServiceCollectionExtensions
         services.AddTransient<IOperationJob, DetectionTrainingJob>();
         services.TryAddSingleton<VisionConsole.Trainer.Detection.DetectorInference>();
         services.TryAddSingleton<VisionConsole.Trainer.Detection.DetectionPredictor>();
+        services.TryAddSingleton<IDetectionPredictionService>(sp => sp.GetRequiredService<VisionConsole.Trainer.Detection.DetectionPredictor>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelExporter, ClassifierModelExporter>());
         services.TryAddSingleton<ITrainingService, TrainingService>();
         services.TryAddSingleton<IModelService, ModelService>();

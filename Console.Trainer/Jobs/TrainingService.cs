@@ -128,7 +128,7 @@ public sealed partial class ModelService(
         if (model.Kind == DatasetKind.ObjectDetection)
         {
             // A detector's Evaluation row holds a DetectionEvaluationReport, not a classification report.
-            throw new DomainException("detection-evaluation", $"Model {modelId} is an object detector; its evaluation (mAP, per-label AP, PR curves) is stored as a detection report, which this classification view does not show.");
+            throw new DomainException("model-kind", $"Model {modelId} is an object detector; its evaluation (mAP, per-label AP, PR curves) is a detection report (GetDetectionEvaluationAsync), not a classification one.");
         }
         var evaluation = await db.Evaluations.AsNoTracking().FirstOrDefaultAsync(e => e.ModelVersionId == version.Id, cancellationToken).ConfigureAwait(false)
             ?? throw new NotFoundException($"The evaluation of model {modelId} version {version.Number}");
@@ -136,6 +136,42 @@ public sealed partial class ModelService(
             ?? throw new InvalidOperationException($"Evaluation {evaluation.Id} has no metrics.");
         var images = JsonSerializer.Deserialize<List<EvaluatedImage>>(evaluation.PerImageScoresJson, ClassifierFiles.Json) ?? [];
         return new ModelEvaluationView(model.Id, version.Id, evaluation.Id, model.Labels, report.Rule, report, images, evaluation.CreatedAt);
+    }
+
+    /// <inheritdoc />
+    public async Task<DetectionEvaluationView> GetDetectionEvaluationAsync(long modelId, long? modelVersionId = null, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var model = await LoadAsync(db, modelId, cancellationToken).ConfigureAwait(false);
+        var version = modelVersionId is { } id
+            ? model.Versions.FirstOrDefault(v => v.Id == id) ?? throw new NotFoundException($"Version {id} of model {modelId}")
+            : Latest(model);
+        if (model.Kind != DatasetKind.ObjectDetection)
+        {
+            throw new DomainException("model-kind", $"Model {modelId} is a classification model; its evaluation is a classification report (GetEvaluationAsync), not a detection one.");
+        }
+        var evaluation = await db.Evaluations.AsNoTracking().FirstOrDefaultAsync(e => e.ModelVersionId == version.Id, cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"The evaluation of model {modelId} version {version.Number}");
+        DetectionEvaluationReport report;
+        List<DetectionImage> images;
+        try
+        {
+            report = JsonSerializer.Deserialize<DetectionEvaluationReport>(evaluation.MetricsJson, ClassifierFiles.Json)
+                ?? throw new InvalidOperationException($"Evaluation {evaluation.Id} has no metrics.");
+            images = JsonSerializer.Deserialize<List<DetectionImage>>(evaluation.PerImageScoresJson, ClassifierFiles.Json) ?? [];
+        }
+        catch (JsonException ex)
+        {
+            // Corrupt stored data is a server fault naming the row, never an empty evaluation.
+            throw new InvalidOperationException($"Evaluation {evaluation.Id} of model {modelId} is not a detection evaluation: {ex.Message}", ex);
+        }
+        // The stored boxes name images by id; the thumbnails need their blobs (an image deleted since shows without one).
+        var ids = images.Select(i => i.ImageId).ToList();
+        var files = await db.Images.AsNoTracking().Where(i => ids.Contains(i.Id)).Select(i => new { i.Id, i.Sha256, i.FileName })
+            .ToDictionaryAsync(i => i.Id, cancellationToken).ConfigureAwait(false);
+        var evaluated = images.Select(i => new DetectionEvaluatedImage(
+            i.ImageId, files.GetValueOrDefault(i.ImageId)?.Sha256, files.GetValueOrDefault(i.ImageId)?.FileName, i.GroundTruth, i.Predictions)).ToList();
+        return new DetectionEvaluationView(model.Id, version.Id, evaluation.Id, model.DatasetId, model.Labels, report, evaluated, evaluation.CreatedAt);
     }
 
     /// <inheritdoc />

@@ -23,6 +23,16 @@ public static class ModelsApi
     /// <summary>Thresholds of the <c>confidenceMetricsEntry</c> lists: 0, 0.05, ..., 1.</summary>
     private static readonly float[] Thresholds = Enumerable.Range(0, 21).Select(i => i / 20f).ToArray();
 
+    /// <summary>
+    /// The IoU and confidence thresholds of a detector's <c>boundingBoxMetricsEntries</c>, as the AutoML v1 reference
+    /// lists them: 0.05, 0.10, ..., 0.95, 0.96, 0.97, 0.98, 0.99.
+    /// </summary>
+    private static readonly double[] DetectionIouThresholds =
+        [.. Enumerable.Range(1, 19).Select(i => Math.Round(i * 0.05, 2)), 0.96, 0.97, 0.98, 0.99];
+
+    /// <summary>The same thresholds for confidences, which are floats.</summary>
+    private static readonly float[] DetectionConfidenceThresholds = DetectionIouThresholds.Select(t => (float)t).ToArray();
+
     /// <summary>Body of <c>POST .../models</c>.</summary>
     public sealed record CreateModelRequest(
         string? DisplayName,
@@ -50,6 +60,7 @@ public static class ModelsApi
         group.MapGet("/{id:long}", GetAsync);
         group.MapDelete("/{id:long}", DeleteAsync);
         group.MapGet("/{id:long}/modelEvaluations", EvaluationsAsync);
+        group.MapGet("/{id:long}/modelEvaluations/{evaluationId}", EvaluationAsync);
         group.MapPost("/{id:long}:predict", PredictAsync)
             .WithMetadata(new RequestSizeLimitAttribute(MaxPredictBytes))
             .DisableAntiforgery();
@@ -89,11 +100,30 @@ public static class ModelsApi
     }
 
     /// <summary>One overall evaluation (no annotationSpecId) and one per label, as AutoML lists them.</summary>
-    private static async Task<Ok<ModelEvaluationList>> EvaluationsAsync(string project, string location, long id, IModelService models, CancellationToken cancellationToken)
+    private static async Task<Ok<ModelEvaluationList>> EvaluationsAsync(
+        string project, string location, long id, IModelService models, DetectionPredictor detectors, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new ModelEvaluationList(await EvaluationResourcesAsync(project, location, id, models, detectors, cancellationToken), string.Empty));
+
+    /// <summary>One evaluation of the list by its id: the overall one (<c>{evaluation}</c>) or a label's (<c>{evaluation}-{annotationSpecId}</c>).</summary>
+    private static async Task<Ok<ModelEvaluationResource>> EvaluationAsync(
+        string project, string location, long id, string evaluationId, IModelService models, DetectionPredictor detectors, CancellationToken cancellationToken)
     {
+        var list = await EvaluationResourcesAsync(project, location, id, models, detectors, cancellationToken);
+        return TypedResults.Ok(list.FirstOrDefault(e => e.Name.EndsWith("/" + evaluationId, StringComparison.Ordinal))
+            ?? throw new NotFoundException($"Model evaluation {evaluationId} of model {id}"));
+    }
+
+    private static async Task<IReadOnlyList<ModelEvaluationResource>> EvaluationResourcesAsync(
+        string project, string location, long id, IModelService models, DetectionPredictor detectors, CancellationToken cancellationToken)
+    {
+        var parent = $"{AutoMl.Parent(project, location)}/models/{AutoMl.Id(id)}/modelEvaluations";
+        // A detector's evaluation is AutoML's imageObjectDetectionEvaluationMetrics, in the same list and resource shape.
+        if (await detectors.IsDetectorAsync(id, cancellationToken))
+        {
+            return DetectionEvaluations(parent, await models.GetDetectionEvaluationAsync(id, cancellationToken: cancellationToken));
+        }
         var view = await models.GetEvaluationAsync(id, cancellationToken: cancellationToken);
         var evaluation = view.ToEvaluation();
-        var parent = $"{AutoMl.Parent(project, location)}/models/{AutoMl.Id(id)}/modelEvaluations";
         var list = new List<ModelEvaluationResource>();
         var atThresholds = Thresholds.Select(evaluation.AtThreshold).ToArray();
         var top1 = evaluation.TopKAccuracy(1);
@@ -128,8 +158,45 @@ public static class ModelsApi
                     null,
                     null)));
         }
-        return TypedResults.Ok(new ModelEvaluationList(list, string.Empty));
+        return list;
     }
+
+    /// <summary>
+    /// A detector's evaluations: overall (pooled counts, mAP over labels) and one per label (that label's AP), each with
+    /// a <c>boundingBoxMetricsEntry</c> per IoU threshold and in it a <c>confidenceMetricsEntry</c> per confidence threshold,
+    /// and <c>boundingBoxMeanAveragePrecision</c> the mean of the entries' <c>meanAveragePrecision</c> (AutoML's definition).
+    /// </summary>
+    private static List<ModelEvaluationResource> DetectionEvaluations(string parent, DetectionEvaluationView view)
+    {
+        var evaluation = view.ToEvaluation();
+        var grid = DetectionIouThresholds
+            .Select(iou => DetectionConfidenceThresholds.Select(confidence => evaluation.AtThreshold(confidence, iou)).ToArray())
+            .ToArray();
+        ObjectDetectionMetrics Metrics(int? label, int boxes)
+        {
+            var entries = DetectionIouThresholds.Select((iou, i) => new BoundingBoxMetricsEntry(
+                iou,
+                (label is { } c ? evaluation.AveragePrecision(c, iou) : evaluation.MeanAveragePrecision(iou)) ?? 0,
+                grid[i].Select(t => DetectionEntry(t.ConfidenceThreshold, label is { } c ? t.PerLabel[c].Counts : t.Micro)).ToArray())).ToArray();
+            return new ObjectDetectionMetrics(boxes, entries, entries.Average(e => e.MeanAveragePrecision));
+        }
+        var list = new List<ModelEvaluationResource>
+        {
+            new($"{parent}/{AutoMl.Id(view.EvaluationId)}", null, null, view.CreatedAt, evaluation.Images.Count, null,
+                Metrics(null, Enumerable.Range(0, evaluation.Labels.Count).Sum(evaluation.GroundTruths))),
+        };
+        for (var c = 0; c < evaluation.Labels.Count; c++)
+        {
+            list.Add(new ModelEvaluationResource(
+                $"{parent}/{AutoMl.Id(view.EvaluationId)}-{AutoMl.Id(c)}", AutoMl.Id(c), evaluation.Labels[c], view.CreatedAt,
+                evaluation.Images.Count(i => i.GroundTruth.Any(g => g.Label == c)), null, Metrics(c, evaluation.GroundTruths(c))));
+        }
+        return list;
+    }
+
+    /// <summary>AutoML's detection entry; a threshold nothing reaches has precision 1 (nothing predicted wrongly), as the classification entries.</summary>
+    private static DetectionConfidenceMetricsEntry DetectionEntry(float threshold, MetricCounts counts) =>
+        new(threshold, counts.Recall ?? 0, counts.Precision ?? 1, counts.F1 ?? 0);
 
     private static ConfidenceMetricsEntry Entry(float threshold, MetricCounts counts, double? top1) => new(
         threshold,
@@ -253,7 +320,23 @@ public static class ModelsApi
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DisplayName,
         DateTimeOffset CreateTime,
         int EvaluatedExampleCount,
-        ClassificationMetrics ClassificationEvaluationMetrics);
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ClassificationMetrics? ClassificationEvaluationMetrics,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ObjectDetectionMetrics? ImageObjectDetectionEvaluationMetrics = null);
+
+    /// <summary>AutoML v1 <c>ImageObjectDetectionEvaluationMetrics</c>.</summary>
+    internal sealed record ObjectDetectionMetrics(
+        int EvaluatedBoundingBoxCount,
+        IReadOnlyList<BoundingBoxMetricsEntry> BoundingBoxMetricsEntries,
+        double BoundingBoxMeanAveragePrecision);
+
+    /// <summary>AutoML v1 <c>BoundingBoxMetricsEntry</c>: the mAP and the counts at one IoU threshold.</summary>
+    internal sealed record BoundingBoxMetricsEntry(
+        double IouThreshold,
+        double MeanAveragePrecision,
+        IReadOnlyList<DetectionConfidenceMetricsEntry> ConfidenceMetricsEntries);
+
+    /// <summary>AutoML v1 <c>BoundingBoxMetricsEntry.ConfidenceMetricsEntry</c>.</summary>
+    internal sealed record DetectionConfidenceMetricsEntry(float ConfidenceThreshold, double Recall, double Precision, double F1Score);
 
     internal sealed record ClassificationMetrics(
         double AuPrc,

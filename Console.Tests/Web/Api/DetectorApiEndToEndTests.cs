@@ -93,6 +93,8 @@ public sealed class DetectorApiEndToEndTests(ITestOutputHelper output)
         var manifest = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "manifest.json")))!;
         Assert.Equal("OBJECT_DETECTION", manifest["modelType"]!.GetValue<string>());
 
+        await CheckEvaluationsAsync(host, modelId);
+
         // The 40 upstream test images through :predict, every box (threshold 0), then mAP@0.5.
         var evaluated = new List<DetectionImage>();
         var id = 0L;
@@ -126,6 +128,29 @@ public sealed class DetectorApiEndToEndTests(ITestOutputHelper output)
             @params = new Dictionary<string, string> { ["max_bounding_box_count"] = "0" },
         });
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    /// <summary>
+    /// The training's stored evaluation, read back through <c>modelEvaluations</c> (AutoML's detection shape) and the
+    /// page's service: the same mAP as the stored report, and thumbnails for the evaluated images.
+    /// </summary>
+    private async Task CheckEvaluationsAsync(TrainingHost host, string modelId)
+    {
+        var view = await host.Get<VisionConsole.Domain.Models.IModelService>().GetDetectionEvaluationAsync(long.Parse(modelId, CultureInfo.InvariantCulture));
+        Assert.NotEmpty(view.Images);
+        Assert.All(view.Images, i => Assert.NotNull(i.Sha256));
+        var response = await host.Client.GetAsync(new Uri($"{TrainingHost.Api}/models/{modelId}/modelEvaluations", UriKind.Relative));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        var list = JsonNode.Parse(body)!["modelEvaluation"]!.AsArray();
+        Assert.Equal(2, list.Count); // overall and raccoon
+        var metrics = list[0]!["imageObjectDetectionEvaluationMetrics"]!;
+        Assert.Equal(view.Images.Count, list[0]!["evaluatedExampleCount"]!.GetValue<int>());
+        Assert.Equal(view.Report.GroundTruthCount, metrics["evaluatedBoundingBoxCount"]!.GetValue<int>());
+        var at50 = metrics["boundingBoxMetricsEntries"]!.AsArray().Single(e => Math.Abs(e!["iouThreshold"]!.GetValue<double>() - 0.5) < 1e-9)!;
+        Assert.Equal(view.Report.MeanAveragePrecision.Iou50!.Value, at50["meanAveragePrecision"]!.GetValue<double>(), 9);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Stored evaluation ({view.Images.Count} images): mAP@0.5 {view.Report.MeanAveragePrecision.Iou50:0.0000}, boundingBoxMeanAveragePrecision {metrics["boundingBoxMeanAveragePrecision"]!.GetValue<double>():0.0000}"));
     }
 
     private static async Task<JsonArray> PredictAsync(TrainingHost host, string modelId, byte[] bytes, string? threshold, string? maxBoxes)

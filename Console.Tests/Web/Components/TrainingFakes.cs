@@ -9,7 +9,7 @@ using VisionConsole.Domain.Training;
 namespace VisionConsole.Tests.Web.Components;
 
 /// <summary>Fixed operations, models and evaluations for page markup tests (the pages only read them).</summary>
-internal sealed class FakeTrainingServices : ITrainingService, IOperationService, IModelService, IModelPublishing
+internal sealed class FakeTrainingServices : ITrainingService, IOperationService, IModelService, IModelPublishing, IDetectionPredictionService
 {
     private static readonly DateTimeOffset Created = new(2026, 11, 2, 9, 0, 0, TimeSpan.Zero);
 
@@ -25,6 +25,7 @@ internal sealed class FakeTrainingServices : ITrainingService, IOperationService
         services.AddSingleton<IOperationService>(this);
         services.AddSingleton<IModelService>(this);
         services.AddSingleton<IModelPublishing>(this);
+        services.AddSingleton<IDetectionPredictionService>(this);
         services.AddSingleton<IOperationNotifier, OperationNotifier>();
     }
 
@@ -46,6 +47,23 @@ internal sealed class FakeTrainingServices : ITrainingService, IOperationService
         var report = new ClassificationEvaluation(labels, images.Select(i => new ScoredImage(i.ImageId, i.TrueLabels, i.Scores)).ToArray(), PredictionRule.TopOne).Report();
         return new ModelEvaluationView(modelId, 70, 700, labels, PredictionRule.TopOne, report, images, Created);
     }
+
+    /// <summary>
+    /// The hand-worked <see cref="Domain.Metrics.DetectionFixture"/> as the training stores it (its report, computed by the
+    /// real <see cref="DetectionEvaluation"/>), for detector 9 of dataset 3; image 13 has since been deleted (no blob).
+    /// </summary>
+    public static DetectionEvaluationView DetectorEvaluation(long modelId = 9)
+    {
+        var images = Domain.Metrics.DetectionFixture.Images();
+        var report = Domain.Metrics.DetectionFixture.Evaluation().Report();
+        var evaluated = images.Select(i => i.ImageId == 13
+            ? new DetectionEvaluatedImage(i.ImageId, null, null, i.GroundTruth, i.Predictions)
+            : new DetectionEvaluatedImage(i.ImageId, new string((char)('a' + i.ImageId - 10), 64), $"raccoon-{i.ImageId}.jpg", i.GroundTruth, i.Predictions)).ToArray();
+        return new DetectionEvaluationView(modelId, modelId * 10, 900, 3, Domain.Metrics.DetectionFixture.Labels, report, evaluated, Created);
+    }
+
+    public static ModelSummary Detector(long id = 9) =>
+        new(id, "Raccoon detector", 3, DatasetKind.ObjectDetection, Domain.Metrics.DetectionFixture.Labels, id * 10, 1, "mobile-versatile-1", 3, null, Created, "tester");
 
     public static ModelSummary Model(long id, string name = "Ants and bees model") =>
         new(id, name, 1, DatasetKind.SingleLabel, ["ants", "bees"], id * 10, 1, "mobile-versatile-1", 3, null, Created, "tester");
@@ -99,6 +117,24 @@ internal sealed class FakeTrainingServices : ITrainingService, IOperationService
 
     public Task<ModelEvaluationView> GetEvaluationAsync(long modelId, long? modelVersionId = null, CancellationToken cancellationToken = default) =>
         Task.FromResult(Evaluations.TryGetValue(modelId, out var view) ? view : throw new NotFoundException($"The evaluation of model {modelId}"));
+
+    /// <summary>Detector evaluations by model id, as <see cref="GetDetectionEvaluationAsync"/> answers them.</summary>
+    public Dictionary<long, DetectionEvaluationView> DetectionEvaluations { get; } = [];
+
+    public Task<DetectionEvaluationView> GetDetectionEvaluationAsync(long modelId, long? modelVersionId = null, CancellationToken cancellationToken = default) =>
+        Task.FromResult(DetectionEvaluations.TryGetValue(modelId, out var view) ? view : throw new NotFoundException($"The evaluation of model {modelId}"));
+
+    /// <summary>What <see cref="DetectAsync"/> answers per version number; absent throws.</summary>
+    public Dictionary<int, IReadOnlyList<DetectedBox>> Detections { get; } = [];
+
+    public Task<DetectionPrediction> DetectAsync(long modelId, ReadOnlyMemory<byte> imageBytes, int? versionNumber = null, CancellationToken cancellationToken = default)
+    {
+        PredictedVersions.Add(versionNumber);
+        var number = versionNumber ?? Models.Single(m => m.Id == modelId).LatestVersionNumber;
+        return Detections.TryGetValue(number, out var boxes)
+            ? Task.FromResult(new DetectionPrediction(modelId, modelId * 10 + number, boxes, 15))
+            : throw new DomainException("invalid-request", "The fake does not detect.");
+    }
 
     /// <summary>What <see cref="PredictAsync"/> answers per version number; absent throws.</summary>
     public Dictionary<int, IReadOnlyList<LabelScore>> Predictions { get; } = [];

@@ -11,6 +11,7 @@ namespace VisionConsole.Web.Components.Pages.Evaluation;
 /// <summary>
 /// A model's evaluation: a 0.01-step threshold slider recomputes the figures, the confusion matrix and the
 /// drill-down beside it; a drill-down image opens in a viewer with its true and predicted labels and a label fix.
+/// A detector's evaluation is <see cref="DetectionEvaluationPanel"/>.
 /// </summary>
 public partial class ModelEvaluation
 {
@@ -48,6 +49,13 @@ public partial class ModelEvaluation
         try
         {
             _model = await Models.GetAsync(ModelId);
+            _loadError = null;
+            if (_model.Kind == VisionConsole.Domain.Datasets.DatasetKind.ObjectDetection)
+            {
+                // A detector's figures are boxes and IoUs: its own panel loads them.
+                _explorer = null;
+                return;
+            }
             _explorer = new ThresholdExplorer(await Models.GetEvaluationAsync(ModelId));
             _curveSeries = [new LineSeries("Precision", "#1e88e5", _explorer.Curve.Select(p => new ChartPoint(p.Recall, p.Precision)).ToList())];
             _drillDown = null;

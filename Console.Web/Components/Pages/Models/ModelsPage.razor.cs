@@ -31,6 +31,12 @@ public partial class ModelsPage
             var rows = new List<ModelRow>();
             foreach (var model in page.Items)
             {
+                if (model.Kind == VisionConsole.Domain.Datasets.DatasetKind.ObjectDetection)
+                {
+                    // A detector's AP column is its mAP at IoU 0.5; it has no top-1 accuracy.
+                    rows.Add(new ModelRow(model, null, await TryDetectorMapAsync(model.Id, cancellationToken)));
+                    continue;
+                }
                 var report = await TryReportAsync(model.Id, cancellationToken);
                 rows.Add(new ModelRow(model, report?.Top1Accuracy, report?.MicroAveragePrecision));
             }
@@ -48,6 +54,18 @@ public partial class ModelsPage
         try
         {
             return (await Models.GetEvaluationAsync(modelId, cancellationToken: cancellationToken)).Report;
+        }
+        catch (NotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<double?> TryDetectorMapAsync(long modelId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await Models.GetDetectionEvaluationAsync(modelId, cancellationToken: cancellationToken)).Report.MeanAveragePrecision.Iou50;
         }
         catch (NotFoundException)
         {

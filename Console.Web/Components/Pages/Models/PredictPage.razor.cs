@@ -6,12 +6,14 @@ using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Domain.Models;
 using VisionConsole.Web.Components.Pages.Evaluation;
+using VisionConsole.Web.Components.Shared;
 
 namespace VisionConsole.Web.Components.Pages.Models;
 
 /// <summary>
 /// Scores one image with a chosen version; the threshold (starting at the version's suggested one) decides which
-/// labels count as predicted, and moving it re-reads the same scores without scoring again.
+/// labels count as predicted, and moving it re-reads the same scores without scoring again. A detector's boxes are
+/// drawn over the image, those reaching the threshold shown.
 /// </summary>
 public partial class PredictPage
 {
@@ -31,6 +33,7 @@ public partial class PredictPage
     private double _threshold = DefaultThreshold;
     private bool _thresholdSuggested;
     private ClassificationPrediction? _prediction;
+    private DetectionPrediction? _detection;
     private byte[]? _image;
     private string? _loadError;
     private string? _error;
@@ -41,6 +44,9 @@ public partial class PredictPage
 
     [Inject] private IModelService Models { get; set; } = null!;
     [Inject] private IModelPublishing Publishing { get; set; } = null!;
+    [Inject] private IDetectionPredictionService Detections { get; set; } = null!;
+
+    private bool IsDetector => _model?.Kind == DatasetKind.ObjectDetection;
 
     [Parameter] public long ModelId { get; set; }
 
@@ -83,13 +89,24 @@ public partial class PredictPage
         return (_model?.Kind == DatasetKind.MultiLabel ? reaching : reaching.Take(1)).ToList();
     }
 
+    /// <summary>A detector's boxes that reach the threshold, best first.</summary>
+    internal IReadOnlyList<DetectedBox> Shown(DetectionPrediction prediction) =>
+        prediction.Boxes.Where(b => b.Score >= _threshold).OrderByDescending(b => b.Score).ToList();
+
+    private static IReadOnlyList<OverlayBox> Overlay(IReadOnlyList<DetectedBox> boxes) =>
+        boxes.Select(b => new OverlayBox(b.Box, "box-predicted", $"{b.Label} {b.Score.ToString("0.00", Invariant)}", "predict-box")).ToList();
+
+    private static string BoxText(BoxRect box) => string.Create(Invariant,
+        $"({box.Left:0.00}, {box.Top:0.00}) – ({box.Left + box.Width:0.00}, {box.Top + box.Height:0.00})");
+
     private async Task SuggestThresholdAsync()
     {
         var version = _versions.FirstOrDefault(v => v.Number == _versionNumber);
         try
         {
-            var evaluation = await Models.GetEvaluationAsync(ModelId, version?.Id);
-            _threshold = Math.Round(new ThresholdExplorer(evaluation).SuggestedThreshold, 2);
+            _threshold = IsDetector
+                ? Math.Round((await Models.GetDetectionEvaluationAsync(ModelId, version?.Id)).Report.SuggestedThreshold.Threshold, 2)
+                : Math.Round(new ThresholdExplorer(await Models.GetEvaluationAsync(ModelId, version?.Id)).SuggestedThreshold, 2);
             _thresholdSuggested = true;
         }
         catch (NotFoundException)
@@ -114,6 +131,7 @@ public partial class PredictPage
         var file = e.File;
         _fileName = file.Name;
         _prediction = null;
+        _detection = null;
         _preview = null;
         _image = null;
         _error = null;
@@ -153,17 +171,26 @@ public partial class PredictPage
         _error = null;
         try
         {
-            _prediction = await Models.PredictAsync(ModelId, _image, _versionNumber);
+            if (IsDetector)
+            {
+                _detection = await Detections.DetectAsync(ModelId, _image, _versionNumber);
+            }
+            else
+            {
+                _prediction = await Models.PredictAsync(ModelId, _image, _versionNumber);
+            }
             _scoredVersion = _versionNumber;
         }
         catch (ImageRejectedException ex)
         {
             _prediction = null;
+            _detection = null;
             _error = $"{_fileName}: {ex.Message}";
         }
         catch (DomainException ex)
         {
             _prediction = null;
+            _detection = null;
             _error = $"{_fileName}: {ex.Message}";
         }
         finally

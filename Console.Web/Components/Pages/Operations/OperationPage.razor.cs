@@ -21,6 +21,7 @@ public partial class OperationPage
     private string? _datasetName;
     private VisionConsole.Domain.Import.ImportReportPage? _importReport;
     private double? _top1;
+    private double? _map50;
     private int _evaluatedImages;
     private string? _loadError;
     private string? _actionError;
@@ -54,6 +55,7 @@ public partial class OperationPage
         _operation = null;
         _datasetName = null;
         _top1 = null;
+        _map50 = null;
         _importReport = null;
         await LoadAsync();
     }
@@ -106,13 +108,23 @@ public partial class OperationPage
                 _datasetName = null;
             }
         }
-        if (_top1 is null && operation.State == OperationState.Succeeded && operation.ResultModelId is { } modelId)
+        if (_top1 is null && _map50 is null && operation.State == OperationState.Succeeded && operation.ResultModelId is { } modelId)
         {
             try
             {
-                var evaluation = await Models.GetEvaluationAsync(modelId, operation.ResultModelVersionId);
-                _top1 = evaluation.Report.Top1Accuracy;
-                _evaluatedImages = evaluation.Images.Count;
+                if (operation.Kind == DetectorTrainingRequest.DetectionKind)
+                {
+                    // A detector has no top-1 accuracy; its headline figure is mAP at IoU 0.5.
+                    var detection = await Models.GetDetectionEvaluationAsync(modelId, operation.ResultModelVersionId);
+                    _map50 = detection.Report.MeanAveragePrecision.Iou50;
+                    _evaluatedImages = detection.Images.Count;
+                }
+                else
+                {
+                    var evaluation = await Models.GetEvaluationAsync(modelId, operation.ResultModelVersionId);
+                    _top1 = evaluation.Report.Top1Accuracy;
+                    _evaluatedImages = evaluation.Images.Count;
+                }
             }
             catch (NotFoundException)
             {
