@@ -14,7 +14,8 @@ namespace VisionConsole.Trainer.Export;
 /// folder: the training's export step writes it (<see cref="ClassifierModelExporter"/>). For a version without it, made
 /// on first use: when <c>model.onnx</c> and <c>tfjs/</c> are there they are zipped as they are; otherwise the version's head (<c>head.json</c>) is exported on the backbone it was
 /// trained on. A version that predicts with test-time flip (<c>mobile-high-accuracy-1</c>) is exported with it: both graphs
-/// average the scores of the image and its mirror image, as the console's prediction does.
+/// average the scores of the image and its mirror image, as the console's prediction does. A detector version (its
+/// <c>heads.json</c>) is zipped with <c>"modelType":"OBJECT_DETECTION"</c>, its <c>tfjs/</c> converted from the heads when missing.
 /// </summary>
 public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options)
 {

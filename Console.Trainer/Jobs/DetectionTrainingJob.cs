@@ -26,7 +26,8 @@ namespace VisionConsole.Trainer.Jobs;
 /// Trains an object detector from a boxed dataset, the <see cref="IOperationJob"/> of kind <c>train-detector</c> run by the
 /// one hosted runner: plan, the CenterNet backbone's stride-4 head input computed once per image and view (the image
 /// stretched to 512, and its mirror) into the <see cref="FeatureCache"/>, class heatmap and box heads trained on them
-/// (<see cref="DetectorHeadTrainer"/>), <c>model.onnx</c> with the decoding inside (<see cref="DetectorOnnxExporter"/>),
+/// (<see cref="DetectorHeadTrainer"/>), <c>model.onnx</c> with the decoding inside (<see cref="DetectorOnnxExporter"/>), the
+/// <c>tfjs/</c> graph model (<see cref="DetectorTfjsConverter"/>) and the download zip (<see cref="WritePackage"/>),
 /// evaluation of that very file on held-out images (<see cref="DetectionEvaluation"/>), and a completion that creates the
 /// model, version and evaluation in the store's transaction. Failure reasons: <c>datasetEmpty</c> (no boxed images),
 /// <c>datasetCorrupt</c> (no training image decodes), <c>notEnoughBudget</c> (the budget ran out before head training
