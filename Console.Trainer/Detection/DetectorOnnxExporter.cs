@@ -46,6 +46,22 @@ public static class DetectorOnnxExporter
     /// <summary>A slot counts in <c>num_detections</c> when its score is at least this (low, so evaluation sees the whole PR curve).</summary>
     public const float MinimumScore = 0.01f;
 
+    /// <summary>
+    /// What a detector's <c>manifest.json</c> says beyond the standard entries: the input of <c>model.onnx</c> (name, type,
+    /// shape, layout, how an image is resized), its outputs, and the <c>tfjs/</c> model's input and outputs.
+    /// </summary>
+    /// <param name="side">The input side.</param>
+    public static IReadOnlyDictionary<string, object> ManifestDetails(int side) => new Dictionary<string, object>
+    {
+        ["input"] = new { name = InputName, type = "uint8", shape = new[] { 1, side, side, 3 }, layout = "NHWC RGB", resize = "stretch the whole image (no letterbox, no crop)" },
+        ["outputs"] = new[] { BoxesName, ClassesName, ScoresName, CountName },
+        ["tfjs"] = new
+        {
+            input = new { name = DetectorTfjsConverter.InputName, type = "float32", shape = new[] { 1, -1, -1, 3 }, layout = "NHWC RGB 0-255", resize = $"stretched to {side} x {side} inside the graph (bilinear)" },
+            outputs = new[] { DetectorTfjsConverter.ScoresName, DetectorTfjsConverter.BoxesName },
+        },
+    };
+
     /// <summary>Builds the graph from the prepared backbone file.</summary>
     public static byte[] Build(string backboneModelPath, BackboneInfo backbone, DetectorHeads heads, int gridSide)
     {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.IO.Compression;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Models;
+using VisionConsole.Trainer.Detection;
 using VisionConsole.Trainer.Jobs;
 using VisionConsole.Trainer.Training;
 using VisionConsole.Trainer.Zoo;
@@ -13,7 +14,8 @@ namespace VisionConsole.Trainer.Export;
 /// folder: the training's export step writes it (<see cref="ClassifierModelExporter"/>). For a version without it, made
 /// on first use: when <c>model.onnx</c> and <c>tfjs/</c> are there they are zipped as they are; otherwise the version's head (<c>head.json</c>) is exported on the backbone it was
 /// trained on. A version that predicts with test-time flip (<c>mobile-high-accuracy-1</c>) is exported with it: both graphs
-/// average the scores of the image and its mirror image, as the console's prediction does.
+/// average the scores of the image and its mirror image, as the console's prediction does. A detector version (its
+/// <c>heads.json</c>) is zipped with <c>"modelType":"OBJECT_DETECTION"</c>, its <c>tfjs/</c> converted from the heads when missing.
 /// </summary>
 public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options)
 {
@@ -66,6 +68,38 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options)
         return copy.ToArray();
     }
 
+    /// <summary>
+    /// A detector version (its <c>heads.json</c>): its <c>model.onnx</c> and <c>tfjs/</c> zipped; a <c>tfjs/</c> missing (a version
+    /// trained before detectors had one) is converted from the heads on the CenterNet source it was trained on, into scratch.
+    /// </summary>
+    private async Task WriteDetectorAsync(string folder, string temp, IReadOnlyList<string> labels, TrainingRecord? training, CancellationToken cancellationToken)
+    {
+        var onnxPath = Path.Combine(folder, ModelPackageWriter.ModelEntry);
+        if (!File.Exists(onnxPath))
+        {
+            throw new NotFoundException($"The model.onnx of detector version folder {folder}");
+        }
+        var onnx = await File.ReadAllBytesAsync(onnxPath, cancellationToken).ConfigureAwait(false);
+        var side = training?.InputSize ?? DetectorInference.InputSide;
+        var tfjsFolder = Path.Combine(folder, ModelPackageWriter.TfjsFolder);
+        var scratch = File.Exists(Path.Combine(tfjsFolder, TfjsGraphModelWriter.ModelFileName)) ? null : Path.Combine(Path.GetTempPath(), $"vc-export-{Guid.NewGuid():N}");
+        try
+        {
+            if (scratch is not null)
+            {
+                var heads = await DetectionTrainingJob.ReadHeadsAsync(folder, cancellationToken).ConfigureAwait(false);
+                var backbone = await zoo.GetModelPathAsync(training?.BackboneId ?? DetectorPresets.CenterNetBackbone, cancellationToken).ConfigureAwait(false);
+                await Task.Run(() => DetectorTfjsConverter.Write(scratch, DetectionTrainingJob.SourceFolder(backbone), heads, side, labels), cancellationToken).ConfigureAwait(false);
+            }
+            await using var stream = File.Create(temp);
+            ModelPackageWriter.Write(stream, onnx, labels, scratch ?? tfjsFolder, PackageModelType.ObjectDetection, DetectorOnnxExporter.ManifestDetails(side));
+        }
+        finally
+        {
+            if (scratch is not null && Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
+        }
+    }
+
     private async Task BuildAsync(string folder, string zipPath, TrainingRecord? training, CancellationToken cancellationToken)
     {
         var labelsPath = Path.Combine(folder, ClassifierFiles.LabelsFile);
@@ -79,7 +113,11 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options)
         var temp = Path.Combine(folder, $".{PackageFile}.{Guid.NewGuid():N}.tmp");
         try
         {
-            if (File.Exists(onnxPath) && File.Exists(Path.Combine(tfjsFolder, TfjsGraphModelWriter.ModelFileName)))
+            if (File.Exists(Path.Combine(folder, DetectionTrainingJob.HeadsFile)))
+            {
+                await WriteDetectorAsync(folder, temp, labels, training, cancellationToken).ConfigureAwait(false);
+            }
+            else if (File.Exists(onnxPath) && File.Exists(Path.Combine(tfjsFolder, TfjsGraphModelWriter.ModelFileName)))
             {
                 var onnx = await File.ReadAllBytesAsync(onnxPath, cancellationToken).ConfigureAwait(false);
                 await using var stream = File.Create(temp);

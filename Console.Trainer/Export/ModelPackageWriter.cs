@@ -74,7 +74,14 @@ public static class ModelPackageWriter
     /// Writes a zip from parts already exported: the ONNX bytes, the labels, and a TF.js folder whose files
     /// (<c>model.json</c>, shards, <c>dict.txt</c>; no subfolders) go under <c>tfjs/</c>.
     /// </summary>
-    public static void Write(Stream destination, byte[] onnxModel, IReadOnlyList<string> labels, string tfjsFolder, PackageModelType modelType)
+    /// <param name="destination">The zip's stream (left open).</param>
+    /// <param name="onnxModel">The <c>model.onnx</c> bytes.</param>
+    /// <param name="labels">The labels in output order (<c>dict.txt</c>).</param>
+    /// <param name="tfjsFolder">The TF.js graph model folder.</param>
+    /// <param name="modelType">What the manifest says the model is.</param>
+    /// <param name="manifestDetails">More manifest entries after the three standard ones (a detector's input and outputs), or null.</param>
+    public static void Write(Stream destination, byte[] onnxModel, IReadOnlyList<string> labels, string tfjsFolder, PackageModelType modelType,
+        IReadOnlyDictionary<string, object>? manifestDetails = null)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(onnxModel);
@@ -91,17 +98,30 @@ public static class ModelPackageWriter
         using var zip = new ZipArchive(destination, ZipArchiveMode.Create, leaveOpen: true);
         AddBytes(zip, ModelEntry, onnxModel);
         AddBytes(zip, LabelsEntry, labelsBytes);
-        var manifest = new Dictionary<string, string>
+        AddBytes(zip, ManifestEntry, Manifest(modelType, manifestDetails));
+        foreach (var file in Directory.EnumerateFiles(tfjsFolder).Order(StringComparer.Ordinal))
+        {
+            zip.CreateEntryFromFile(file, $"{TfjsFolder}/{Path.GetFileName(file)}", CompressionLevel.Optimal);
+        }
+    }
+
+    /// <summary>
+    /// The <c>manifest.json</c> bytes: <c>modelFile</c>, <c>labelsFile</c>, <c>modelType</c> (<c>IMAGE_LABELING</c> or
+    /// <c>OBJECT_DETECTION</c>), then <paramref name="details"/> (which cannot replace those three).
+    /// </summary>
+    public static byte[] Manifest(PackageModelType modelType, IReadOnlyDictionary<string, object>? details = null)
+    {
+        var manifest = new Dictionary<string, object>
         {
             ["modelFile"] = ModelEntry,
             ["labelsFile"] = LabelsEntry,
             ["modelType"] = modelType == PackageModelType.ImageLabeling ? "IMAGE_LABELING" : "OBJECT_DETECTION",
         };
-        AddBytes(zip, ManifestEntry, JsonSerializer.SerializeToUtf8Bytes(manifest));
-        foreach (var file in Directory.EnumerateFiles(tfjsFolder).Order(StringComparer.Ordinal))
+        foreach (var (key, value) in details ?? new Dictionary<string, object>())
         {
-            zip.CreateEntryFromFile(file, $"{TfjsFolder}/{Path.GetFileName(file)}", CompressionLevel.Optimal);
+            if (!manifest.TryAdd(key, value)) throw new ArgumentException($"The manifest's '{key}' is set by the writer.", nameof(details));
         }
+        return JsonSerializer.SerializeToUtf8Bytes(manifest);
     }
 
     private static void AddBytes(ZipArchive zip, string name, byte[] bytes)

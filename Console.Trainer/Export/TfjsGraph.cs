@@ -57,11 +57,18 @@ public sealed class TfjsGraph
     {
         foreach (var input in inputs)
         {
-            if (!names.Contains(input)) throw new InvalidOperationException($"Node '{name}' ({op}) reads '{input}', which is not defined yet.");
+            if (!names.Contains(NodeOf(input))) throw new InvalidOperationException($"Node '{name}' ({op}) reads '{input}', which is not defined yet.");
         }
         attributes ??= [];
         if (!attributes.ContainsKey("T")) attributes["T"] = DType(TfjsDType.Float32);
         return Add(name, op, inputs, attributes);
+    }
+
+    /// <summary>The node an input reads: <c>name:1</c> (a node's second output) is node <c>name</c>.</summary>
+    private static string NodeOf(string input)
+    {
+        var colon = input.LastIndexOf(':');
+        return colon > 0 && int.TryParse(input.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _) ? input[..colon] : input;
     }
 
     /// <summary>Whether a node has this name.</summary>

@@ -30,10 +30,24 @@ public static class TfjsGraphModelWriter
     /// <param name="labels">Class names in output order.</param>
     /// <param name="generatedBy">Free text recorded in <c>generatedBy</c> (what produced the graph).</param>
     public static IReadOnlyList<string> Write(string folder, TfjsGraph graph, string outputName, IReadOnlyList<string> labels, string generatedBy)
+        => Write(folder, graph, [outputName], labels, generatedBy);
+
+    /// <summary>Writes the folder for a graph with several outputs (all in the signature, in this order); returns the written file names.</summary>
+    /// <param name="folder">Target folder.</param>
+    /// <param name="graph">The graph; its only placeholder is the input.</param>
+    /// <param name="outputNames">The nodes whose values are the model's outputs.</param>
+    /// <param name="labels">Class names in output order.</param>
+    /// <param name="generatedBy">Free text recorded in <c>generatedBy</c> (what produced the graph).</param>
+    public static IReadOnlyList<string> Write(string folder, TfjsGraph graph, IReadOnlyList<string> outputNames, IReadOnlyList<string> labels, string generatedBy)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(labels);
-        if (!graph.Contains(outputName)) throw new ArgumentException($"The graph has no node named '{outputName}'.", nameof(outputName));
+        ArgumentNullException.ThrowIfNull(outputNames);
+        if (outputNames.Count == 0) throw new ArgumentException("A graph model needs at least one output.", nameof(outputNames));
+        foreach (var outputName in outputNames)
+        {
+            if (!graph.Contains(outputName)) throw new ArgumentException($"The graph has no node named '{outputName}'.", nameof(outputNames));
+        }
         if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
         {
             throw new IOException($"{folder}: the TF.js model folder must be new or empty (stale shards would be mixed in).");
@@ -65,10 +79,7 @@ public static class TfjsGraphModelWriter
                 {
                     [input.Name] = new JsonObject { ["name"] = input.Name + ":0", ["dtype"] = "DT_FLOAT", ["tensorShape"] = input.Attributes["shape"]!["shape"]!.DeepClone() },
                 },
-                ["outputs"] = new JsonObject
-                {
-                    [outputName] = new JsonObject { ["name"] = outputName + ":0", ["dtype"] = "DT_FLOAT" },
-                },
+                ["outputs"] = new JsonObject(outputNames.Select(o => KeyValuePair.Create(o, (JsonNode?)new JsonObject { ["name"] = o + ":0", ["dtype"] = "DT_FLOAT" }))),
             },
             ["modelTopology"] = new JsonObject
             {

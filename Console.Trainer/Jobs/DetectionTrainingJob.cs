@@ -16,6 +16,7 @@ using VisionConsole.Domain.Storage;
 using VisionConsole.Domain.Training;
 using VisionConsole.Trainer.Detection;
 using VisionConsole.Trainer.Embedding;
+using VisionConsole.Trainer.Export;
 using VisionConsole.Trainer.Training;
 using VisionConsole.Trainer.Zoo;
 
@@ -25,7 +26,8 @@ namespace VisionConsole.Trainer.Jobs;
 /// Trains an object detector from a boxed dataset, the <see cref="IOperationJob"/> of kind <c>train-detector</c> run by the
 /// one hosted runner: plan, the CenterNet backbone's stride-4 head input computed once per image and view (the image
 /// stretched to 512, and its mirror) into the <see cref="FeatureCache"/>, class heatmap and box heads trained on them
-/// (<see cref="DetectorHeadTrainer"/>), <c>model.onnx</c> with the decoding inside (<see cref="DetectorOnnxExporter"/>),
+/// (<see cref="DetectorHeadTrainer"/>), <c>model.onnx</c> with the decoding inside (<see cref="DetectorOnnxExporter"/>), the
+/// <c>tfjs/</c> graph model (<see cref="DetectorTfjsConverter"/>) and the download zip (<see cref="WritePackage"/>),
 /// evaluation of that very file on held-out images (<see cref="DetectionEvaluation"/>), and a completion that creates the
 /// model, version and evaluation in the store's transaction. Failure reasons: <c>datasetEmpty</c> (no boxed images),
 /// <c>datasetCorrupt</c> (no training image decodes), <c>notEnoughBudget</c> (the budget ran out before head training
@@ -82,8 +84,8 @@ public sealed partial class DetectionTrainingJob(
             ?? throw new InvalidOperationException($"The model zoo has no backbone '{plan.Preset.BackboneId}'.");
         var backbonePath = await zoo.GetModelPathAsync(backbone.Id, cancellationToken).ConfigureAwait(false);
         var initial = plan.BaseVersionFolder is { } baseFolder
-            ? await ReadHeadsAsync(baseFolder, cancellationToken).ConfigureAwait(false)
-            : DetectorOnnxExporter.Pretrained(Path.Combine(Path.GetDirectoryName(backbonePath)!, "source"), plan.Labels.Count);
+            ? await ReadBaseHeadsAsync(baseFolder, cancellationToken).ConfigureAwait(false)
+            : DetectorOnnxExporter.Pretrained(SourceFolder(backbonePath), plan.Labels.Count);
         var grid = plan.Preset.InputSide / initial.Stride;
         var dimension = initial.Channels * grid * grid;
 
@@ -187,7 +189,11 @@ public sealed partial class DetectionTrainingJob(
             Directory.CreateDirectory(staging);
             await WriteFilesAsync(staging, plan, trained.Heads, cancellationToken).ConfigureAwait(false);
             var modelPath = Path.Combine(staging, ModelPackageNames.Model);
-            await File.WriteAllBytesAsync(modelPath, DetectorOnnxExporter.Build(backbonePath, backbone, trained.Heads, grid), cancellationToken).ConfigureAwait(false);
+            var onnx = DetectorOnnxExporter.Build(backbonePath, backbone, trained.Heads, grid);
+            await File.WriteAllBytesAsync(modelPath, onnx, cancellationToken).ConfigureAwait(false);
+            Report(TrainingPhase.Exporting, "exporting tfjs/ and package.zip");
+            WritePackage(staging, onnx, SourceFolder(backbonePath), trained.Heads, plan.Preset.InputSide, plan.Labels);
+            cancellationToken.ThrowIfCancellationRequested();
 
             Report(TrainingPhase.Evaluating, $"evaluating model.onnx on {evaluation.Count} {(plan.Test.Count > 0 ? "TEST" : "VALIDATION")} images");
             var images = new List<DetectionImage>(evaluation.Count);
@@ -255,25 +261,40 @@ public sealed partial class DetectionTrainingJob(
     {
         await File.WriteAllTextAsync(Path.Combine(folder, ClassifierFiles.LabelsFile), string.Concat(plan.Labels.Select(l => l + "\n")), new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
         await File.WriteAllBytesAsync(Path.Combine(folder, HeadsFile), JsonSerializer.SerializeToUtf8Bytes(heads, ClassifierFiles.Json), cancellationToken).ConfigureAwait(false);
-        var manifest = new Dictionary<string, object>
-        {
-            ["modelFile"] = ModelPackageNames.Model,
-            ["labelsFile"] = ClassifierFiles.LabelsFile,
-            ["modelType"] = "OBJECT_DETECTION",
-            ["input"] = new { name = DetectorOnnxExporter.InputName, type = "uint8", shape = new[] { 1, plan.Preset.InputSide, plan.Preset.InputSide, 3 }, layout = "NHWC RGB", resize = "stretch the whole image (no letterbox, no crop)" },
-            ["outputs"] = new[] { DetectorOnnxExporter.BoxesName, DetectorOnnxExporter.ClassesName, DetectorOnnxExporter.ScoresName, DetectorOnnxExporter.CountName },
-        };
-        await File.WriteAllBytesAsync(Path.Combine(folder, ManifestFile), JsonSerializer.SerializeToUtf8Bytes(manifest), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllBytesAsync(Path.Combine(folder, ManifestFile),
+            ModelPackageWriter.Manifest(PackageModelType.ObjectDetection, DetectorOnnxExporter.ManifestDetails(plan.Preset.InputSide)), cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<DetectorHeads> ReadHeadsAsync(string folder, CancellationToken cancellationToken)
+    /// <summary>The zoo's CenterNet TF.js source folder beside its prepared ONNX file.</summary>
+    public static string SourceFolder(string backbonePath) => Path.Combine(Path.GetDirectoryName(backbonePath)!, "source");
+
+    /// <summary>
+    /// Writes a detector's <c>tfjs/</c> folder (<see cref="DetectorTfjsConverter"/>) and its download zip (<c>package.zip</c>:
+    /// <c>model.onnx</c>, <c>dict.txt</c>, <c>manifest.json</c>, <c>tfjs/</c>) into a version folder, as the classifier's export step does.
+    /// </summary>
+    public static void WritePackage(string folder, byte[] onnx, string sourceFolder, DetectorHeads heads, int side, IReadOnlyList<string> labels)
+    {
+        ArgumentNullException.ThrowIfNull(onnx);
+        var tfjs = Path.Combine(folder, ModelPackageWriter.TfjsFolder);
+        DetectorTfjsConverter.Write(tfjs, sourceFolder, heads, side, labels);
+        using var zip = File.Create(Path.Combine(folder, ClassifierModelExporter.PackageFile));
+        ModelPackageWriter.Write(zip, onnx, labels, tfjs, PackageModelType.ObjectDetection, DetectorOnnxExporter.ManifestDetails(side));
+    }
+
+    /// <summary>Reads a version folder's trained heads.</summary>
+    public static async Task<DetectorHeads> ReadHeadsAsync(string folder, CancellationToken cancellationToken)
     {
         var path = Path.Combine(folder, HeadsFile);
-        if (!File.Exists(path))
-            throw new DomainException("invalid-training", $"The base model's folder has no {HeadsFile} to resume from.");
         await using var stream = File.OpenRead(path);
         return await JsonSerializer.DeserializeAsync<DetectorHeads>(stream, ClassifierFiles.Json, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"{path} is empty.");
+            ?? throw new InvalidDataException($"{path} is empty.");
+    }
+
+    private static async Task<DetectorHeads> ReadBaseHeadsAsync(string folder, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(Path.Combine(folder, HeadsFile)))
+            throw new DomainException("invalid-training", $"The base model's folder has no {HeadsFile} to resume from.");
+        return await ReadHeadsAsync(folder, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Creates the model, version and evaluation and moves the staged files, inside the store's completion transaction.</summary>

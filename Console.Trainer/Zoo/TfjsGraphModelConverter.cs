@@ -45,6 +45,13 @@ internal static class TfjsGraphModelConverter
         }
     }
 
+    /// <summary>
+    /// The nodes <paramref name="target"/> needs, inputs first, as (name, op, inputs, attributes): for a TF.js exporter
+    /// that copies part of a zoo graph as it is (the detector's <c>tfjs/</c> model reuses the CenterNet graph up to its head input).
+    /// </summary>
+    public static IReadOnlyList<(string Name, string Op, string[] Inputs, JsonElement Attr)> NodesFor(JsonElement root, string target)
+        => [.. TopologicalOrder(ReadNodes(root), [target]).Select(n => (n.Name, n.Op, n.Inputs, n.Attr))];
+
     /// <summary>Counts the op types of every node in the graph (for reports and diagnostics).</summary>
     public static IReadOnlyDictionary<string, int> CountOps(JsonElement root)
         => ReadNodes(root).Values.GroupBy(n => n.Op).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());

