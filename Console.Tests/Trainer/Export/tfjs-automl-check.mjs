@@ -4,44 +4,15 @@
 // centre crop + resize to 224 + pixel/127.5 - 1, then graphModel.predict), on tfjs' wasm backend (XNNPACK,
 // SIMD, one thread; its .wasm binaries read from the package's dist folder) or, with "backend":"cpu", the
 // pure-JS cpu backend (several times slower, same float math up to rounding).
-// The packages come from tools/automl-check (npm ci there), not from the root node_modules (tfjs 4.x).
 // Usage: node tfjs-automl-check.mjs <case.json>
 //   case.json: { tfjsDir, images (raw uint8 N*H*W*3 RGB), count, height, width, backend? ("wasm" default, or "cpu") }
 // Prints one JSON object: { labels: [...], scores: [[...]], backend }.
-import fs from 'node:fs';
-import http from 'node:http';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { automl, readPixels, readSpec, tf, withModel } from './tfjs-automl-host.mjs';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const require = createRequire(path.join(repoRoot, 'tools/automl-check/package.json'));
-const tf = require('@tensorflow/tfjs-core');
-require('@tensorflow/tfjs-backend-cpu');
-const wasm = require('@tensorflow/tfjs-backend-wasm');
-const automl = require('@tensorflow/tfjs-automl');
-
-const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const spec = readSpec();
 const { count: n, height: h, width: w } = spec;
-const pixels = new Uint8Array(fs.readFileSync(spec.images));
-if (pixels.length !== n * h * w * 3) throw new Error(`images: ${pixels.length} bytes, expected ${n * h * w * 3}`);
-
-const server = http.createServer((request, response) => {
-  const name = decodeURIComponent(new URL(request.url, 'http://localhost').pathname).slice(1);
-  const file = path.join(spec.tfjsDir, name);
-  if (name.includes('..') || !fs.existsSync(file)) { response.writeHead(404).end(); return; }
-  response.writeHead(200).end(fs.readFileSync(file));
-});
-await new Promise(resolve => server.listen(0, '127.0.0.1', resolve));
-try {
-  const backend = spec.backend ?? 'wasm';
-  if (backend === 'wasm') {
-    // Node has no fetch of file paths: emscripten reads the binary with fs from this prefix. No worker threads.
-    wasm.setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), path.sep));
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  }
-  if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} did not initialize`);
-  const url = `http://127.0.0.1:${server.address().port}/model.json`;
+const pixels = readPixels(spec, n * h * w * 3);
+await withModel(spec, async url => {
   const model = await automl.loadImageClassification(url);
   const scores = [];
   for (let i = 0; i < n; i++) {
@@ -52,6 +23,4 @@ try {
     if (i === 0) var labels = predictions.map(p => p.label);
   }
   process.stdout.write(JSON.stringify({ labels, scores, backend: tf.getBackend() }) + '\n');
-} finally {
-  server.close();
-}
+});
