@@ -16,9 +16,10 @@ namespace VisionConsole.Trainer.Detection;
 /// <c>detection_boxes</c> float <c>[1, 100, 4]</c> (<c>ymin, xmin, ymax, xmax</c>, normalized, clipped to 0-1),
 /// <c>detection_classes</c> float <c>[1, 100]</c> (label indices, the order of <c>dict.txt</c>),
 /// <c>detection_scores</c> float <c>[1, 100]</c> (descending) and <c>num_detections</c> float <c>[1]</c> (the slots scoring at
-/// least <see cref="MinimumScore"/>; slots past it hold lower-scoring peaks, not zeros).</para>
+/// least <see cref="MinimumScore"/>; slots past it hold lower-scoring or suppressed peaks).</para>
 /// <para>Decoding is CenterNet's, as <see cref="CenterNetDecoder"/> does it: sigmoid heatmap, 3x3 max-pool peak picking,
-/// top-100 over every class and cell, the box from the left/top/right/bottom distances at the peak's cell (no NMS).</para>
+/// top-100 over every class and cell, the box from the left/top/right/bottom distances at the peak's cell, then class-wise
+/// NMS at IoU <see cref="NmsIouThreshold"/> (suppressed slots score 0 and come last).</para>
 /// </remarks>
 public static class DetectorOnnxExporter
 {
@@ -42,6 +43,9 @@ public static class DetectorOnnxExporter
 
     /// <summary>Detections per image.</summary>
     public const int MaxDetections = 100;
+
+    /// <summary>Two boxes of one class overlapping by more than this IoU are one object: the lower-scoring is dropped (NMS).</summary>
+    public const double NmsIouThreshold = 0.5;
 
     /// <summary>A slot counts in <c>num_detections</c> when its score is at least this (low, so evaluation sees the whole PR curve).</summary>
     public const float MinimumScore = 0.01f;
@@ -104,13 +108,14 @@ public static class DetectorOnnxExporter
         var peaks = g.Op("Mul", "det_peaks", [heat, g.Op("Cast", "det_is_peak", [g.Op("Equal", "det_equal", [heat, pooled])], OnnxAttribute.Int("to", (long)F))]);
         var flat = g.Op("Reshape", "det_flat", [peaks, g.AddInt64Constant("det_flat_shape", 1, -1)]);
         var indices = g.UniqueName("det_indices");
-        g.AddNode("TopK", [flat, g.AddInt64Constant("det_k", MaxDetections)], [ScoresName, indices], null, OnnxAttribute.Int("axis", -1));
+        var candidateScores = g.UniqueName("det_candidate_scores");
+        g.AddNode("TopK", [flat, g.AddInt64Constant("det_k", MaxDetections)], [candidateScores, indices], null, OnnxAttribute.Int("axis", -1));
         var cells = (long)gridSide * gridSide;
         var classIndex = g.Op("Div", "det_class_index", [indices, g.AddInt64Constant("det_cells", cells)]);
         var cell = g.Op("Mod", "det_cell", [indices, g.AddInt64Constant("det_cells_mod", cells)]);
         var row = g.Op("Cast", "det_row", [g.Op("Div", "det_row_i", [cell, g.AddInt64Constant("det_width", gridSide)])], OnnxAttribute.Int("to", (long)F));
         var column = g.Op("Cast", "det_column", [g.Op("Mod", "det_column_i", [cell, g.AddInt64Constant("det_width_mod", gridSide)])], OnnxAttribute.Int("to", (long)F));
-        g.AddNode("Cast", [classIndex], [ClassesName], null, OnnxAttribute.Int("to", (long)F));
+        var candidateClasses = g.Op("Cast", "det_candidate_classes", [classIndex], OnnxAttribute.Int("to", (long)F));
 
         // Distances at the peaks: box [1, 4, H, W] -> [4, H*W], gathered at the cells -> [4, 1, K].
         var boxFlat = g.Op("Reshape", "det_box_flat", [box, g.AddInt64Constant("det_box_shape", 4, -1)]);
@@ -133,7 +138,8 @@ public static class DetectorOnnxExporter
         var xmin = Edge("det_xmin", column, 0, subtract: true);
         var ymax = Edge("det_ymax", row, 3, subtract: false);
         var xmax = Edge("det_xmax", column, 2, subtract: false);
-        g.AddNode("Concat", [ymin, xmin, ymax, xmax], [BoxesName], null, OnnxAttribute.Int("axis", 2));
+        var candidateBoxes = g.Op("Concat", "det_candidate_boxes", [ymin, xmin, ymax, xmax], OnnxAttribute.Int("axis", 2));
+        Suppress(g, candidateBoxes, candidateScores, candidateClasses);
         var counted = g.Op("Cast", "det_counted", [g.Op("GreaterOrEqual", "det_above", [ScoresName, g.AddFloatConstant("det_minimum", [MinimumScore])])], OnnxAttribute.Int("to", (long)F));
         g.AddNode("ReduceSum", [counted, g.AddInt64Constant("det_count_axis", 1)], [CountName], null, OnnxAttribute.Int("keepdims", 0));
 
@@ -143,6 +149,30 @@ public static class DetectorOnnxExporter
         g.AddOutput(CountName, F, 1);
         g.RemoveUnusedNodes();
         return g.ToBytes();
+    }
+
+    /// <summary>
+    /// Class-wise NMS over the top-K candidates (a large object's heatmap has several 3x3 peaks, each a duplicate box): boxes
+    /// of different classes are shifted apart by <c>2 * class</c> so that one class-agnostic <c>NonMaxSuppression</c> never
+    /// compares them; suppressed slots get score 0 and sort behind the kept ones, which keep their order.
+    /// </summary>
+    private static void Suppress(OnnxModelBuilder g, string boxes, string scores, string classes)
+    {
+        var shift = g.Op("Unsqueeze", "det_nms_shift", [g.Op("Mul", "det_nms_shift_c", [classes, g.AddFloatConstant("det_nms_two", [2f])]), g.AddInt64Constant("det_nms_shift_axis", 2)]);
+        var shifted = g.Op("Add", "det_nms_boxes", [boxes, shift]);
+        var scoresByClass = g.Op("Unsqueeze", "det_nms_scores", [scores, g.AddInt64Constant("det_nms_scores_axis", 1)]);
+        var selected = g.Op("NonMaxSuppression", "det_nms_selected", [
+            shifted, scoresByClass, g.AddInt64Constant("det_nms_max", MaxDetections), g.AddFloatConstant("det_nms_iou", [(float)NmsIouThreshold], 1)]);
+        var kept = g.Op("Gather", "det_nms_kept", [selected, g.AddInt64Constant("det_nms_column", 2)], OnnxAttribute.Int("axis", 1));
+        var keptFlat = g.Op("Reshape", "det_nms_kept_flat", [kept, g.AddInt64Constant("det_nms_kept_shape", -1)]);
+        var ones = g.Op("Expand", "det_nms_ones", [g.AddFloatConstant("det_nms_one", [1f], 1), g.Op("Shape", "det_nms_kept_count", [keptFlat])]);
+        var mask = g.Op("ScatterElements", "det_nms_mask", [g.AddFloatConstant("det_nms_zeros", new float[MaxDetections], MaxDetections), keptFlat, ones], OnnxAttribute.Int("axis", 0));
+        var maskedScores = g.Op("Mul", "det_nms_masked", [scores, g.Op("Unsqueeze", "det_nms_mask_row", [mask, g.AddInt64Constant("det_nms_mask_axis", 0)])]);
+        var order = g.UniqueName("det_nms_order");
+        g.AddNode("TopK", [maskedScores, g.AddInt64Constant("det_nms_k", MaxDetections)], [ScoresName, order], null, OnnxAttribute.Int("axis", -1));
+        g.AddNode("GatherElements", [classes, order], [ClassesName], null, OnnxAttribute.Int("axis", 1));
+        var boxOrder = g.Op("Expand", "det_nms_box_order", [g.Op("Unsqueeze", "det_nms_order_u", [order, g.AddInt64Constant("det_nms_order_axis", 2)]), g.AddInt64Constant("det_nms_box_order_shape", 1, MaxDetections, 4)]);
+        g.AddNode("GatherElements", [boxes, boxOrder], [BoxesName], null, OnnxAttribute.Int("axis", 1));
     }
 
     /// <summary>The heads the pretrained CenterNet starts from: its own depthwise filters and box head; the class head's pointwise weights and bias are the mean of its 80 COCO classes' (an "any object" prior each new class starts from).</summary>

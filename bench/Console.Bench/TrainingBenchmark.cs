@@ -215,14 +215,14 @@ internal static class TrainingBenchmark
         return builder.Build();
     }
 
-    /// <summary>All of train/ as TRAIN and val/ as VALIDATION through the real intake; files it refuses (the GIF) are skipped, as the console does.</summary>
+    /// <summary>All of train/ as TRAIN and the held-out folder as VALIDATION, one label per class folder, through the real intake; files it refuses (the GIF) are skipped, as the console does.</summary>
     private static async Task<(long DatasetId, int Imported)> ImportAsync(IServiceProvider services, List<Split> images)
     {
         var datasets = services.GetRequiredService<IDatasetService>();
         var intake = services.GetRequiredService<IImageIntake>();
         var factory = services.GetRequiredService<IDbContextFactory<ConsoleDbContext>>();
-        var dataset = await datasets.CreateAsync("hymenoptera", DatasetKind.SingleLabel, User);
-        foreach (var label in new[] { "ants", "bees" })
+        var dataset = await datasets.CreateAsync("bench", DatasetKind.SingleLabel, User);
+        foreach (var label in images.Select(i => i.Label).Distinct().Order(StringComparer.Ordinal))
         {
             await datasets.AddLabelAsync(dataset.Id, label, User);
         }

@@ -20,7 +20,7 @@ public sealed class DetectorOnnxExporterTests
     private const int Classes = 2;
 
     [Fact]
-    public void Build_RandomHeads_DecodesAsCenterNetDecoderDoes()
+    public void Build_RandomHeads_DecodesAsCenterNetDecoderWithNmsDoes()
     {
         var folder = Directory.CreateTempSubdirectory("vc-detector-export-").FullName;
         try
@@ -30,9 +30,10 @@ public sealed class DetectorOnnxExporterTests
             var info = new BackboneInfo("stand-in", "stand-in", "MIT", "test", new Preprocessing(Side, Side, FitMode.Stretch, TensorLayout.Nhwc, 1f, [0, 0, 0], [1, 1, 1]), "tower_0/images", "features", Channels);
             var random = new Random(5);
             float[] R(int n, double scale) => Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() * 2 - 1) * scale)).ToArray();
-            // Small box weights keep every distance positive: the decoder drops boxes without area, the graph keeps them.
+            // Small box weights keep every distance positive (the decoder drops boxes without area, the graph keeps them);
+            // the biases make boxes of about 32 px, so peaks two cells (8 px) apart overlap and the NMS has work to do.
             var heads = new DetectorHeads(Channels, Classes, R(Channels * 9, 0.05), R(Classes * Channels, 0.1), R(Classes, 1),
-                R(Channels * 9, 0.05), R(4 * Channels, 0.0005), [0.3f, 0.2f, 0.25f, 0.35f], 16, 4);
+                R(Channels * 9, 0.05), R(4 * Channels, 0.0005), [1.0f, 0.9f, 1.1f, 1.0f], 16, 4);
             var pixels = new byte[Side * Side * 3];
             random.NextBytes(pixels);
 
@@ -45,7 +46,9 @@ public sealed class DetectorOnnxExporterTests
             var scores = outputs[2].GetTensorDataAsSpan<float>().ToArray();
             var count = (int)outputs[3].GetTensorDataAsSpan<float>()[0];
 
-            var expected = Reference(pixels, heads);
+            var expected = Reference(pixels, heads, DetectorOnnxExporter.NmsIouThreshold);
+            var unsuppressed = Reference(pixels, heads, null).Count;
+            Assert.True(unsuppressed > expected.Count, $"NMS kept all {unsuppressed} boxes; the test needs overlapping ones");
             Assert.Equal(DetectorOnnxExporter.MaxDetections * 4, boxes.Length);
             Assert.True(count > 0);
             Assert.Equal(expected.Count, count);
@@ -65,7 +68,7 @@ public sealed class DetectorOnnxExporterTests
     }
 
     /// <summary>The same heads computed here and decoded by <see cref="CenterNetDecoder"/> (distances turned into size and offset).</summary>
-    private static DetectorOutput Reference(byte[] pixels, DetectorHeads heads)
+    private static DetectorOutput Reference(byte[] pixels, DetectorHeads heads, double? nms)
     {
         // Stand-in backbone: mean of each 4 x 4 block of channels 0 and 1 (R, G), channels first.
         var features = new float[Channels * Grid * Grid];
@@ -114,7 +117,7 @@ public sealed class DetectorOnnxExporterTests
             var (w, h, ox, oy) = CenterNetTargets.ToSizeAndOffset(box[cell], box[cells + cell], box[2 * cells + cell], box[3 * cells + cell]);
             (size[cell], size[cells + cell], offset[cell], offset[cells + cell]) = (w, h, ox, oy);
         }
-        return CenterNetDecoder.Decode(heat, size, offset, Classes, Grid, Grid, new CenterNetDecoderOptions { ScoreThreshold = DetectorOnnxExporter.MinimumScore });
+        return CenterNetDecoder.Decode(heat, size, offset, Classes, Grid, Grid, new CenterNetDecoderOptions { ScoreThreshold = DetectorOnnxExporter.MinimumScore, NmsIouThreshold = nms });
     }
 
     private static void WriteStandInBackbone(string path)

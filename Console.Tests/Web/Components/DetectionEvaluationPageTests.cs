@@ -151,15 +151,20 @@ public sealed class DetectionEvaluationPageTests
         Assert.Equal("left:10%;top:10%;width:40%;height:40%", box.GetAttribute("style"));
         Assert.Equal("raccoon 0.93", box.TextContent.Trim());
 
-        cut.Find("input[type=range]").Input("0.4");
-
-        Assert.Equal("2 boxes at or above 0.40: 1 raccoon, 1 dog", cut.Find("[data-test=predict-verdict]").Text().Trim());
+        // Moved inside the retry: under load the upload's last render can replace the slider after it was found.
+        cut.WaitForAssertion(() =>
+        {
+            cut.Find("input[type=range]").Input("0.4");
+            Assert.Equal("2 boxes at or above 0.40: 1 raccoon, 1 dog", cut.Find("[data-test=predict-verdict]").Text().Trim());
+        });
         Assert.Equal(2, cut.FindAll("[data-test=predict-boxes] [data-test=predict-box]").Count);
         Assert.Equal(["raccoon", "dog"], cut.FindAll("[data-test=predict-box-row]").Select(r => r.GetAttribute("data-label")!));
 
-        cut.Find("input[type=range]").Input("0.95");
-
-        Assert.Equal("No box reaches the threshold 0.95 (best: raccoon 0.930).", cut.Find("[data-test=predict-verdict]").Text().Trim());
+        cut.WaitForAssertion(() =>
+        {
+            cut.Find("input[type=range]").Input("0.95");
+            Assert.Equal("No box reaches the threshold 0.95 (best: raccoon 0.930).", cut.Find("[data-test=predict-verdict]").Text().Trim());
+        });
         Assert.Empty(cut.FindAll("[data-test=predict-box]"));
     }
 
