@@ -7,8 +7,9 @@ cd "$(dirname "$0")"
 scripts/setup.sh Release || { echo "tests: 0 passed, 1 failed (set-up failed)"; exit 1; }
 results=$(mktemp -d)
 dotnet test Console.Tests/Console.Tests.csproj -c Release --no-build -nologo \
-  --logger "console;verbosity=normal" --logger "trx;LogFileName=tests.trx" --results-directory "$results" "$@"
+  --logger "console;verbosity=normal" --logger "trx;LogFileName=tests.trx" --results-directory "$results" --blame "$@"
 status=$?
+main_status=$status
 
 # The CUDA flavour (Microsoft.ML.OnnxRuntime.Gpu.Linux) without CUDA on this machine: Ort:UseCuda must fall back to
 # the CPU, say why once, and score as the CPU flavour does.
@@ -37,6 +38,12 @@ for trx in "${trxs[@]}"; do
   passed=$((passed + $(count passed))); failed=$((failed + $(count failed)))
   skipped=$((skipped + ${total:-0} - ${executed:-0}))
 done
+# A run that ended without a failed test but with an error (the test host crashed, the run was aborted) is a failure
+# too, and says so; --blame above makes vstest name the tests that were running when the host died.
+if [ "$main_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "test: the main run exited with status $main_status without a failed test: the run was aborted (see 'Test host process crashed' and the blame report above)"
+  failed=$((failed + 1))
+fi
 # Each failed test's name and the first lines of its message, just above the summary (where a CI log's tail shows it).
 list_failures() {
   awk '

@@ -157,20 +157,8 @@ internal static class DetectorHeadsBench
         return result;
     }
 
-    /// <summary>The upstream CSV's boxes per image, normalized to the image.</summary>
-    private static Dictionary<string, Photo> ReadCsv(string raccoon, string file)
-    {
-        var boxes = new Dictionary<string, List<GroundTruthBox>>(StringComparer.Ordinal);
-        foreach (var line in File.ReadLines(Path.Combine(raccoon, "data", file)).Skip(1).Where(l => l.Length > 0))
-        {
-            var f = line.Split(',');
-            double D(int i) => double.Parse(f[i], CultureInfo.InvariantCulture);
-            var (w, h) = (D(1), D(2));
-            if (!boxes.TryGetValue(f[0], out var list))
-                boxes[f[0]] = list = [];
-            list.Add(new GroundTruthBox(0, new BoxRect(D(4) / w, D(5) / h, (D(6) - D(4)) / w, (D(7) - D(5)) / h)));
-        }
-        return boxes.OrderBy(b => b.Key, StringComparer.Ordinal).ToDictionary(b => b.Key, b => new Photo(b.Key,
+    /// <summary>The upstream CSV's boxes per image (normalized to the image) and the image's sha256.</summary>
+    private static Dictionary<string, Photo> ReadCsv(string raccoon, string file) =>
+        DetectorBenchmark.ReadCsv(Path.Combine(raccoon, "data", file)).OrderBy(b => b.Key, StringComparer.Ordinal).ToDictionary(b => b.Key, b => new Photo(b.Key,
             Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(raccoon, "images", b.Key)))), b.Value));
-    }
 }

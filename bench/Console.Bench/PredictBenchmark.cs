@@ -80,7 +80,7 @@ internal static class PredictBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {name} | {Percentile(samples, 0.5):0.00} | {Percentile(samples, 0.95):0.00} | {Percentile(samples, 0.5) / Percentile(baseline, 0.5):0.00} | {Percentile(samples, 0.95) / Percentile(baseline, 0.95):0.00} |"));
 
-    private static double Percentile(double[] samples, double p)
+    internal static double Percentile(double[] samples, double p)
     {
         var sorted = samples.Order().ToArray();
         return sorted[Math.Min(sorted.Length - 1, (int)Math.Floor(p * sorted.Length))];
@@ -122,7 +122,7 @@ internal static class PredictBenchmark
         return training.GetProperty("response").GetProperty("name").GetString()!.Split('/')[^1];
     }
 
-    private static async Task<JsonElement> WaitAsync(HttpClient client, JsonElement operation)
+    internal static async Task<JsonElement> WaitAsync(HttpClient client, JsonElement operation)
     {
         var name = operation.GetProperty("name").GetString()!;
         while (!operation.GetProperty("done").GetBoolean())
@@ -137,7 +137,7 @@ internal static class PredictBenchmark
         return operation;
     }
 
-    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response)
+    internal static async Task<JsonElement> ReadAsync(HttpResponseMessage response)
     {
         var body = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode)

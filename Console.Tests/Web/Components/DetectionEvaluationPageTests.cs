@@ -66,6 +66,9 @@ public sealed class DetectionEvaluationPageTests
         Assert.Equal("0.50", Text(cut, "confidence-value"));
         Assert.Equal(["0.250", "0.333", "0.286", "0.250"], new[] { "precision", "recall", "f1", "map-at-iou" }.Select(t => Text(cut, t)));
         Assert.Equal("False positives (2)", cut.Find("[data-test=gallery-false-positives]").TextContent.Trim());
+        // The gallery opened on the missed objects (no false positive at the suggested .90) and stays there.
+        Assert.Equal(["12", "14"], Tiles(cut));
+        cut.Find("[data-test=gallery-false-positives]").Click();
         Assert.Equal(["13", "11"], Tiles(cut));
         cut.Find("[data-test=gallery-mislocalized]").Click();
         Assert.Equal(["12"], Tiles(cut));
@@ -108,12 +111,29 @@ public sealed class DetectionEvaluationPageTests
         var (harness, cut) = await RenderAsync(Detector());
         await using var _ = harness;
         cut.Find("[data-test=confidence-slider] input[type=range]").Input("0.5");
+        cut.Find("[data-test=gallery-false-positives]").Click();
 
         var tile = cut.Find("[data-test=gallery-tile][data-image='13']");
 
         Assert.Equal("div", tile.TagName.ToLowerInvariant());
         Assert.Contains("image 13: raccoon on background (image deleted)", tile.TextContent, StringComparison.Ordinal);
         Assert.Equal("a", cut.Find("[data-test=gallery-tile][data-image='11']").TagName.ToLowerInvariant());
+    }
+
+    [Fact]
+    public async Task Gallery_NoFalsePositives_OpensOnTheMissedObjects()
+    {
+        var fakes = Detector();
+        var view = fakes.DetectionEvaluations[9];
+        fakes.DetectionEvaluations[9] = view with { Images = view.Images.Select(i => i with { Predictions = [] }).ToArray() };
+        var (harness, cut) = await RenderAsync(fakes);
+        await using var _ = harness;
+
+        Assert.Equal("False positives (0)", cut.Find("[data-test=gallery-false-positives]").TextContent.Trim());
+        Assert.Contains("mud-button-filled", cut.Find("[data-test=gallery-missed]").ClassName, StringComparison.Ordinal);
+        Assert.DoesNotContain("mud-button-filled", cut.Find("[data-test=gallery-false-positives]").ClassName, StringComparison.Ordinal);
+        Assert.NotEmpty(Tiles(cut));
+        Assert.Empty(cut.FindAll("[data-test=gallery-empty]"));
     }
 
     [Fact]

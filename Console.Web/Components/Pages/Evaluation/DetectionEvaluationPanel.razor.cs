@@ -47,6 +47,8 @@ public partial class DetectionEvaluationPanel
         {
             _explorer = new DetectionExplorer(await Models.GetDetectionEvaluationAsync(Model.Id));
             _loadError = null;
+            // Open on the first list with something in it, not on an empty one.
+            _gallery = Kinds.FirstOrDefault(k => _explorer.Count(k) > 0, DetectionErrorKind.FalsePositive);
         }
         catch (DomainException e)
         {
