@@ -5,8 +5,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.ML.OnnxRuntime;
 using VisionConsole.Domain.Datasets;
@@ -14,7 +12,6 @@ using VisionConsole.Domain.Imaging;
 using VisionConsole.Domain.Metrics;
 using VisionConsole.Trainer.Detection;
 using VisionConsole.Trainer.Inference;
-using VisionConsole.Web;
 
 namespace VisionConsole.Bench;
 
@@ -70,12 +67,8 @@ internal static class DetectorBenchmark
         var data = Directory.CreateTempSubdirectory("vc-detector-bench-").FullName;
         try
         {
-            var builder = ConsoleHost.CreateBuilder(["--data", data, "--urls", "http://127.0.0.1:0", "--zoo-mirror", mirror, "--Zoo:AllowDownloads", "false",
-                "--Zoo:NpmCacheFolder", Path.Combine(root, ".cache", "npm-pack"), "--Logging:LogLevel:Default", "Warning"]);
-            await using var app = ConsoleHost.Build(builder);
-            await app.StartAsync();
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            using var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(30) };
+            await using var app = await PredictBenchmark.StartConsoleAsync(data, mirror, "--Zoo:NpmCacheFolder", Path.Combine(root, ".cache", "npm-pack"));
+            using var client = PredictBenchmark.Client(app);
 
             var created = await PredictBenchmark.ReadAsync(await client.PostAsJsonAsync($"{Api}/datasets", new { displayName = "raccoon", imageObjectDetectionDatasetMetadata = new { } }));
             var datasetId = created.GetProperty("name").GetString()!.Split('/')[^1];
@@ -116,9 +109,10 @@ internal static class DetectorBenchmark
 
             // Every test image through :predict (threshold 0, every box) for mAP and latency.
             var files = test.Keys.Order(StringComparer.Ordinal).ToList();
-            var bodies = files.Select(f => JsonSerializer.Serialize(new
+            var photos = files.Select(f => File.ReadAllBytes(Path.Combine(raccoon, "images", f))).ToList();
+            var bodies = photos.Select(photo => JsonSerializer.Serialize(new
             {
-                payload = new { image = new { imageBytes = Convert.ToBase64String(File.ReadAllBytes(Path.Combine(raccoon, "images", f))) } },
+                payload = new { image = new { imageBytes = Convert.ToBase64String(photo) } },
                 @params = new Dictionary<string, string> { ["score_threshold"] = "0", ["max_bounding_box_count"] = "100" },
             })).ToList();
             var evaluated = new List<DetectionImage>();
@@ -147,22 +141,14 @@ internal static class DetectorBenchmark
             {
                 archive.GetEntry("model.onnx")!.ExtractToFile(onnx, overwrite: true);
             }
-            var (bare, decodeAndRun) = MeasureBareSession(app.Services.GetRequiredService<OrtRuntime>(), app.Services.GetRequiredService<IImageCodec>(), onnx,
-                files.Select(f => File.ReadAllBytes(Path.Combine(raccoon, "images", f))).ToList());
+            var (bare, decodeAndRun) = MeasureBareSession(app.Services.GetRequiredService<OrtRuntime>(), app.Services.GetRequiredService<IImageCodec>(), onnx, photos);
             await app.StopAsync();
             return new Result(modelType, cold.Seconds, warm.Seconds, warmProgress, metrics.MeanAveragePrecision(0.5) ?? double.NaN,
                 metrics.MeanAveragePrecision(0.75) ?? double.NaN, [.. http], bare, decodeAndRun);
         }
         finally
         {
-            try
-            {
-                Directory.Delete(data, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A file still open by a finishing background task; the temp folder is the OS's to clean.
-            }
+            PredictBenchmark.DeleteDataFolder(data);
         }
     }
 

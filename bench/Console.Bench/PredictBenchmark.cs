@@ -36,11 +36,8 @@ internal static class PredictBenchmark
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {ZooBenchmark.CpuModel()}, load average {ZooBenchmark.LoadAverage()}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         try
         {
-            var builder = ConsoleHost.CreateBuilder(["--data", data, "--urls", "http://127.0.0.1:0", "--zoo-mirror", mirror, "--Zoo:AllowDownloads", "false", "--Logging:LogLevel:Default", "Warning"]);
-            await using var app = ConsoleHost.Build(builder);
-            await app.StartAsync();
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            using var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(10) };
+            await using var app = await StartConsoleAsync(data, mirror);
+            using var client = Client(app);
 
             var modelId = await TrainAsync(client, dataset, modelType);
             var onnx = await DownloadModelAsync(client, modelId, data);
@@ -65,14 +62,35 @@ internal static class PredictBenchmark
         }
         finally
         {
-            try
-            {
-                Directory.Delete(data, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A file still open by a finishing background task; the temp folder is the OS's to clean.
-            }
+            DeleteDataFolder(data);
+        }
+    }
+
+    /// <summary>The whole console on Kestrel over loopback (a free port), on a fresh data folder, the zoo from the mirror only.</summary>
+    internal static async Task<WebApplication> StartConsoleAsync(string data, string mirror, params string[] settings)
+    {
+        var app = ConsoleHost.Build(ConsoleHost.CreateBuilder(["--data", data, "--urls", "http://127.0.0.1:0", "--zoo-mirror", mirror,
+            "--Zoo:AllowDownloads", "false", "--Logging:LogLevel:Default", "Warning", .. settings]));
+        await app.StartAsync();
+        return app;
+    }
+
+    /// <summary>An HTTP client for the started console's address.</summary>
+    internal static HttpClient Client(WebApplication app) => new()
+    {
+        BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()),
+        Timeout = TimeSpan.FromMinutes(30),
+    };
+
+    internal static void DeleteDataFolder(string data)
+    {
+        try
+        {
+            Directory.Delete(data, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open by a finishing background task; the temp folder is the OS's to clean.
         }
     }
 
