@@ -67,7 +67,15 @@ public static class DetectorOnnxExporter
     };
 
     /// <summary>Builds the graph from the prepared backbone file.</summary>
-    public static byte[] Build(string backboneModelPath, BackboneInfo backbone, DetectorHeads heads, int gridSide)
+    /// <param name="backboneModelPath">The zoo's prepared CenterNet ONNX file.</param>
+    /// <param name="backbone">Its catalog entry (input name and side).</param>
+    /// <param name="heads">The trained heads.</param>
+    /// <param name="gridSide">Cells per side of the stride-4 output.</param>
+    /// <param name="testTimeFlip">
+    /// Also run the mirror image (one batch of two through the backbone) and average its heatmap and box distances, mapped
+    /// back onto the image's grid, with the image's own before decoding: twice the backbone work, one answer.
+    /// </param>
+    public static byte[] Build(string backboneModelPath, BackboneInfo backbone, DetectorHeads heads, int gridSide, bool testTimeFlip = false)
     {
         ArgumentNullException.ThrowIfNull(backbone);
         ArgumentNullException.ThrowIfNull(heads);
@@ -75,18 +83,16 @@ public static class DetectorOnnxExporter
         var g = OnnxModelBuilder.Load(backboneModelPath);
         const TensorProto.Types.DataType F = TensorProto.Types.DataType.Float;
 
-        // uint8 image in place of the float one (the backbone takes 0-255 floats).
+        // uint8 image in place of the float one (the backbone takes 0-255 floats); with test-time flip, [image; its mirror].
         var original = g.Graph.Input.Single(i => i.Name == backbone.InputName);
         g.Graph.Input.Remove(original);
         g.AddInput(InputName, TensorProto.Types.DataType.Uint8, 1, side, side, 3);
-        g.Graph.Node.Insert(0, new NodeProto
-        {
-            OpType = "Cast",
-            Name = g.UniqueName("image_to_float"),
-            Input = { InputName },
-            Output = { backbone.InputName },
-            Attribute = { OnnxAttribute.Int("to", (long)F) },
-        });
+        var nodes = g.Graph.Node.Count;
+        var pixels = testTimeFlip
+            ? g.Op("Concat", "image_and_mirror", [InputName, g.Reverse(InputName, "image_mirror", axis: 2)], OnnxAttribute.Int("axis", 0))
+            : InputName;
+        g.AddNode("Cast", [pixels], [backbone.InputName], g.UniqueName("image_to_float"), OnnxAttribute.Int("to", (long)F));
+        g.MoveLastNodesToFront(g.Graph.Node.Count - nodes);
         g.Graph.Output.Clear();
 
         var c = heads.Channels;
@@ -102,6 +108,10 @@ public static class DetectorOnnxExporter
         }
         var heat = g.Op("Sigmoid", "det_heatmap", [Separable("det_cls", heads.ClassDepthwise, heads.ClassPointwise, heads.ClassBias, heads.Classes)]);
         var box = g.Op("Mul", "det_box", [Separable("det_box", heads.BoxDepthwise, heads.BoxPointwise, heads.BoxBias, 4), g.AddFloatConstant("det_box_scale", [heads.BoxScale])]);
+        if (testTimeFlip)
+        {
+            (heat, box) = MergeMirror(g, heat, box, gridSide);
+        }
 
         // Peaks: a cell equal to its 3x3 max.
         var pooled = g.Op("MaxPool", "det_pooled", [heat], OnnxAttribute.Ints("kernel_shape", 3, 3), OnnxAttribute.Ints("strides", 1, 1), OnnxAttribute.Ints("pads", 1, 1, 1, 1));
@@ -149,6 +159,29 @@ public static class DetectorOnnxExporter
         g.AddOutput(CountName, F, 1);
         g.RemoveUnusedNodes();
         return g.ToBytes();
+    }
+
+    /// <summary>
+    /// Averages batch item 0 (the image) with item 1 (its mirror) mapped back onto the image's grid: the mirror's columns
+    /// reversed and moved one cell right (its column <c>W - j</c> lands on column <c>j</c>; column 0, which has no
+    /// counterpart, keeps the image's own value), its left and right distances swapped. Cell <c>j</c>'s point, <c>j</c>
+    /// strides from the left edge, is then the mirror cell's point seen from the other side, so the distances need no
+    /// correction; measured on raccoon, this alignment beats the plain reversal (<c>W - 1 - j</c>) by 3.6 points of mAP@0.5.
+    /// </summary>
+    private static (string Heat, string Box) MergeMirror(OnnxModelBuilder g, string heat, string box, int gridSide)
+    {
+        string Slice(string value, long start, long end, long axis, string prefix) =>
+            g.Op("Slice", prefix, [value, g.AddInt64Constant(prefix + "_start", start), g.AddInt64Constant(prefix + "_end", end), g.AddInt64Constant(prefix + "_axis", axis)]);
+        string Merge(string value, string prefix, Func<string, string> mapMirror)
+        {
+            var image = Slice(value, 0, 1, 0, prefix + "_image");
+            var mirror = mapMirror(g.Reverse(Slice(value, 1, 2, 0, prefix + "_mirror"), prefix + "_reversed", axis: 3));
+            var back = g.Op("Concat", prefix + "_back", [Slice(image, 0, 1, 3, prefix + "_first_column"), Slice(mirror, 0, gridSide - 1, 3, prefix + "_shifted")], OnnxAttribute.Int("axis", 3));
+            return g.Op("Mul", prefix, [g.Op("Add", prefix + "_sum", [image, back]), g.AddFloatConstant(prefix + "_half", [0.5f])]);
+        }
+        var mergedHeat = Merge(heat, "det_tta_heat", m => m);
+        var mergedBox = Merge(box, "det_tta_box", m => g.Op("Gather", "det_tta_box_swapped", [m, g.AddInt64Constant("det_tta_box_order", 2, 1, 0, 3)], OnnxAttribute.Int("axis", 1)));
+        return (mergedHeat, mergedBox);
     }
 
     /// <summary>

@@ -45,8 +45,9 @@ public static class DetectorTfjsConverter
     /// <param name="sourceFolder">The folder holding <c>centernet.json</c> and its weights (the zoo's <c>source</c> folder).</param>
     /// <param name="heads">The trained heads.</param>
     /// <param name="side">The input side the backbone takes (512).</param>
+    /// <param name="testTimeFlip">Run the mirror image too and average, as <see cref="DetectorOnnxExporter.Build"/> does.</param>
     /// <exception cref="InvalidDataException">The source graph lacks the head input or a weight.</exception>
-    public static TfjsGraph Convert(string sourceFolder, DetectorHeads heads, int side)
+    public static TfjsGraph Convert(string sourceFolder, DetectorHeads heads, int side, bool testTimeFlip = false)
     {
         ArgumentNullException.ThrowIfNull(heads);
         var path = Path.Combine(sourceFolder, SourceGraph);
@@ -59,6 +60,14 @@ public static class DetectorTfjsConverter
         var input = tf.Placeholder(InputName, 1, -1, -1, 3);
         var resized = tf.Op("Preprocessor/resize", "ResizeBilinear", [input, tf.ConstInt32("Preprocessor/size", [side, side], 2)],
             new() { ["align_corners"] = TfjsGraph.Bool(false), ["half_pixel_centers"] = TfjsGraph.Bool(true) });
+        if (testTimeFlip)
+        {
+            // [image; its mirror along W] (NHWC, so axis 2): the batch of two the backbone and heads run on once.
+            var mirrored = tf.Op("Preprocessor/mirrored", "ReverseV2", [resized, tf.ConstInt32("Preprocessor/width_axis", [2], 1)],
+                new() { ["Tidx"] = TfjsGraph.DType(TfjsDType.Int32) });
+            resized = tf.Op("Preprocessor/with_mirror", "ConcatV2", [resized, mirrored, tf.ConstInt32("Preprocessor/batch_axis", [0])],
+                new() { ["N"] = TfjsGraph.Int(2), ["Tidx"] = TfjsGraph.DType(TfjsDType.Int32) });
+        }
 
         foreach (var node in TfjsGraphModelConverter.NodesFor(root, DetectorOnnxExporter.FeatureValue))
         {
@@ -77,21 +86,24 @@ public static class DetectorTfjsConverter
             var attributes = node.Attr.ValueKind == JsonValueKind.Object ? JsonNode.Parse(node.Attr.GetRawText())!.AsObject() : [];
             tf.Op(node.Name, node.Op, [.. node.Inputs.Select(i => i == BackboneInput ? resized : i)], attributes);
         }
-        return AddHeads(tf, DetectorOnnxExporter.FeatureValue, heads, side);
+        return AddHeads(tf, DetectorOnnxExporter.FeatureValue, heads, side, testTimeFlip);
     }
 
     /// <summary>Converts and writes the folder (<c>model.json</c>, shards, <c>dict.txt</c>); returns the file names.</summary>
-    public static IReadOnlyList<string> Write(string folder, string sourceFolder, DetectorHeads heads, int side, IReadOnlyList<string> labels)
+    public static IReadOnlyList<string> Write(string folder, string sourceFolder, DetectorHeads heads, int side, IReadOnlyList<string> labels, bool testTimeFlip = false)
     {
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(heads);
         if (labels.Count != heads.Classes) throw new ArgumentException($"{labels.Count} labels for a detector of {heads.Classes} classes.", nameof(labels));
-        var graph = Convert(sourceFolder, heads, side);
+        var graph = Convert(sourceFolder, heads, side, testTimeFlip);
         return TfjsGraphModelWriter.Write(folder, graph, [ScoresName, BoxesName], labels, $"VisionConsole DetectorTfjsConverter from {SourceGraph}");
     }
 
-    /// <summary>The heads and the decoding over an NHWC <c>[1, G, G, Channels]</c> feature map, G = side / stride.</summary>
-    internal static TfjsGraph AddHeads(TfjsGraph tf, string features, DetectorHeads heads, int side)
+    /// <summary>
+    /// The heads and the decoding over an NHWC <c>[1, G, G, Channels]</c> feature map, G = side / stride; with
+    /// <paramref name="testTimeFlip"/>, over <c>[2, G, G, Channels]</c> (the image and its mirror), merged before decoding.
+    /// </summary>
+    internal static TfjsGraph AddHeads(TfjsGraph tf, string features, DetectorHeads heads, int side, bool testTimeFlip = false)
     {
         var c = heads.Channels;
         var grid = side / heads.Stride;
@@ -124,6 +136,25 @@ public static class DetectorTfjsConverter
         }
         var heat = tf.Op("Detector/heatmap", "Sigmoid", [Separable("Detector/class", heads.ClassDepthwise, heads.ClassPointwise, heads.ClassBias, heads.Classes)]);
         var box = tf.Op("Detector/box", "Mul", [Separable("Detector/box", heads.BoxDepthwise, heads.BoxPointwise, heads.BoxBias, 4), tf.Const("Detector/box_scale", [heads.BoxScale])]);
+        if (testTimeFlip)
+        {
+            // The mirror's maps back onto the image's grid and averaged with the image's own, as DetectorOnnxExporter's
+            // MergeMirror does (NHWC here, so columns are axis 2 and the distances axis 3).
+            JsonObject Gather() => new() { ["Tparams"] = TfjsGraph.DType(TfjsDType.Float32), ["Tindices"] = Int32(), ["Taxis"] = Int32(), ["batch_dims"] = TfjsGraph.Int(0) };
+            string Item(string value, int index, string name) => tf.Op(name, "GatherV2", [value, tf.ConstInt32(name + "/index", [index], 1), tf.ConstInt32(name + "/axis", [0])], Gather());
+            string Columns(string value, int start, int count, string name) =>
+                tf.Op(name, "Slice", [value, tf.ConstInt32(name + "/begin", [0, 0, start, 0], 4), tf.ConstInt32(name + "/size", [-1, -1, count, -1], 4)], new() { ["Index"] = Int32() });
+            string Merge(string value, string name, Func<string, string> mapMirror)
+            {
+                var image = Item(value, 0, name + "/image");
+                var mirror = mapMirror(tf.Op(name + "/reversed", "ReverseV2", [Item(value, 1, name + "/mirror"), tf.ConstInt32(name + "/width_axis", [2], 1)], new() { ["Tidx"] = Int32() }));
+                var back = tf.Op(name + "/back", "ConcatV2", [Columns(image, 0, 1, name + "/first_column"), Columns(mirror, 0, grid - 1, name + "/shifted"), tf.ConstInt32(name + "/column_axis", [2])],
+                    new() { ["N"] = TfjsGraph.Int(2), ["Tidx"] = Int32() });
+                return tf.Op(name, "Mul", [tf.Op(name + "/sum", "AddV2", [image, back]), tf.Const(name + "/half", [0.5f])]);
+            }
+            heat = Merge(heat, "Detector/tta/heatmap", m => m);
+            box = Merge(box, "Detector/tta/box", m => tf.Op("Detector/tta/box/swapped", "GatherV2", [m, tf.ConstInt32("Detector/tta/box/order", [2, 1, 0, 3], 4), tf.ConstInt32("Detector/tta/box/distance_axis", [3])], Gather()));
+        }
 
         // Peaks: a cell equal to its 3x3 max (SAME pads with -inf, as ONNX's MaxPool pads).
         var pooled = tf.Op("Detector/pooled", "MaxPool", [heat], new()

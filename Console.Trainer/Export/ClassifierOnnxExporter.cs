@@ -86,12 +86,7 @@ public static class ClassifierOnnxExporter
         {
             // [x; x mirrored along W]: the batch of 2N the backbone and head run on once.
             var nchw = b.Op("Transpose", "pixels_nchw", [normalized], OnnxAttribute.Ints("perm", 0, 3, 1, 2));
-            var mirrored = b.Op("Slice", "pixels_mirrored", [
-                nchw,
-                b.AddInt64Constant("flip/starts", -1),
-                b.AddInt64Constant("flip/ends", long.MinValue),
-                b.AddInt64Constant("flip/axes", 3),
-                b.AddInt64Constant("flip/steps", -1)]);
+            var mirrored = b.Reverse(nchw, "pixels_mirrored", axis: 3);
             b.AddNode("Concat", [nchw, mirrored], [backboneInput], "with_mirror", OnnxAttribute.Int("axis", 0));
         }
         else

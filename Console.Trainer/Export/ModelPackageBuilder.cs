@@ -89,7 +89,7 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options)
             {
                 var heads = await DetectionTrainingJob.ReadHeadsAsync(folder, cancellationToken).ConfigureAwait(false);
                 var backbone = await zoo.GetModelPathAsync(training?.BackboneId ?? DetectorPresets.CenterNetBackbone, cancellationToken).ConfigureAwait(false);
-                await Task.Run(() => DetectorTfjsConverter.Write(scratch, DetectionTrainingJob.SourceFolder(backbone), heads, side, labels), cancellationToken).ConfigureAwait(false);
+                await Task.Run(() => DetectorTfjsConverter.Write(scratch, DetectionTrainingJob.SourceFolder(backbone), heads, side, labels, training?.TestTimeFlip ?? false), cancellationToken).ConfigureAwait(false);
             }
             await using var stream = File.Create(temp);
             ModelPackageWriter.Write(stream, onnx, labels, scratch ?? tfjsFolder, PackageModelType.ObjectDetection, DetectorOnnxExporter.ManifestDetails(side));

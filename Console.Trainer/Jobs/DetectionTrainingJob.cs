@@ -189,10 +189,10 @@ public sealed partial class DetectionTrainingJob(
             Directory.CreateDirectory(staging);
             await WriteFilesAsync(staging, plan, trained.Heads, cancellationToken).ConfigureAwait(false);
             var modelPath = Path.Combine(staging, ModelPackageNames.Model);
-            var onnx = DetectorOnnxExporter.Build(backbonePath, backbone, trained.Heads, grid);
+            var onnx = DetectorOnnxExporter.Build(backbonePath, backbone, trained.Heads, grid, plan.Preset.TestTimeFlip);
             await File.WriteAllBytesAsync(modelPath, onnx, cancellationToken).ConfigureAwait(false);
             Report(TrainingPhase.Exporting, "exporting tfjs/ and package.zip");
-            WritePackage(staging, onnx, SourceFolder(backbonePath), trained.Heads, plan.Preset.InputSide, plan.Labels);
+            WritePackage(staging, onnx, SourceFolder(backbonePath), trained.Heads, plan.Preset.InputSide, plan.Labels, plan.Preset.TestTimeFlip);
             cancellationToken.ThrowIfCancellationRequested();
 
             Report(TrainingPhase.Evaluating, $"evaluating model.onnx on {evaluation.Count} {(plan.Test.Count > 0 ? "TEST" : "VALIDATION")} images");
@@ -221,7 +221,7 @@ public sealed partial class DetectionTrainingJob(
             }
             var report = new DetectionEvaluation(plan.Labels, images).Report();
             var record = new TrainingRecord(
-                plan.Preset.Id, backbone.Id, plan.Preset.InputSide, false, false, plan.Labels,
+                plan.Preset.Id, backbone.Id, plan.Preset.InputSide, plan.Preset.TestTimeFlip, false, plan.Labels,
                 ClassificationTrainingJob.ToMilliNodeHours(budget), ClassificationTrainingJob.ToMilliNodeHours(clock.Elapsed), stopReason, trained.EpochsCompleted,
                 plan.BaseModelId, report.SuggestedThreshold.Threshold, train.Count, stoppingExamples.Count, images.Count, plan.Test.Count > 0 ? "TEST" : "VALIDATION")
             {
@@ -272,11 +272,11 @@ public sealed partial class DetectionTrainingJob(
     /// Writes a detector's <c>tfjs/</c> folder (<see cref="DetectorTfjsConverter"/>) and its download zip (<c>package.zip</c>:
     /// <c>model.onnx</c>, <c>dict.txt</c>, <c>manifest.json</c>, <c>tfjs/</c>) into a version folder, as the classifier's export step does.
     /// </summary>
-    public static void WritePackage(string folder, byte[] onnx, string sourceFolder, DetectorHeads heads, int side, IReadOnlyList<string> labels)
+    public static void WritePackage(string folder, byte[] onnx, string sourceFolder, DetectorHeads heads, int side, IReadOnlyList<string> labels, bool testTimeFlip)
     {
         ArgumentNullException.ThrowIfNull(onnx);
         var tfjs = Path.Combine(folder, ModelPackageWriter.TfjsFolder);
-        DetectorTfjsConverter.Write(tfjs, sourceFolder, heads, side, labels);
+        DetectorTfjsConverter.Write(tfjs, sourceFolder, heads, side, labels, testTimeFlip);
         using var zip = File.Create(Path.Combine(folder, ClassifierModelExporter.PackageFile));
         ModelPackageWriter.Write(zip, onnx, labels, tfjs, PackageModelType.ObjectDetection, DetectorOnnxExporter.ManifestDetails(side));
     }

@@ -186,6 +186,34 @@ public sealed class OnnxModelBuilder
         return output;
     }
 
+    /// <summary>Adds a <c>Slice</c> that reverses <paramref name="axis"/> of <paramref name="value"/> (the mirror image along it); returns its output.</summary>
+    public string Reverse(string value, string outputPrefix, long axis) =>
+        Op("Slice", outputPrefix, [
+            value,
+            AddInt64Constant(outputPrefix + "/starts", -1),
+            AddInt64Constant(outputPrefix + "/ends", long.MinValue),
+            AddInt64Constant(outputPrefix + "/axes", axis),
+            AddInt64Constant(outputPrefix + "/steps", -1)]);
+
+    /// <summary>
+    /// Moves the last <paramref name="count"/> nodes, in their order, to the start of the graph: for nodes added after a
+    /// loaded graph that its first nodes read (a new input stage), so the node list stays in topological order.
+    /// </summary>
+    public void MoveLastNodesToFront(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, Graph.Node.Count);
+        var moved = Graph.Node.Skip(Graph.Node.Count - count).ToArray();
+        for (var i = 0; i < count; i++)
+        {
+            Graph.Node.RemoveAt(Graph.Node.Count - 1);
+        }
+        for (var i = 0; i < moved.Length; i++)
+        {
+            Graph.Node.Insert(i, moved[i]);
+        }
+    }
+
     /// <summary>Whether a graph input, initializer or node output has this name.</summary>
     public bool HasValue(string name)
         => Graph.Input.Any(i => i.Name == name) || Graph.Initializer.Any(i => i.Name == name) || Graph.Node.Any(n => n.Output.Contains(name));

@@ -30,7 +30,7 @@ internal static class DetectorHeadsBench
 
     private sealed record Recipe(string Name, DetectorTrainingOptions Options, bool AllTrain);
 
-    /// <summary>Each recipe's model is evaluated as exported (its graph ends in NMS) and with a second class-wise NMS at IoU 0.5 over its boxes (a check: it should change nothing).</summary>
+    /// <summary>Each recipe's model is evaluated as exported (its graph ends in NMS), with a second class-wise NMS at IoU 0.5 over its boxes (a check: it should change nothing), and exported with test-time flip.</summary>
     private static readonly Recipe[] Recipes =
     [
         new("versatile", Options(30, 5e-3, 4), false),
@@ -112,26 +112,27 @@ internal static class DetectorHeadsBench
             watch.Restart();
             var result = DetectorHeadTrainer.Train(trainExamples, stopping, start, grid, grid, recipe.Options, null, CancellationToken.None);
             var seconds = watch.Elapsed.TotalSeconds;
-            var model = Path.Combine(Path.GetTempPath(), $"vc-detector-bench-{Guid.NewGuid():N}.onnx");
-            await File.WriteAllBytesAsync(model, DetectorOnnxExporter.Build(backbonePath, backbone, result.Heads, grid));
-            try
+            // As exported, with a second NMS over its boxes (a check: it should change nothing), and exported with test-time flip.
+            foreach (var (flip, nms) in new (bool, double?)[] { (false, null), (false, 0.5), (true, null) })
             {
-                var found = framedTest.Select(t => inference.Detect(model, t.Image).Detections().ToList()).ToList();
-                foreach (var nms in new double?[] { null, 0.5 })
+                var model = Path.Combine(Path.GetTempPath(), $"vc-detector-bench-{Guid.NewGuid():N}.onnx");
+                await File.WriteAllBytesAsync(model, DetectorOnnxExporter.Build(backbonePath, backbone, result.Heads, grid, flip));
+                try
                 {
+                    var found = framedTest.Select(t => inference.Detect(model, t.Image).Detections().ToList()).ToList();
                     var id = 0L;
                     var evaluated = framedTest.Select((t, i) => new DetectionImage(++id, t.Photo.Boxes,
                         (nms is { } iou ? Suppress(found[i], iou) : found[i]).Select(d => new PredictedBox(d.Label, d.ToBoxRect(), d.Score)).ToArray())).ToList();
                     var metrics = new DetectionEvaluation(["raccoon"], evaluated);
                     var at = metrics.AtThreshold(0.3f, 0.5);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"| {recipe.Name}{(nms is null ? "" : " + NMS 0.5")} | {metrics.MeanAveragePrecision(0.5):0.0000} | {metrics.MeanAveragePrecision(0.75):0.0000} | {metrics.CocoMeanAveragePrecision():0.0000} | {at.Micro.Precision:0.000} / {at.Micro.Recall:0.000} | {result.EpochsCompleted} ({result.StopReason}) | {seconds:F1} |"));
+                        $"| {recipe.Name}{(nms is null ? "" : " + NMS 0.5")}{(flip ? " + test-time flip" : "")} | {metrics.MeanAveragePrecision(0.5):0.0000} | {metrics.MeanAveragePrecision(0.75):0.0000} | {metrics.CocoMeanAveragePrecision():0.0000} | {at.Micro.Precision:0.000} / {at.Micro.Recall:0.000} | {result.EpochsCompleted} ({result.StopReason}) | {seconds:F1} |"));
                 }
-            }
-            finally
-            {
-                inference.Forget(model);
-                File.Delete(model);
+                finally
+                {
+                    inference.Forget(model);
+                    File.Delete(model);
+                }
             }
         }
         return 0;

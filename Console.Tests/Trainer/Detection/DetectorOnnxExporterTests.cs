@@ -67,8 +67,84 @@ public sealed class DetectorOnnxExporterTests
         }
     }
 
+    [Fact]
+    public void Build_TestTimeFlip_DecodesTheImageAndItsMirrorAveragedOnOneGrid()
+    {
+        var folder = Directory.CreateTempSubdirectory("vc-detector-export-").FullName;
+        try
+        {
+            var backbonePath = Path.Combine(folder, "backbone.onnx");
+            WriteStandInBackbone(backbonePath);
+            var info = new BackboneInfo("stand-in", "stand-in", "MIT", "test", new Preprocessing(Side, Side, FitMode.Stretch, TensorLayout.Nhwc, 1f, [0, 0, 0], [1, 1, 1]), "tower_0/images", "features", Channels);
+            var random = new Random(11);
+            float[] R(int n, double scale) => Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() * 2 - 1) * scale)).ToArray();
+            // Unequal left and right biases, so a swap of the mirror's distances that went wrong would show.
+            var heads = new DetectorHeads(Channels, Classes, R(Channels * 9, 0.05), R(Classes * Channels, 0.1), R(Classes, 1),
+                R(Channels * 9, 0.05), R(4 * Channels, 0.0005), [0.5f, 0.9f, 1.3f, 1.0f], 16, 4);
+            var pixels = new byte[Side * Side * 3];
+            random.NextBytes(pixels);
+            var mirrored = new byte[pixels.Length];
+            for (var y = 0; y < Side; y++)
+                for (var x = 0; x < Side; x++)
+                    for (var c = 0; c < 3; c++)
+                        mirrored[(y * Side + x) * 3 + c] = pixels[(y * Side + Side - 1 - x) * 3 + c];
+
+            var (boxes, classes, scores, count) = Run(DetectorOnnxExporter.Build(backbonePath, info, heads, Grid, testTimeFlip: true), pixels);
+
+            // The reference: both images' maps computed here, the mirror's reversed and moved one column right (column 0 keeps
+            // the image's own), its left and right distances swapped, the two averaged, then decoded as without the flip.
+            var (heat, box) = Maps(pixels, heads);
+            var (mirrorHeat, mirrorBox) = Maps(mirrored, heads);
+            int[] swap = [2, 1, 0, 3];
+            for (var y = 0; y < Grid; y++)
+                for (var x = 1; x < Grid; x++)
+                {
+                    for (var k = 0; k < Classes; k++)
+                        heat[(k * Grid + y) * Grid + x] = (heat[(k * Grid + y) * Grid + x] + mirrorHeat[(k * Grid + y) * Grid + Grid - x]) / 2;
+                    for (var e = 0; e < 4; e++)
+                        box[(e * Grid + y) * Grid + x] = (box[(e * Grid + y) * Grid + x] + mirrorBox[(swap[e] * Grid + y) * Grid + Grid - x]) / 2;
+                }
+            var expected = Decode(heat, box, DetectorOnnxExporter.NmsIouThreshold);
+            var plain = Reference(pixels, heads, DetectorOnnxExporter.NmsIouThreshold);
+
+            Assert.True(count > 2, $"{count} detections; the test needs several");
+            Assert.Equal(expected.Count, count);
+            for (var k = 0; k < count; k++)
+            {
+                Assert.Equal(expected.Classes[k], classes[k]);
+                Assert.Equal(expected.Scores[k], scores[k], 5);
+                for (var j = 0; j < 4; j++)
+                    Assert.Equal(expected.Boxes[4 * k + j], boxes[4 * k + j], 4);
+            }
+            // The mirror changed the answer: the check above is not the plain model's.
+            Assert.False(plain.Count == count && plain.Scores.Take(count).Zip(scores).All(p => Math.Abs(p.First - p.Second) < 1e-5));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Runs the model on one image: its boxes, classes, scores and count.</summary>
+    private static (float[] Boxes, float[] Classes, float[] Scores, int Count) Run(byte[] model, byte[] pixels)
+    {
+        using var session = new InferenceSession(model);
+        using var input = OrtValue.CreateTensorValueFromMemory(pixels, [1, Side, Side, 3]);
+        using var outputs = session.Run(new RunOptions(), [DetectorOnnxExporter.InputName], [input],
+            [DetectorOnnxExporter.BoxesName, DetectorOnnxExporter.ClassesName, DetectorOnnxExporter.ScoresName, DetectorOnnxExporter.CountName]);
+        return (outputs[0].GetTensorDataAsSpan<float>().ToArray(), outputs[1].GetTensorDataAsSpan<float>().ToArray(),
+            outputs[2].GetTensorDataAsSpan<float>().ToArray(), (int)outputs[3].GetTensorDataAsSpan<float>()[0]);
+    }
+
     /// <summary>The same heads computed here and decoded by <see cref="CenterNetDecoder"/> (distances turned into size and offset).</summary>
     private static DetectorOutput Reference(byte[] pixels, DetectorHeads heads, double? nms)
+    {
+        var (heat, box) = Maps(pixels, heads);
+        return Decode(heat, box, nms);
+    }
+
+    /// <summary>The heatmap (after the sigmoid) and distances (in cells) of the stand-in backbone and the heads, channels first.</summary>
+    private static (float[] Heat, float[] Box) Maps(byte[] pixels, DetectorHeads heads)
     {
         // Stand-in backbone: mean of each 4 x 4 block of channels 0 and 1 (R, G), channels first.
         var features = new float[Channels * Grid * Grid];
@@ -109,6 +185,11 @@ public sealed class DetectorOnnxExporterTests
         }
         var heat = Separable(heads.ClassDepthwise, heads.ClassPointwise, heads.ClassBias, Classes).Select(v => 1 / (1 + MathF.Exp(-v))).ToArray();
         var box = Separable(heads.BoxDepthwise, heads.BoxPointwise, heads.BoxBias, 4).Select(v => v * heads.BoxScale / heads.Stride).ToArray();
+        return (heat, box);
+    }
+
+    private static DetectorOutput Decode(float[] heat, float[] box, double? nms)
+    {
         var cells = Grid * Grid;
         var size = new float[2 * cells];
         var offset = new float[2 * cells];

@@ -24,8 +24,10 @@ public sealed class DetectorTfjsConverterTests(ITestOutputHelper output)
 {
     private static readonly string[] Labels = ["cat", "dog", "bear"];
 
-    [Fact]
-    public async Task WritePackage_PretrainedHeads_OnnxAndTfjsGiveTheConsolesBoxes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WritePackage_PretrainedHeads_OnnxAndTfjsGiveTheConsolesBoxes(bool testTimeFlip)
     {
         var work = Directory.CreateTempSubdirectory("vc-detector-tfjs-").FullName;
         try
@@ -40,9 +42,9 @@ public sealed class DetectorTfjsConverterTests(ITestOutputHelper output)
 
             var folder = Path.Combine(work, "v1");
             Directory.CreateDirectory(folder);
-            var onnx = DetectorOnnxExporter.Build(backbonePath, backbone, heads, grid);
+            var onnx = DetectorOnnxExporter.Build(backbonePath, backbone, heads, grid, testTimeFlip);
             File.WriteAllBytes(Path.Combine(folder, "model.onnx"), onnx);
-            DetectionTrainingJob.WritePackage(folder, onnx, DetectionTrainingJob.SourceFolder(backbonePath), heads, side, Labels);
+            DetectionTrainingJob.WritePackage(folder, onnx, DetectionTrainingJob.SourceFolder(backbonePath), heads, side, Labels, testTimeFlip);
 
             // The zip: the classifier's layout with the detector's manifest.
             using (var zip = ZipFile.OpenRead(Path.Combine(folder, ClassifierModelExporter.PackageFile)))

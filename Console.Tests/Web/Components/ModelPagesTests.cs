@@ -1,4 +1,5 @@
 using Bunit;
+using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Models;
 using VisionConsole.Web.Components.Pages.Models;
 
@@ -31,6 +32,25 @@ public sealed class ModelPagesTests
         Assert.Equal("Ants and bees model", cut.Find("[data-test=model-name]").Text());
         Assert.Contains($"curl -fL -o model.zip \"{PackageUrl}\"", cut.Find("[data-test=snippet-shell]").Text(), StringComparison.Ordinal);
         Assert.Contains("Version 1 of Ants and bees model is published.", providers.Markup, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(DatasetKind.SingleLabel, "Output: scores, in dict.txt order", "detection_boxes")]
+    [InlineData(DatasetKind.ObjectDetection, "Outputs: detection_boxes [1, 100, 4]", "Output: scores")]
+    public async Task Snippets_PublishedModel_DescribeItsOwnOutputs(DatasetKind kind, string expected, string absent)
+    {
+        var fakes = new FakeTrainingServices();
+        fakes.Models.Add(FakeTrainingServices.Model(7) with { Kind = kind });
+        fakes.Versions[7] = [FakeTrainingServices.Version(7, 1, ModelPublishing.PublishedTag)];
+        await using var harness = new ConsoleTestContext(configure: fakes.Register);
+        harness.RenderProviders();
+        var cut = await harness.RenderAsync<ModelPage>(new Dictionary<string, object?> { [nameof(ModelPage.ModelId)] = 7L });
+
+        // Only the chosen tab's panel is rendered: open the JavaScript one.
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-test=snippet-shell]")));
+        cut.FindAll(".mud-tab").First(t => t.TextContent.Contains("JavaScript", StringComparison.Ordinal)).Click();
+        cut.WaitForAssertion(() => Assert.Contains(expected, cut.Find("[data-test=snippet-javascript]").TextContent, StringComparison.Ordinal));
+        Assert.DoesNotContain(absent, cut.Find("[data-test=snippet-javascript]").TextContent, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using VisionConsole.Domain.Datasets;
+
 namespace VisionConsole.Web.Components.Pages.Models;
 
 /// <summary>One way to fetch a published model, for the model page's tabs.</summary>
@@ -10,7 +12,20 @@ public sealed record ModelSnippet(string Name, string Language, string Code);
 /// </summary>
 public static class ModelSnippets
 {
-    public static IReadOnlyList<ModelSnippet> For(string packageUrl, string manifestUrl) =>
+    /// <summary>The snippets for a model's stable URLs; a detector's say what its outputs are instead of a classifier's scores.</summary>
+    /// <param name="packageUrl">The latest published zip.</param>
+    /// <param name="manifestUrl">Its manifest.</param>
+    /// <param name="kind">What the model does.</param>
+    public static IReadOnlyList<ModelSnippet> For(string packageUrl, string manifestUrl, DatasetKind kind)
+    {
+        var outputs = kind == DatasetKind.ObjectDetection
+            ? "Input: what manifest.json's input says (uint8 RGB, NHWC, the whole image stretched). Outputs: detection_boxes [1, 100, 4]\n// (ymin, xmin, ymax, xmax, 0-1), detection_classes (indices into dict.txt), detection_scores (best first), num_detections."
+            : "Input: what manifest.json's input says (uint8 RGB, NHWC, and how the image is framed). Output: scores, in dict.txt order.";
+        var verb = kind == DatasetKind.ObjectDetection ? "find objects in images" : "label images";
+        return Build(packageUrl, manifestUrl, outputs, verb);
+    }
+
+    private static IReadOnlyList<ModelSnippet> Build(string packageUrl, string manifestUrl, string outputs, string verb) =>
     [
         new("curl", "shell", $$"""
             # The latest published version of this model, and its manifest
@@ -19,7 +34,7 @@ public static class ModelSnippets
             unzip -o model.zip model.onnx dict.txt manifest.json
             """),
         new("Kotlin (Android)", "kotlin", $$"""
-            // ML Kit-style: download the published model once, cache it, then label images on device.
+            // ML Kit-style: download the published model once, cache it, then {{verb}} on device.
             // build.gradle: implementation("com.microsoft.onnxruntime:onnxruntime-android:1.31.0")
             val modelDir = File(context.filesDir, "vision-model").apply { mkdirs() }
             withContext(Dispatchers.IO) {
@@ -31,10 +46,10 @@ public static class ModelSnippets
             val labels = File(modelDir, "dict.txt").readLines()
             val env = OrtEnvironment.getEnvironment()
             val session = env.createSession(File(modelDir, "model.onnx").readBytes())
-            // Feed the input shape and normalisation that manifest.json gives; scores come back in dict.txt order.
+            // {{outputs}}
             """),
         new("Swift (iOS)", "swift", $$"""
-            // ML Kit-style: download the published model once, cache it, then label images on device.
+            // ML Kit-style: download the published model once, cache it, then {{verb}} on device.
             // Package.swift: onnxruntime-swift-package-manager, ZIPFoundation
             let url = URL(string: "{{packageUrl}}")!
             let (zipFile, _) = try await URLSession.shared.download(from: url)
@@ -44,7 +59,7 @@ public static class ModelSnippets
             let labels = try String(contentsOf: modelDir.appendingPathComponent("dict.txt"), encoding: .utf8).split(separator: "\n")
             let env = try ORTEnv(loggingLevel: .warning)
             let session = try ORTSession(env: env, modelPath: modelDir.appendingPathComponent("model.onnx").path, sessionOptions: nil)
-            // Feed the input shape and normalisation that manifest.json gives; scores come back in dict.txt order.
+            // {{outputs}}
             """),
         new("JavaScript", "javascript", $$"""
             // In the browser or Node: npm install onnxruntime-web jszip
@@ -55,7 +70,7 @@ public static class ModelSnippets
             const labels = (await zip.file("dict.txt").async("string")).trim().split("\n");
             const manifest = JSON.parse(await zip.file("manifest.json").async("string"));
             const session = await ort.InferenceSession.create(await zip.file("model.onnx").async("uint8array"));
-            // Feed the input shape and normalisation that manifest describes; scores come back in labels order.
+            // {{outputs}}
             """),
     ];
 }
