@@ -14,7 +14,7 @@ namespace VisionConsole.Trainer.Imaging;
 /// libvips' operation cache is off: with it, a repeated load of the same bytes with <c>fail_on</c> can return the
 /// cached image instead of failing again, and the console decodes each image once anyway.
 /// libvips' SIMD paths (orc 0.4.33, Debian 12's) are off too: with them, decoding on several threads at once corrupted
-/// the heap or crashed inside orc's generated code within a minute (bench/VipsStress), and without them it never did.
+/// the heap or crashed inside orc's generated code within a minute (`bench/run.sh vips`), and without them it never did.
 /// </summary>
 public sealed class VipsImageCodec : IImageCodec
 {

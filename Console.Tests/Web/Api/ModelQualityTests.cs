@@ -19,9 +19,10 @@ namespace VisionConsole.Tests.Web.Api;
 /// The floors are what the console reaches today, less a point or two, so a regression in any part of the path (import,
 /// split, features, fine-tuning, export, prediction) fails here. They are below issue 9's targets (hymenoptera val
 /// versatile 0.95 and high-accuracy 0.97; food10 test high-accuracy 5 points above versatile; flowers12 test high-accuracy
-/// 0.98). Measured here on 2026-12-02 (loaded machine): hymenoptera 145/153 = 0.948 versatile and 143/153 = 0.935
-/// high-accuracy; food10 384/500 = 0.768 versatile and 393/500 = 0.786 high-accuracy (fine-tuning the last block gives 1.8
-/// points over a head on frozen features, not 5).
+/// 0.98). Measured here on 2026-12-02 16:38-16:53 UTC (quiet machine, these three tests alone, libvips' orc off): hymenoptera
+/// 144/153 = 0.941 versatile and 145/153 = 0.948 high-accuracy; food10 385/500 = 0.770 versatile and 399/500 = 0.798
+/// high-accuracy (fine-tuning the last block gives 2.8 points over a head on frozen features, not 5); flowers12 230/240 =
+/// 0.958 high-accuracy.
 /// These tests were out of the suite for a while: high-accuracy trainings in the web host crashed the test host. The cause
 /// was libvips' orc vector code under concurrent decodes (bench/run.sh vips), which the codec now turns off.
 /// </remarks>
@@ -31,11 +32,11 @@ public sealed class ModelQualityTests(ITestOutputHelper output)
     private const string HighAccuracy = "mobile-high-accuracy-1";
 
     [Fact]
-    public async Task Predict_HymenopteraVal_VersatileAtLeast94HighAccuracyAtLeast92Percent()
+    public async Task Predict_HymenopteraVal_VersatileAtLeast93HighAccuracyAtLeast92Percent()
     {
         var accuracy = await TrainAndPredictAsync("hymenoptera", "train", "val", [Versatile, HighAccuracy]);
 
-        Assert.True(accuracy[Versatile] >= 0.94, $"versatile: {accuracy[Versatile]:P1} of hymenoptera val, below 94%");
+        Assert.True(accuracy[Versatile] >= 0.93, $"versatile: {accuracy[Versatile]:P1} of hymenoptera val, below 93%");
         Assert.True(accuracy[HighAccuracy] >= 0.92, $"high-accuracy: {accuracy[HighAccuracy]:P1} of hymenoptera val, below 92%");
     }
 
