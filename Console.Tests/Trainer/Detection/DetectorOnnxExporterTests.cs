@@ -19,6 +19,9 @@ public sealed class DetectorOnnxExporterTests
     private const int Channels = 2;
     private const int Classes = 2;
 
+    private static readonly BackboneInfo StandIn = new("stand-in", "stand-in", "MIT", "test",
+        new Preprocessing(Side, Side, FitMode.Stretch, TensorLayout.Nhwc, 1f, [0, 0, 0], [1, 1, 1]), "tower_0/images", "features", Channels);
+
     [Fact]
     public void Build_RandomHeads_DecodesAsCenterNetDecoderWithNmsDoes()
     {
@@ -27,7 +30,6 @@ public sealed class DetectorOnnxExporterTests
         {
             var backbonePath = Path.Combine(folder, "backbone.onnx");
             WriteStandInBackbone(backbonePath);
-            var info = new BackboneInfo("stand-in", "stand-in", "MIT", "test", new Preprocessing(Side, Side, FitMode.Stretch, TensorLayout.Nhwc, 1f, [0, 0, 0], [1, 1, 1]), "tower_0/images", "features", Channels);
             var random = new Random(5);
             float[] R(int n, double scale) => Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() * 2 - 1) * scale)).ToArray();
             // Small box weights keep every distance positive (the decoder drops boxes without area, the graph keeps them);
@@ -37,14 +39,7 @@ public sealed class DetectorOnnxExporterTests
             var pixels = new byte[Side * Side * 3];
             random.NextBytes(pixels);
 
-            using var session = new InferenceSession(DetectorOnnxExporter.Build(backbonePath, info, heads, Grid));
-            using var input = OrtValue.CreateTensorValueFromMemory(pixels, [1, Side, Side, 3]);
-            using var outputs = session.Run(new RunOptions(), [DetectorOnnxExporter.InputName], [input],
-                [DetectorOnnxExporter.BoxesName, DetectorOnnxExporter.ClassesName, DetectorOnnxExporter.ScoresName, DetectorOnnxExporter.CountName]);
-            var boxes = outputs[0].GetTensorDataAsSpan<float>().ToArray();
-            var classes = outputs[1].GetTensorDataAsSpan<float>().ToArray();
-            var scores = outputs[2].GetTensorDataAsSpan<float>().ToArray();
-            var count = (int)outputs[3].GetTensorDataAsSpan<float>()[0];
+            var (boxes, classes, scores, count) = Run(DetectorOnnxExporter.Build(backbonePath, StandIn, heads, Grid), pixels);
 
             var expected = Reference(pixels, heads, DetectorOnnxExporter.NmsIouThreshold);
             var unsuppressed = Reference(pixels, heads, null).Count;
@@ -75,7 +70,6 @@ public sealed class DetectorOnnxExporterTests
         {
             var backbonePath = Path.Combine(folder, "backbone.onnx");
             WriteStandInBackbone(backbonePath);
-            var info = new BackboneInfo("stand-in", "stand-in", "MIT", "test", new Preprocessing(Side, Side, FitMode.Stretch, TensorLayout.Nhwc, 1f, [0, 0, 0], [1, 1, 1]), "tower_0/images", "features", Channels);
             var random = new Random(11);
             float[] R(int n, double scale) => Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() * 2 - 1) * scale)).ToArray();
             // Unequal left and right biases, so a swap of the mirror's distances that went wrong would show.
@@ -89,7 +83,7 @@ public sealed class DetectorOnnxExporterTests
                     for (var c = 0; c < 3; c++)
                         mirrored[(y * Side + x) * 3 + c] = pixels[(y * Side + Side - 1 - x) * 3 + c];
 
-            var (boxes, classes, scores, count) = Run(DetectorOnnxExporter.Build(backbonePath, info, heads, Grid, testTimeFlip: true), pixels);
+            var (boxes, classes, scores, count) = Run(DetectorOnnxExporter.Build(backbonePath, StandIn, heads, Grid, testTimeFlip: true), pixels);
 
             // The reference: both images' maps computed here, the mirror's reversed and moved one column right (column 0 keeps
             // the image's own), its left and right distances swapped, the two averaged, then decoded as without the flip.
