@@ -125,6 +125,8 @@ public sealed class DatasetEditsBrowserTests(ConsoleServerFixture server, ITestO
             await page.Locator("[data-test=labeling-area]").FocusAsync();
             await page.Keyboard.PressAsync("ArrowRight");
             await Expect(page.Locator(".image-tile-cursor.image-tile-selected")).ToHaveCountAsync(1);
+            // The label bar has the selection too (its buttons are enabled), so a number key now labels the image.
+            await Expect(page.Locator("[data-label-id]").First).ToBeEnabledAsync();
             string[] keys = ["1", "2", "1", "2", "1"];
             for (var i = 0; i < keys.Length; i++)
             {

@@ -109,6 +109,9 @@ public partial class ImageBrowser
         try
         {
             var page = await Datasets.QueryImagesAsync(DatasetId, query, token);
+            // A newer reload (after a label change, say) may have started while this query ran to completion anyway:
+            // its older page must not overwrite the newer one.
+            token.ThrowIfCancellationRequested();
             if (page.Items.Count == 0 && page.Total > 0 && Filter.Page > 0)
             {
                 // The page we were on no longer exists (images were removed): show the last one.
