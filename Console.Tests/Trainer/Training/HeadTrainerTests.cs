@@ -158,7 +158,7 @@ public class HeadTrainerTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void Train_SameSeed_GivesIdenticalHeadsWhateverTheThreadCount(string kind)
+    public void Train_SameSeed_GivesIdenticalHeadsPerThreadCountAndAlmostIdenticalAcrossThem(string kind)
     {
         var train = SyntheticFeatures.Clusters([150, 150, 150], dimension: 1280, separation: 2, noise: 1, seed: 14);
         var options = OptionsFor(kind) with { MaxEpochs = 15, Seed = 99 };
@@ -172,9 +172,11 @@ public class HeadTrainerTests
         {
             Assert.Equal(first.Head.Layers[l].Weights, second.Head.Layers[l].Weights);
             Assert.Equal(first.Head.Layers[l].Bias, second.Head.Layers[l].Bias);
-            Assert.Equal(first.Head.Layers[l].Weights, serial.Head.Layers[l].Weights);
+            // libtorch splits its reductions by thread count, so one and two threads may differ in the last bit on some CPUs
+            // (seen on an AVX-512 machine): the same head up to float rounding, not bit for bit.
+            AssertClose(first.Head.Layers[l].Weights, serial.Head.Layers[l].Weights);
         }
-        Assert.Equal(first.History.Select(h => h.TrainLoss), serial.History.Select(h => h.TrainLoss));
+        AssertClose([.. first.History.Select(h => (float)h.TrainLoss)], [.. serial.History.Select(h => (float)h.TrainLoss)]);
         Assert.NotEqual(first.Head.Layers[0].Weights, otherSeed.Head.Layers[0].Weights);
     }
 
@@ -312,5 +314,14 @@ public class HeadTrainerTests
             new FeatureSet([new float[] { 1, 2 }, new float[] { 3, float.NaN }], [[0], [1]], 2));
 
         Assert.Contains("Example 1 has a non-finite feature at index 1", error.Message, StringComparison.Ordinal);
+    }
+
+    private static void AssertClose(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5f * (1 + Math.Abs(expected[i])), $"element {i}: {expected[i]} vs {actual[i]}");
+        }
     }
 }

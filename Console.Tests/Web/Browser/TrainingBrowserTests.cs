@@ -140,6 +140,8 @@ public sealed class TrainingBrowserTests(ConsoleServerFixture server, ITestOutpu
         await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/models/\d+/predict$"));
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
         var photo = Directory.EnumerateFiles(Path.Combine(Domain.Import.ImportTestData.Hymenoptera, "val", "bees"), "*.jpg").Order(StringComparer.Ordinal).Last();
+        // The layout was already interactive before this navigation: wait for the page's own file input to be wired.
+        await page.Locator("[data-test=predict-zone][data-ready=true]").WaitForAsync();
         await page.Locator("input[type=file][data-test=predict-input]").SetInputFilesAsync(photo);
         await Assertions.Expect(page.Locator("[data-test=predict-verdict]")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         await Assertions.Expect(page.Locator(".predictions li")).ToHaveCountAsync(2);

@@ -40,6 +40,8 @@ public partial class PredictPage
     private string? _preview;
     private string? _fileName;
     private bool _busy;
+    // True once the file input has rendered and its script is wired (a file picked earlier would be ignored).
+    private bool _inputReady;
     private long? _loadedModelId;
 
     [Inject] private IModelService Models { get; set; } = null!;
@@ -60,6 +62,16 @@ public partial class PredictPage
     private string ThresholdHelp => _thresholdSuggested
         ? $"Starts at version {_versionNumber}'s suggested threshold (best F1 on its evaluation images)."
         : $"Version {_versionNumber} has no evaluation to suggest a threshold; {DefaultThreshold.ToString("0.00", Invariant)} to start.";
+
+    protected override void OnAfterRender(bool firstRender)
+    {
+        // The InputFile's script runs in its own first after-render, so the input is wired after the render that showed it.
+        if (!_inputReady && _model is not null)
+        {
+            _inputReady = true;
+            StateHasChanged();
+        }
+    }
 
     protected override async Task OnParametersSetAsync()
     {
