@@ -53,6 +53,8 @@ public static class ConsoleDomainServiceCollectionExtensions
         services.AddSingleton<Operations.OperationStore>();
         services.AddSingleton<Operations.IOperationService, Operations.OperationService>();
         services.AddSingleton<Operations.DataOperationService>();
+        // Model exports need the trainer's IModelService and its job (ModelExportOperationJob), registered by AddTrainer.
+        services.AddSingleton<Models.ModelExportService>();
         services.AddTransient<Operations.IOperationJob, Operations.ImportOperationJob>();
         services.AddTransient<Operations.IOperationJob, Operations.ExportOperationJob>();
         return services;

@@ -54,7 +54,6 @@ public static class ConsoleHost
         builder.Services.AddHostedService<OperationHubRelay>();
         builder.Services.AddHostedService<DatasetChangeHubRelay>();
         builder.Services.AddSingleton<IModelPublishing, ModelPublishing>();
-        builder.Services.AddSingleton<ModelPackageBuilder>();
 
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<CircuitUser>();

@@ -11,7 +11,8 @@ configuration="${1:-Release}"
 # libvips42 depends on it today, it is listed so the console does not rely on that staying so.
 # patchelf and g++ build and apply the TorchSharp shim on Debian 12 (build/TorchSharpDebian.targets, DESIGN.md).
 # python3-sklearn is the independent reference the detection metric tests check average precision against.
-apt_packages=(libvips42 libmagickcore-6.q16-6 libonnx-dev chromium fonts-dejavu-core patchelf g++ python3-sklearn)
+# python3-pyarmnn, libarmnntfliteparser22 and libarmnn-cpuref-backend22 (Arm NN 20.08) are the independent TFLite runtime check.
+apt_packages=(libvips42 libmagickcore-6.q16-6 libonnx-dev chromium fonts-dejavu-core patchelf g++ python3-sklearn python3-pyarmnn libarmnntfliteparser22 libarmnn-cpuref-backend22)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -41,6 +42,18 @@ if [ ! -f "$automl_stamp" ] || [ "$(cat "$automl_stamp")" != "$automl_hash" ]; t
   echo "setup: installing npm packages in $automl_dir"
   (cd "$automl_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
   echo "$automl_hash" > "$automl_stamp"
+fi
+
+# The TFLite references: tfjs-tflite-node 0.0.2 for the TFLite C API library in it (cc_deps/linux_amd64/libtensorflowlite_c.so,
+# P/Invoked by the tests; its addon is not built) and tfjs-tflite 0.0.1-alpha.10 (the Task Library's ImageClassifier, wasm)
+# on the tfjs-core 4.9.0 it peer-depends on: their own folder.
+tflite_dir=tools/tflite-check
+tflite_hash=$(sha256sum "$tflite_dir/package-lock.json" | cut -d' ' -f1)
+tflite_stamp="$tflite_dir/node_modules/.vision-console-lock"
+if [ ! -f "$tflite_stamp" ] || [ "$(cat "$tflite_stamp")" != "$tflite_hash" ]; then
+  echo "setup: installing npm packages in $tflite_dir"
+  (cd "$tflite_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  echo "$tflite_hash" > "$tflite_stamp"
 fi
 
 # Local .NET tools (.config/dotnet-tools.json): dotnet-ef, which generates the EF Core migrations.

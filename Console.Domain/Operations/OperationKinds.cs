@@ -16,6 +16,7 @@ namespace VisionConsole.Domain.Operations;
 [JsonDerivedType(typeof(DetectorTrainingRequest), DetectorTrainingRequest.DetectionKind)]
 [JsonDerivedType(typeof(ImportRequest), ImportRequest.Kind)]
 [JsonDerivedType(typeof(ExportRequest), ExportRequest.Kind)]
+[JsonDerivedType(typeof(Models.ModelExportRequest), Models.ModelExportRequest.Kind)]
 public abstract record OperationRequest;
 
 /// <summary>An operation's latest progress report, one derived record per kind.</summary>
@@ -23,6 +24,7 @@ public abstract record OperationRequest;
 [JsonDerivedType(typeof(TrainingProgress), TrainingRequest.ClassificationKind)]
 [JsonDerivedType(typeof(ImportProgress), ImportRequest.Kind)]
 [JsonDerivedType(typeof(ExportProgress), ExportRequest.Kind)]
+[JsonDerivedType(typeof(Models.ModelExportProgress), Models.ModelExportRequest.Kind)]
 public abstract record OperationProgress;
 
 /// <summary>What a succeeded operation produced, one derived record per kind.</summary>
@@ -30,6 +32,7 @@ public abstract record OperationProgress;
 [JsonDerivedType(typeof(TrainingResult), TrainingRequest.ClassificationKind)]
 [JsonDerivedType(typeof(ImportResult), ImportRequest.Kind)]
 [JsonDerivedType(typeof(ExportResult), ExportRequest.Kind)]
+[JsonDerivedType(typeof(Models.ModelExportResult), Models.ModelExportRequest.Kind)]
 public abstract record OperationResult
 {
     /// <summary>The model version the operation produced, when it produces one (trainings).</summary>
@@ -129,8 +132,11 @@ public static class OperationKinds
     /// <summary>Exporting a dataset (<see cref="ExportRequest"/>, <see cref="ExportProgress"/>, <see cref="ExportResult"/>).</summary>
     public static OperationKind ExportData { get; } = new(ExportRequest.Kind, typeof(ExportRequest), typeof(ExportProgress), typeof(ExportResult));
 
+    /// <summary>Exporting a model to a file (<see cref="Models.ModelExportRequest"/>, <see cref="Models.ModelExportProgress"/>, <see cref="Models.ModelExportResult"/>).</summary>
+    public static OperationKind ExportModel { get; } = new(Models.ModelExportRequest.Kind, typeof(Models.ModelExportRequest), typeof(Models.ModelExportProgress), typeof(Models.ModelExportResult));
+
     /// <summary>Every kind.</summary>
-    public static IReadOnlyList<OperationKind> All { get; } = [TrainClassifier, TrainDetector, ImportData, ExportData];
+    public static IReadOnlyList<OperationKind> All { get; } = [TrainClassifier, TrainDetector, ImportData, ExportData, ExportModel];
 
     /// <summary>The JSON settings of every stored request, progress and result: camelCase, enums as strings.</summary>
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)

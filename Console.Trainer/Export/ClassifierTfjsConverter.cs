@@ -1,7 +1,5 @@
-using System.Runtime.InteropServices;
 using Onnx;
 using VisionConsole.Trainer.Onnx;
-using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace VisionConsole.Trainer.Export;
 
@@ -76,7 +74,7 @@ public static class ClassifierTfjsConverter
         context.Values[backbone.InputName] = normalized;
 
         // A fine-tuned top replaces the backbone's last convolution: convert up to the cut it reads, then the float top.
-        foreach (var node in NodesNeededFor(graph, head.Top is null ? backbone.FeatureMapName : head.CutValue!))
+        foreach (var node in context.NodesNeededFor(head.Top is null ? backbone.FeatureMapName : head.CutValue!))
         {
             ConvertNode(context, tf, node);
         }
@@ -216,17 +214,17 @@ public static class ClassifierTfjsConverter
         var dims = weight.Dims.Select(v => (int)v).ToArray();
         if (dims.Length != 4) throw new NotSupportedException($"{cx.Path}: node '{node.Name}': only 2-D convolutions are supported (weight rank {dims.Length}).");
         int outChannels = dims[0], inPerGroup = dims[1], kh = dims[2], kw = dims[3];
-        var w = ReadNumbers(weight, cx.Path);
-        var wScale = ReadNumbers(cx.Initializer(node, 4), cx.Path);
-        var wZero = ReadNumbers(cx.Initializer(node, 5), cx.Path);
-        var xScale = ReadNumbers(cx.Initializer(node, 1), cx.Path)[0];
+        var w = OnnxQuantizedGraph.ReadNumbers(weight, cx.Path);
+        var wScale = OnnxQuantizedGraph.ReadNumbers(cx.Initializer(node, 4), cx.Path);
+        var wZero = OnnxQuantizedGraph.ReadNumbers(cx.Initializer(node, 5), cx.Path);
+        var xScale = OnnxQuantizedGraph.ReadNumbers(cx.Initializer(node, 1), cx.Path)[0];
         double ScaleOf(int o) => wScale.Length == 1 ? wScale[0] : wScale[o];
         double ZeroOf(int o) => wZero.Length == 1 ? wZero[0] : wZero[o];
 
-        var group = (int)Attribute(node, "group", 1);
-        var strides = Ints(node, "strides", [1, 1]);
-        var dilations = Ints(node, "dilations", [1, 1]);
-        var pads = Ints(node, "pads", [0, 0, 0, 0]);
+        var group = (int)OnnxQuantizedGraph.Attribute(node, "group", 1);
+        var strides = OnnxQuantizedGraph.Ints(node, "strides", [1, 1]);
+        var dilations = OnnxQuantizedGraph.Ints(node, "dilations", [1, 1]);
+        var pads = OnnxQuantizedGraph.Ints(node, "pads", [0, 0, 0, 0]);
         if (node.Attribute.Any(at => at.Name == "auto_pad" && at.S.ToStringUtf8() is not ("" or "NOTSET")))
         {
             throw new NotSupportedException($"{cx.Path}: node '{node.Name}': auto_pad is not supported; explicit pads are.");
@@ -291,7 +289,7 @@ public static class ClassifierTfjsConverter
         var result = conv;
         if (node.Input.Count > 8 && node.Input[8].Length > 0)
         {
-            var rawBias = ReadNumbers(cx.Initializer(node, 8), cx.Path);
+            var rawBias = OnnxQuantizedGraph.ReadNumbers(cx.Initializer(node, 8), cx.Path);
             var bias = new float[outChannels];
             for (var o = 0; o < outChannels; o++) bias[o] = (float)(rawBias[o] * xScale * ScaleOf(o));
             result = tf.Op(prefix + "/bias_add", "BiasAdd", [conv, tf.Const(prefix + "/bias", bias, outChannels)], new() { ["data_format"] = TfjsGraph.String("NHWC") });
@@ -314,51 +312,9 @@ public static class ClassifierTfjsConverter
         return tf.Op(prefix + "/dequantized", "Mul", [clipped, prefix + "/scale"]);
     }
 
-    private static IEnumerable<NodeProto> NodesNeededFor(GraphProto graph, string output)
-    {
-        var needed = new HashSet<string>(StringComparer.Ordinal) { output };
-        var keep = new bool[graph.Node.Count];
-        for (var i = graph.Node.Count - 1; i >= 0; i--)
-        {
-            if (!graph.Node[i].Output.Any(needed.Contains)) continue;
-            keep[i] = true;
-            needed.UnionWith(graph.Node[i].Input.Where(s => s.Length > 0));
-        }
-        return graph.Node.Where((_, i) => keep[i]);
-    }
-
-    private static long Attribute(NodeProto node, string name, long fallback)
-        => node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.I : fallback;
-
-    private static long[] Ints(NodeProto node, string name, long[] fallback)
-        => node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? [.. a.Ints] : fallback;
-
-    /// <summary>Reads a float, int8, uint8 or int32 tensor as doubles (raw data or the typed field).</summary>
-    internal static double[] ReadNumbers(TensorProto t, string path)
-    {
-        var raw = t.RawData.Span;
-        switch ((DataType)t.DataType)
-        {
-            case DataType.Float:
-                return raw.Length > 0 ? [.. MemoryMarshal.Cast<byte, float>(raw).ToArray().Select(v => (double)v)] : [.. t.FloatData.Select(v => (double)v)];
-            case DataType.Int8:
-                return raw.Length > 0 ? [.. MemoryMarshal.Cast<byte, sbyte>(raw).ToArray().Select(v => (double)v)] : [.. t.Int32Data.Select(v => (double)v)];
-            case DataType.Uint8:
-                return raw.Length > 0 ? [.. raw.ToArray().Select(v => (double)v)] : [.. t.Int32Data.Select(v => (double)v)];
-            case DataType.Int32:
-                return raw.Length > 0 ? [.. MemoryMarshal.Cast<byte, int>(raw).ToArray().Select(v => (double)v)] : [.. t.Int32Data.Select(v => (double)v)];
-            default:
-                throw new NotSupportedException($"{path}: tensor '{t.Name}' is {(DataType)t.DataType}; expected FLOAT, INT8, UINT8 or INT32.");
-        }
-    }
-
-    private sealed class Context(string path, GraphProto graph, TfjsActivations activations)
+    private sealed class Context(string path, GraphProto graph, TfjsActivations activations) : OnnxQuantizedGraph(path, graph)
     {
         public TfjsActivations Activations { get; } = activations;
-
-        private readonly Dictionary<string, TensorProto> initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
-
-        public string Path { get; } = path;
 
         /// <summary>ONNX value name → TF node computing its float equivalent.</summary>
         public Dictionary<string, string> Values { get; } = new(StringComparer.Ordinal);
@@ -366,28 +322,12 @@ public static class ClassifierTfjsConverter
         public string Value(string onnxName)
             => Values.TryGetValue(onnxName, out var tfName) ? tfName : throw new NotSupportedException($"{Path}: value '{onnxName}' is read before any converted node produces it.");
 
-        public TensorProto Initializer(NodeProto node, int inputIndex)
-        {
-            if (node.Input.Count <= inputIndex || !initializers.TryGetValue(node.Input[inputIndex], out var t))
-            {
-                throw new NotSupportedException($"{Path}: node '{node.Name}' ({node.OpType}) input {inputIndex} must be an initializer (a constant).");
-            }
-            return t;
-        }
-
         /// <summary>A quantized output's scale and its range in steps from the zero point: (q_min − zero point, q_max − zero point).</summary>
         public (float Scale, float Low, float High) Quantization(NodeProto node, int scaleIndex, int zeroPointIndex)
         {
-            var scaleTensor = Initializer(node, scaleIndex);
-            var scale = ReadNumbers(scaleTensor, Path);
-            var zeroTensor = Initializer(node, zeroPointIndex);
-            var zero = ReadNumbers(zeroTensor, Path);
-            if (scale.Length != 1 || zero.Length != 1)
-            {
-                throw new NotSupportedException($"{Path}: node '{node.Name}' ({node.OpType}): per-channel activation quantization ('{scaleTensor.Name}') is not supported.");
-            }
-            var (qMin, qMax) = (DataType)zeroTensor.DataType == DataType.Int8 ? (-128.0, 127.0) : (0.0, 255.0);
-            return ((float)scale[0], (float)(qMin - zero[0]), (float)(qMax - zero[0]));
+            var (scale, zero, int8) = QuantizationOf(node, scaleIndex, zeroPointIndex);
+            var (qMin, qMax) = int8 ? (-128.0, 127.0) : (0.0, 255.0);
+            return (scale, (float)(qMin - zero), (float)(qMax - zero));
         }
     }
 }

@@ -136,6 +136,7 @@ public sealed partial class ClassificationTrainingJob(
                 {
                     Top = trained.Top,
                     CutValue = cut?.Cut.CutValue,
+                    CalibrationFeatures = cut is null ? CalibrationFeatures(train, evalViews[0], backbone) : null,
                 },
                 cancellationToken).ConfigureAwait(false)
                 ?? throw new DomainException("export-unsupported", $"A model on backbone '{backbone.Info.Id}' cannot be exported to model.onnx, and the evaluation runs the exported model; train on {ModelTypePresets.MobileNetV2Int8} (put it in the zoo mirror or allow downloads).");
@@ -322,6 +323,9 @@ public sealed partial class ClassificationTrainingJob(
         return unreadable;
     }
 
+    /// <summary>How many training images calibrate the quantized TFLite head (their activation ranges; more add little).</summary>
+    private const int CalibrationImages = 1000;
+
     /// <summary>A head on the backbone's pooled features (every preset but high-accuracy).</summary>
     private TrainedClassifier TrainHead(
         List<PlannedImage> train, List<PlannedImage> validation, bool stopOnValidation, ImageView[] trainViews, ImageView validationView,
@@ -402,6 +406,21 @@ public sealed partial class ClassificationTrainingJob(
             }
         }
         return new FeatureSet(features, labels, classCount, groups);
+    }
+
+    /// <summary>The cached pooled features of up to <see cref="CalibrationImages"/> training images in the view prediction frames (the quantized TFLite head's calibration set).</summary>
+    private List<float[]> CalibrationFeatures(List<PlannedImage> train, ImageView view, ReadyBackbone backbone)
+    {
+        var features = new List<float[]>();
+        foreach (var image in train.Take(CalibrationImages))
+        {
+            var vector = new float[backbone.Info.FeatureDimension];
+            if (cache.TryGet(backbone.Info.Id, view.Id, image.Sha256, vector.Length, vector))
+            {
+                features.Add(vector);
+            }
+        }
+        return features;
     }
 
     private float[] Read(ReadyBackbone backbone, ImageView view, string sha256, int dimension)

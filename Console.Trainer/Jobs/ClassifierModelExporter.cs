@@ -1,11 +1,13 @@
 using VisionConsole.Trainer.Export;
+using VisionConsole.Trainer.Export.Tflite;
 using VisionConsole.Trainer.Training;
 
 namespace VisionConsole.Trainer.Jobs;
 
 /// <summary>
 /// The training's export step over <c>Console.Trainer/Export</c>: one <c>model.onnx</c> (uint8 NHWC <c>image</c>
-/// in, <c>scores</c> out), the TF.js graph model folder <c>tfjs/</c>, and the download zip <c>package.zip</c>.
+/// in, <c>scores</c> out), the TF.js graph model folder <c>tfjs/</c>, the quantized <c>model.tflite</c> (its head calibrated
+/// on the request's training features), and the download zip <c>package.zip</c> holding them all.
 /// Exports the MobileNetV2 int8 backbone (the classification default); other backbones keep the head files only.
 /// A model type with test-time flip is exported with it (<see cref="ClassifierHead.TestTimeFlip"/>), so the files score
 /// what the console's prediction scores.
@@ -14,6 +16,9 @@ public sealed class ClassifierModelExporter : IModelExporter
 {
     /// <summary>The exported ONNX file's name.</summary>
     public const string ModelFile = ModelPackageWriter.ModelEntry;
+
+    /// <summary>The quantized TFLite model's name.</summary>
+    public const string TfliteFile = ModelPackageWriter.TfliteEntry;
 
     /// <summary>The download zip's name.</summary>
     public const string PackageFile = "package.zip";
@@ -36,11 +41,14 @@ public sealed class ClassifierModelExporter : IModelExporter
         var tfjs = Path.Combine(request.OutputFolder, ModelPackageWriter.TfjsFolder);
         ClassifierTfjsConverter.Write(tfjs, backbone, head);
         cancellationToken.ThrowIfCancellationRequested();
+        var tflite = ClassifierTfliteConverter.Convert(backbone, head, new TfliteExportOptions { CalibrationFeatures = request.CalibrationFeatures });
+        File.WriteAllBytes(Path.Combine(request.OutputFolder, TfliteFile), tflite);
+        cancellationToken.ThrowIfCancellationRequested();
         using (var zip = File.Create(Path.Combine(request.OutputFolder, PackageFile)))
         {
-            ModelPackageWriter.Write(zip, onnx, head.Labels, tfjs, PackageModelType.ImageLabeling);
+            ModelPackageWriter.Write(zip, onnx, head.Labels, tfjs, PackageModelType.ImageLabeling, tfliteModel: tflite);
         }
-        return Task.FromResult<ExportedModelFiles?>(new ExportedModelFiles(ModelFile, ModelPackageWriter.TfjsFolder, PackageFile));
+        return Task.FromResult<ExportedModelFiles?>(new ExportedModelFiles(ModelFile, ModelPackageWriter.TfjsFolder, PackageFile) { TfliteFile = TfliteFile });
     }
 
     /// <summary>

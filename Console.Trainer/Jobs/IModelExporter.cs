@@ -25,13 +25,20 @@ public sealed record ClassifierExportRequest(
 
     /// <summary>The uint8 backbone value <see cref="Top"/> reads (with it).</summary>
     public string? CutValue { get; init; }
+
+    /// <summary>Pooled backbone features of training images as the model predicts them (the centre crop): the quantized <c>model.tflite</c>'s head is calibrated on them.</summary>
+    public IReadOnlyList<float[]>? CalibrationFeatures { get; init; }
 }
 
 /// <summary>The files an exporter wrote, relative to <see cref="ClassifierExportRequest.OutputFolder"/>.</summary>
 /// <param name="ModelFile">The single ONNX model (for example <c>model.onnx</c>).</param>
 /// <param name="TfjsFolder">The TF.js graph model folder, when written.</param>
-/// <param name="PackageFile">The download zip (<c>model.onnx</c>, <c>dict.txt</c>, <c>manifest.json</c>, <c>tfjs/</c>), when written.</param>
-public sealed record ExportedModelFiles(string ModelFile, string? TfjsFolder, string? PackageFile = null);
+/// <param name="PackageFile">The download zip (<c>model.onnx</c>, <c>dict.txt</c>, <c>manifest.json</c>, <c>tfjs/</c>, <c>model.tflite</c>), when written.</param>
+public sealed record ExportedModelFiles(string ModelFile, string? TfjsFolder, string? PackageFile = null)
+{
+    /// <summary>The quantized TFLite model (<c>model.tflite</c>), when written.</summary>
+    public string? TfliteFile { get; init; }
+}
 
 /// <summary>
 /// Turns a trained classifier into deployable files (one <c>model.onnx</c>, a TF.js folder). The training job

@@ -61,6 +61,9 @@ public static class TrainerServiceCollectionExtensions
         services.AddSingleton<IOperationQueue>(sp => sp.GetRequiredService<OperationQueue>());
         services.AddTransient<IOperationJob, ClassificationTrainingJob>();
         services.AddTransient<IOperationJob, DetectionTrainingJob>();
+        services.AddTransient<IOperationJob, ModelExportOperationJob>();
+        services.TryAddSingleton<VisionConsole.Trainer.Export.ModelPackageBuilder>();
+        services.TryAddSingleton<VisionConsole.Domain.Models.IModelFormats>(sp => sp.GetRequiredService<VisionConsole.Trainer.Export.ModelPackageBuilder>());
         services.TryAddSingleton<VisionConsole.Trainer.Detection.DetectorInference>();
         services.TryAddSingleton<VisionConsole.Trainer.Detection.DetectionPredictor>();
         services.TryAddSingleton<IDetectionPredictionService>(sp => sp.GetRequiredService<VisionConsole.Trainer.Detection.DetectionPredictor>());

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using VisionConsole.Domain.Export;
 using VisionConsole.Domain.Import;
+using VisionConsole.Domain.Models;
 using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Training;
 
@@ -20,6 +21,9 @@ public sealed record AutoMlOperation(
 {
     /// <summary>The download URL of a finished export's zip.</summary>
     public static string ExportUri(long operationId) => $"/api/exports/{operationId.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The download URL of a finished model export's file.</summary>
+    public static string ModelExportUri(long operationId) => $"/api/model-exports/{operationId.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>The download URL of an import's CSV report.</summary>
     public static string ReportUri(long operationId) => $"/api/imports/{operationId.ToString(CultureInfo.InvariantCulture)}/report";
@@ -47,7 +51,9 @@ public sealed record AutoMlOperation(
             operation.ImportProgress,
             operation.ExportProgress,
             // A cancelled or failed import still leaves its report.
-            isImport && operation.Done ? ReportUri(operation.Id) : null);
+            isImport && operation.Done ? ReportUri(operation.Id) : null,
+            operation.Request is ModelExportRequest ? new JsonObjectPlaceholder() : null,
+            operation.Progress as ModelExportProgress);
         AutoMlStatus? error = operation.State switch
         {
             OperationState.Failed => new AutoMlStatus(
@@ -62,6 +68,7 @@ public sealed record AutoMlOperation(
             ImportResult r => new ImportDataResponse(
                 r.Format.ToString(), r.Items, r.Imported, r.Duplicates, r.Refused, r.Warnings, r.Errors, r.LabelsCreated, r.LabelsAssigned, r.BoxesAdded, ReportUri(operation.Id)),
             ExportResult r => new ExportDataResponse(FormatName(r.Format), r.ImageCount, r.ByteSize, ExportUri(operation.Id)),
+            ModelExportResult r => new ExportModelResponse(ModelFormatName(r.Format), r.VersionNumber, r.ByteSize, ModelExportUri(operation.Id)),
             _ => null,
         };
         return new AutoMlOperation($"{parent}/operations/{AutoMl.Id(operation.Id)}", metadata, operation.Done, error, response);
@@ -76,6 +83,17 @@ public sealed record AutoMlOperation(
             new AutoMlOperationMetadata(100, now, now, "SUCCEEDED", "delete-dataset", datasetId.ToString(CultureInfo.InvariantCulture), null, null, null, null, null, null, null, null, null),
             true, null, new EmptyResponse());
     }
+
+    /// <summary>The AutoML spelling of a model format.</summary>
+    public static string ModelFormatName(ModelFormat format) => format switch
+    {
+        ModelFormat.Tflite => "tflite",
+        ModelFormat.TfliteFloat32 => "tflite_float32",
+        ModelFormat.Tfjs => "tf_js",
+        ModelFormat.Onnx => "onnx",
+        ModelFormat.Firebase => "firebase",
+        _ => "package",
+    };
 
     /// <summary>The AutoML spelling of an export format.</summary>
     public static string FormatName(ExportFormat format) => format switch
@@ -144,7 +162,9 @@ public sealed record AutoMlOperationMetadata(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TrainingRequest? Request,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ImportProgress? ImportProgress,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ExportProgress? ExportProgress,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReportUri)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReportUri,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonObjectPlaceholder? ExportModelDetails = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ModelExportProgress? ExportModelProgress = null)
 {
     /// <summary>The protobuf type AutoML names its operation metadata with.</summary>
     [JsonPropertyName("@type")]
@@ -156,6 +176,7 @@ public sealed record AutoMlOperationMetadata(
 [JsonDerivedType(typeof(ModelOperationResponse))]
 [JsonDerivedType(typeof(ImportDataResponse))]
 [JsonDerivedType(typeof(ExportDataResponse))]
+[JsonDerivedType(typeof(ExportModelResponse))]
 [JsonDerivedType(typeof(EmptyResponse))]
 public abstract record AutoMlOperationResponse
 {
@@ -186,6 +207,13 @@ public sealed record ImportDataResponse(
 
 /// <summary>A finished export's response (AutoML's Empty, plus the archive's URL).</summary>
 public sealed record ExportDataResponse(string Format, int ImageCount, long ByteSize, string DownloadUri) : AutoMlOperationResponse
+{
+    /// <inheritdoc />
+    public override string Type => Empty;
+}
+
+/// <summary>A finished model export's response (AutoML's Empty, plus the file's format, version, size and URL).</summary>
+public sealed record ExportModelResponse(string ModelFormat, int VersionNumber, long ByteSize, string DownloadUri) : AutoMlOperationResponse
 {
     /// <inheritdoc />
     public override string Type => Empty;

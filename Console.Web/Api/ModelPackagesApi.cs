@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Models;
+using VisionConsole.Domain.Operations;
 using VisionConsole.Trainer.Export;
 
 namespace VisionConsole.Web.Api;
@@ -10,7 +11,10 @@ namespace VisionConsole.Web.Api;
 /// <list type="bullet">
 /// <item><c>GET /api/models/{modelId}/versions</c>: the versions with their tags.</item>
 /// <item><c>GET /api/models/{modelId}/versions/{number}/package.zip</c>: the download zip (<c>model.onnx</c>, <c>dict.txt</c>,
-/// <c>manifest.json</c>, <c>tfjs/</c>).</item>
+/// <c>manifest.json</c>, <c>tfjs/</c>, <c>model.tflite</c>); <c>?format=firebase</c>: the Firebase ML layout
+/// (<c>model.tflite</c>, <c>dict.txt</c>, <c>manifest.json</c> naming <c>model.tflite</c>) only.</item>
+/// <item><c>GET .../{number}/model.tflite</c> (<c>?variant=float32</c> for the float model), <c>.../model.onnx</c>,
+/// <c>.../tfjs.zip</c>: one format each.</item>
 /// <item><c>POST /api/models/{modelId}/versions/{number}/tags</c> with <c>{"tags":["published","production"],"displayName":"..."}</c>:
 /// tags the version (and renames the model); the tag <c>published</c> publishes it.</item>
 /// <item><c>DELETE /api/models/{modelId}/versions/{number}/tags/{tag}</c>: removes a tag.</item>
@@ -32,8 +36,15 @@ public static class ModelPackagesApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         models.MapGet("/", ListVersionsAsync);
         models.MapGet("/{number:int}/package.zip", PackageAsync);
+        models.MapGet("/{number:int}/model.tflite", TfliteAsync);
+        models.MapGet("/{number:int}/model.onnx", (long modelId, int number, IModelService models, IModelPublishing publishing, ModelPackageBuilder packages, CancellationToken cancellationToken)
+            => FileAsync(modelId, number, ModelFormat.Onnx, models, publishing, packages, cancellationToken));
+        models.MapGet("/{number:int}/tfjs.zip", (long modelId, int number, IModelService models, IModelPublishing publishing, ModelPackageBuilder packages, CancellationToken cancellationToken)
+            => FileAsync(modelId, number, ModelFormat.Tfjs, models, publishing, packages, cancellationToken));
         models.MapPost("/{number:int}/tags", TagAsync).DisableAntiforgery();
         models.MapDelete("/{number:int}/tags/{tag}", RemoveTagAsync).DisableAntiforgery();
+
+        endpoints.MapGet("/api/model-exports/{operationId:long}", ModelExportAsync).WithTags("Model packages").ProducesProblem(StatusCodes.Status404NotFound);
 
         var published = endpoints.MapGroup("/api/published/{modelName}/latest").WithTags("Model packages")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -43,7 +54,18 @@ public static class ModelPackagesApi
     }
 
     /// <summary>The browser's download URL of a version's zip.</summary>
-    public static string PackageUrl(long modelId, int number) => $"api/models/{modelId}/versions/{number}/package.zip";
+    public static string PackageUrl(long modelId, int number) => FileUrl(modelId, number, ModelFormat.Package);
+
+    /// <summary>The browser's download URL of a version in one format.</summary>
+    public static string FileUrl(long modelId, int number, ModelFormat format) => $"api/models/{modelId}/versions/{number}/" + format switch
+    {
+        ModelFormat.Tflite => "model.tflite",
+        ModelFormat.TfliteFloat32 => "model.tflite?variant=float32",
+        ModelFormat.Onnx => "model.onnx",
+        ModelFormat.Tfjs => "tfjs.zip",
+        ModelFormat.Firebase => "package.zip?format=firebase",
+        _ => "package.zip",
+    };
 
     /// <summary>The stable URL of a published model name's latest zip.</summary>
     public static string LatestPackageUrl(string modelName) => $"api/published/{Uri.EscapeDataString(modelName)}/latest/model.zip";
@@ -51,12 +73,51 @@ public static class ModelPackagesApi
     private static async Task<Ok<IReadOnlyList<ModelVersionSummary>>> ListVersionsAsync(long modelId, IModelPublishing publishing, CancellationToken cancellationToken) =>
         TypedResults.Ok(await publishing.ListVersionsAsync(modelId, cancellationToken));
 
-    private static async Task<FileStreamHttpResult> PackageAsync(
-        long modelId, int number, IModelService models, IModelPublishing publishing, ModelPackageBuilder packages, CancellationToken cancellationToken)
+    private static Task<FileStreamHttpResult> PackageAsync(
+        long modelId, int number, string? format, IModelService models, IModelPublishing publishing, ModelPackageBuilder packages, CancellationToken cancellationToken) =>
+        FileAsync(modelId, number, format switch
+        {
+            null or "" or "full" => ModelFormat.Package,
+            "firebase" => ModelFormat.Firebase,
+            _ => throw new DomainException("invalid-argument", $"format '{format}' is not a package layout; use 'firebase' (model.tflite, dict.txt, manifest.json) or leave it out for the full zip."),
+        }, models, publishing, packages, cancellationToken);
+
+    private static Task<FileStreamHttpResult> TfliteAsync(
+        long modelId, int number, string? variant, IModelService models, IModelPublishing publishing, ModelPackageBuilder packages, CancellationToken cancellationToken) =>
+        FileAsync(modelId, number, variant switch
+        {
+            null or "" or "quantized" => ModelFormat.Tflite,
+            "float32" => ModelFormat.TfliteFloat32,
+            _ => throw new DomainException("invalid-argument", $"variant '{variant}' is not a TFLite variant; use 'quantized' (the default) or 'float32'."),
+        }, models, publishing, packages, cancellationToken);
+
+    private static async Task<FileStreamHttpResult> FileAsync(
+        long modelId, int number, ModelFormat format, IModelService models, IModelPublishing publishing, ModelPackageBuilder packages, CancellationToken cancellationToken)
     {
         var model = await models.GetAsync(modelId, cancellationToken);
         var version = await publishing.GetVersionAsync(modelId, number, cancellationToken);
-        return await ZipAsync(model.DisplayName, version, packages, cancellationToken);
+        var path = await packages.GetFileAsync(version.Folder, version.Training, format, cancellationToken);
+        var (suffix, contentType) = format switch
+        {
+            ModelFormat.Tflite => (".tflite", "application/octet-stream"),
+            ModelFormat.TfliteFloat32 => ("-float32.tflite", "application/octet-stream"),
+            ModelFormat.Onnx => (".onnx", "application/octet-stream"),
+            ModelFormat.Tfjs => ("-tfjs.zip", "application/zip"),
+            ModelFormat.Firebase => ("-firebase.zip", "application/zip"),
+            _ => (".zip", "application/zip"),
+        };
+        return TypedResults.Stream(File.OpenRead(path), contentType, DownloadName(model.DisplayName, version.Number) + suffix);
+    }
+
+    /// <summary>The file of a finished <c>models.export</c> operation.</summary>
+    private static async Task<PhysicalFileHttpResult> ModelExportAsync(long operationId, IOperationService operations, ModelExportService exports, CancellationToken cancellationToken)
+    {
+        var operation = await operations.GetAsync(operationId, cancellationToken);
+        var path = exports.FilePath(operation) ?? throw new NotFoundException($"The exported file of operation {operationId}");
+        var result = (ModelExportResult)operation.Result!;
+        var name = Path.GetFileName(path);
+        return TypedResults.PhysicalFile(path, name.EndsWith(".zip", StringComparison.Ordinal) ? "application/zip" : "application/octet-stream",
+            $"model-{result.VersionNumber.ToString(System.Globalization.CultureInfo.InvariantCulture)}-{name}");
     }
 
     private static async Task<Ok<ModelVersionSummary>> TagAsync(
@@ -90,8 +151,13 @@ public static class ModelPackagesApi
     private static async Task<FileStreamHttpResult> ZipAsync(string modelName, ModelVersionSummary version, ModelPackageBuilder packages, CancellationToken cancellationToken)
     {
         var zipPath = await packages.GetPackageAsync(version.Folder, version.Training, cancellationToken);
+        return TypedResults.Stream(File.OpenRead(zipPath), "application/zip", DownloadName(modelName, version.Number) + ".zip");
+    }
+
+    /// <summary>The download's file name without extension: the model's name made file-safe, and the version.</summary>
+    private static string DownloadName(string modelName, int number)
+    {
         var safeName = new string(modelName.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray()).Trim('-');
-        var fileName = $"{(safeName.Length == 0 ? "model" : safeName)}-v{version.Number}.zip";
-        return TypedResults.Stream(File.OpenRead(zipPath), "application/zip", fileName);
+        return $"{(safeName.Length == 0 ? "model" : safeName)}-v{number}";
     }
 }

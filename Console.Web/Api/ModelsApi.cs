@@ -50,6 +50,12 @@ public static class ModelsApi
         [property: JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)] double? BudgetMinutes,
         [property: JsonConverter(typeof(FlexibleIdConverter))] string? BaseModelId);
 
+    /// <summary>Body of <c>:export</c>: <c>{"outputConfig":{"modelFormat":"tflite"}}</c> (<c>gcsDestination</c> is accepted and ignored: the file is served here).</summary>
+    public sealed record ExportModelRequest(ModelExportOutputConfig? OutputConfig);
+
+    /// <summary><c>outputConfig</c> of <c>:export</c>.</summary>
+    public sealed record ModelExportOutputConfig(string? ModelFormat, JsonElement? GcsDestination);
+
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/v1/projects/{project}/locations/{location}/models").WithTags("Models")
@@ -61,10 +67,36 @@ public static class ModelsApi
         group.MapDelete("/{id:long}", DeleteAsync);
         group.MapGet("/{id:long}/modelEvaluations", EvaluationsAsync);
         group.MapGet("/{id:long}/modelEvaluations/{evaluationId}", EvaluationAsync);
+        group.MapPost("/{id:long}:export", ExportAsync).DisableAntiforgery();
         group.MapPost("/{id:long}:predict", PredictAsync)
             .WithMetadata(new RequestSizeLimitAttribute(MaxPredictBytes))
             .DisableAntiforgery();
         return endpoints;
+    }
+
+    /// <summary>
+    /// AutoML's <c>models.export</c>: queues the export of the model's latest version and returns its operation; the done
+    /// operation's <c>response.downloadUri</c> serves the file. <c>modelFormat</c>: <c>tflite</c> (the default, quantized),
+    /// <c>tf_js</c>, <c>onnx</c>; AutoML's other formats are refused with the reason.
+    /// </summary>
+    private static async Task<Ok<AutoMlOperation>> ExportAsync(
+        string project, string location, long id, ExportModelRequest? request, ModelExportService exports, ICurrentUser user, CancellationToken cancellationToken)
+    {
+        var format = (request?.OutputConfig?.ModelFormat?.Trim().ToLowerInvariant().Replace('-', '_')) switch
+        {
+            null or "" or "tflite" => ModelFormat.Tflite,
+            "tf_js" or "tfjs" => ModelFormat.Tfjs,
+            "onnx" => ModelFormat.Onnx,
+            "edgetpu_tflite" => throw new DomainException("export-unsupported",
+                "modelFormat 'edgetpu_tflite' needs Google's Edge TPU compiler, which is not part of the console: export 'tflite' (fully int8) and compile it with edgetpu_compiler."),
+            "core_ml" => throw new DomainException("export-unsupported",
+                "modelFormat 'core_ml' is not exported by the console: export 'onnx' and convert it with Apple's coremltools, or use 'tflite' in ML Kit on iOS."),
+            "tf_saved_model" or "docker" => throw new DomainException("export-unsupported",
+                $"modelFormat '{request!.OutputConfig!.ModelFormat}' (a TensorFlow server model) is not exported by the console: serve the model from the console's :predict, or export 'onnx'."),
+            var other => throw new DomainException("invalid-argument", $"outputConfig.modelFormat '{other}' is not one of tflite, tf_js, onnx (edgetpu_tflite, core_ml, tf_saved_model and docker are refused)."),
+        };
+        var operation = await exports.StartAsync(id, format, user.Name, cancellationToken);
+        return TypedResults.Ok(AutoMlOperation.From(project, location, operation));
     }
 
     private static async Task<Ok<AutoMlOperation>> CreateAsync(

@@ -107,7 +107,7 @@ public sealed class ClassifierExportTests(ExportFixture fixture, ITestOutputHelp
     }
 
     [Fact]
-    public void WriteClassifier_Zip_HoldsExactlyModelLabelsManifestAndTfjsFolder()
+    public void WriteClassifier_Zip_HoldsExactlyModelsLabelsManifestAndTfjsFolder()
     {
         var zipPath = Path.Combine(fixture.Work, "package.zip");
         ModelPackageWriter.WriteClassifier(zipPath, fixture.Backbone, fixture.Head);
@@ -115,7 +115,7 @@ public sealed class ClassifierExportTests(ExportFixture fixture, ITestOutputHelp
         using var zip = ZipFile.OpenRead(zipPath);
         var names = zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal).ToList();
         var shards = Directory.GetFiles(fixture.TfjsFolder, "group1-shard*.bin").Select(f => "tfjs/" + Path.GetFileName(f));
-        string[] expected = ["dict.txt", "manifest.json", "model.onnx", "tfjs/dict.txt", "tfjs/model.json", .. shards];
+        string[] expected = ["dict.txt", "manifest.json", "model.onnx", "model.tflite", "tfjs/dict.txt", "tfjs/model.json", .. shards];
         Assert.Equal(expected.Order(StringComparer.Ordinal), names);
 
         using (var manifest = JsonDocument.Parse(zip.GetEntry("manifest.json")!.Open()))

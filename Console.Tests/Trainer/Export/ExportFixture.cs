@@ -40,6 +40,7 @@ public sealed class ExportFixture : IDisposable
 
         var trainFeatures = NodeScript.Matrix(NodeScript.Run("backbone-features.mjs", BackboneSpec(trainPath, trainLabels.Length), Work).GetProperty("features"));
         Head = FitHead(trainFeatures, trainLabels, ["ants", "bees"]);
+        TrainFeatures = [.. trainFeatures.Select(f => f.Select(v => (float)v).ToArray())];
 
         OnnxPath = Path.Combine(Work, "model.onnx");
         ClassifierOnnxExporter.Write(OnnxPath, Backbone, Head);
@@ -52,6 +53,9 @@ public sealed class ExportFixture : IDisposable
     public ClassifierBackbone Backbone { get; }
     public string FeatureModelPath { get; }
     public ClassifierHead Head { get; }
+
+    /// <summary>The pooled backbone features of the training photos the head was fitted on (TFLite calibration data).</summary>
+    public float[][] TrainFeatures { get; }
     public string OnnxPath { get; }
     public string TfjsFolder { get; }
     public byte[] ValidationPixels { get; }

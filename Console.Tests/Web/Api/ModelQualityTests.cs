@@ -4,6 +4,10 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using VisionConsole.Domain.Import;
+using VisionConsole.Domain.Models;
+using VisionConsole.Tests.Trainer.Export;
+using VisionConsole.Trainer.Inference;
+using VisionConsole.Trainer.Jobs;
 using VisionConsole.Tests.Trainer.Jobs;
 using Xunit.Abstractions;
 
@@ -98,12 +102,22 @@ public sealed class ModelQualityTests(ITestOutputHelper output)
             var trainedIn = DateTime.UtcNow - started;
             var modelId = TrainingHost.ModelIdOf(operation);
 
+            // The version's quantized model.tflite, run by TFLite's own C API on the pixels the console feeds its model.onnx.
+            var tfliteResponse = await host.Client.GetAsync($"/api/models/{modelId}/versions/1/model.tflite");
+            Assert.True(tfliteResponse.IsSuccessStatusCode, $"model.tflite answered {(int)tfliteResponse.StatusCode}");
+            using var tflite = new TfliteInterpreter(await tfliteResponse.Content.ReadAsByteArrayAsync());
+            var model = await host.Get<IModelService>().GetAsync(long.Parse(modelId, CultureInfo.InvariantCulture));
+            var framing = PredictionFraming.Input(model.Training!);
+            var inference = host.Get<ClassifierInference>();
+            var (tfliteSameTop, tfliteDifference) = (0, 0.0);
+
             var correct = 0;
             foreach (var (file, label) in heldOut)
             {
+                var bytes = await File.ReadAllBytesAsync(file);
                 var predicted = await host.Client.PostAsJsonAsync($"{TrainingHost.Api}/models/{modelId}:predict", new
                 {
-                    payload = new { image = new { imageBytes = Convert.ToBase64String(await File.ReadAllBytesAsync(file)) } },
+                    payload = new { image = new { imageBytes = Convert.ToBase64String(bytes) } },
                     @params = new Dictionary<string, string> { ["score_threshold"] = "0.0" },
                 });
                 var payload = (await ReadAsync(predicted))["payload"]!.AsArray();
@@ -114,8 +128,21 @@ public sealed class ModelQualityTests(ITestOutputHelper output)
                 {
                     correct++;
                 }
+
+                tflite.Run(inference.Frame(bytes, framing).Pixels);
+                var tfliteScores = tflite.Output(0);
+                var consoleScores = new double[model.Labels.Count];
+                foreach (var p in payload)
+                {
+                    consoleScores[model.Labels.ToList().IndexOf(p!["displayName"]!.GetValue<string>())] = p["classification"]!["score"]!.GetValue<double>();
+                }
+                tfliteSameTop += Array.IndexOf(tfliteScores, tfliteScores.Max()) == Array.IndexOf(consoleScores, consoleScores.Max()) ? 1 : 0;
+                tfliteDifference += tfliteScores.Zip(consoleScores, (a, b) => Math.Abs(a - b)).Average() / heldOut.Length;
             }
             accuracy[modelType] = correct / (double)heldOut.Length;
+            output.WriteLine($"{datasetName} {modelType}: model.tflite in TFLite {TfliteInterpreter.Version} vs :predict: same top label {tfliteSameTop}/{heldOut.Length}, mean |score diff| {tfliteDifference:0.0000}");
+            Assert.True(tfliteSameTop >= 0.98 * heldOut.Length, $"model.tflite has the console's top label on {tfliteSameTop} of {heldOut.Length} images, below 98%");
+            Assert.True(tfliteDifference < 0.03, $"model.tflite's scores differ from the console's by {tfliteDifference:0.0000} on average");
             output.WriteLine($"{datasetName} {modelType}: {correct}/{heldOut.Length} = {accuracy[modelType]:P1} of {heldOutSplit} through :predict; " +
                 $"trained on {trainFiles} imported images (split 80/10/10 by the console) in {trainedIn.TotalSeconds:0} s (POST to done, this run's load), " +
                 $"{operation.GetProperty("metadata").GetProperty("progress").GetProperty("epoch").GetInt32()} epochs, stop reason {operation.GetProperty("metadata").GetProperty("stopReason").GetString()}");

@@ -137,6 +137,45 @@ public sealed class ModelsApiEndToEndTests(ITestOutputHelper output)
         // 98% of 153: at most 3 top labels may differ between tfjs/ and model.onnx.
         await AssertExportAgreesWithConsoleAsync(host, modelId, stored, ["crop-c-0.875"], expectedImages: 153, maxTfjsDisagreements: 3);
 
+        // AutoML's models.export: an operation whose response names the file (gcsDestination is accepted, the file is served
+        // here); formats the console does not make are refused at once with what to do instead.
+        var export = await host.Client.PostAsJsonAsync($"{TrainingHost.Api}/models/{modelId}:export",
+            new { outputConfig = new { modelFormat = "tflite", gcsDestination = new { outputUriPrefix = "gs://bucket/models/" } } });
+        var exportBody = await export.Content.ReadAsStringAsync();
+        Assert.True(export.IsSuccessStatusCode, exportBody);
+        var exportOperation = await host.WaitDoneAsync(long.Parse(JsonNode.Parse(exportBody)!["name"]!.GetValue<string>().Split('/')[^1], System.Globalization.CultureInfo.InvariantCulture), TimeSpan.FromMinutes(2));
+        Assert.False(exportOperation.TryGetProperty("error", out var exportError), $"The export failed: {exportError}");
+        Assert.Equal("export-model", exportOperation.GetProperty("metadata").GetProperty("kind").GetString());
+        var exportResponse = exportOperation.GetProperty("response");
+        Assert.Equal("tflite", exportResponse.GetProperty("modelFormat").GetString());
+        var exportedFile = await host.Client.GetByteArrayAsync(exportResponse.GetProperty("downloadUri").GetString());
+        Assert.Equal(exportResponse.GetProperty("byteSize").GetInt64(), exportedFile.Length);
+        using (var interpreter = new TfliteInterpreter(exportedFile))
+        {
+            Assert.Equal([1, 2], interpreter.Shape(input: false, 0));
+        }
+        foreach (var (format, remedy) in new[] { ("edgetpu_tflite", "edgetpu_compiler"), ("core-ml", "coremltools") })
+        {
+            var refused = await host.Client.PostAsJsonAsync($"{TrainingHost.Api}/models/{modelId}:export", new { outputConfig = new { modelFormat = format } });
+            var refusedBody = await refused.Content.ReadAsStringAsync();
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains(remedy, refusedBody, StringComparison.Ordinal);
+            Assert.Contains("export-unsupported", refusedBody, StringComparison.Ordinal);
+        }
+
+        // The float32 TFLite variant, made on request (float in, float scores out), and the Firebase layout.
+        var float32 = await host.Client.GetByteArrayAsync($"/api/models/{modelId}/versions/1/model.tflite?variant=float32");
+        using (var interpreter = new TfliteInterpreter(float32))
+        {
+            Assert.Equal(1, interpreter.OutputType(0));
+        }
+        var firebase = await host.Client.GetAsync($"/api/models/{modelId}/versions/1/package.zip?format=firebase");
+        Assert.True(firebase.IsSuccessStatusCode, $"The Firebase layout answered {(int)firebase.StatusCode}");
+        using (var zip = new System.IO.Compression.ZipArchive(await firebase.Content.ReadAsStreamAsync()))
+        {
+            Assert.Equal(["dict.txt", "manifest.json", "model.tflite"], zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
+        }
+
         // Operations list with AutoML's filter.
         var done = JsonNode.Parse(await host.Client.GetStringAsync($"{TrainingHost.Api}/operations?filter=done=true"))!["operations"]!.AsArray();
         Assert.Contains(done, o => o!["name"]!.GetValue<string>().EndsWith($"/operations/{operationId}", StringComparison.Ordinal));

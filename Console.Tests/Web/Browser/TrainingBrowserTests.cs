@@ -103,7 +103,23 @@ public sealed class TrainingBrowserTests(ConsoleServerFixture server, ITestOutpu
         await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/models/\d+$"));
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
         Assert.Equal("Hymenoptera e2e", await page.Locator("[data-test=model-name]").InnerTextAsync());
-        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-test=download-1]").ClickAsync());
+        // The download menu offers each format with its size; the Firebase layout is model.tflite, dict.txt and a manifest naming it.
+        await page.Locator("[data-test=versions][data-ready=true]").WaitForAsync();
+        await page.Locator("[data-test=download-1] button").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-test=download-1-Tflite]")).ToContainTextAsync(new Regex(@"TFLite, quantized[\s\S]*\d\.\d MB"));
+        await Assertions.Expect(page.Locator("[data-test=download-1-TfliteFloat32]")).ToContainTextAsync("made on request");
+        var firebase = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-test=download-1-Firebase]").ClickAsync());
+        Assert.Equal("Hymenoptera-e2e-v1-firebase.zip", firebase.SuggestedFilename);
+        var firebasePath = Path.Combine(server.DataFolder, "downloaded-firebase.zip");
+        await firebase.SaveAsAsync(firebasePath);
+        using (var zip = ZipFile.OpenRead(firebasePath))
+        {
+            Assert.Equal(["dict.txt", "manifest.json", "model.tflite"], zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
+            using var manifest = JsonDocument.Parse(Read(zip, "manifest.json"));
+            Assert.Equal("model.tflite", manifest.RootElement.GetProperty("modelFile").GetString());
+        }
+        await page.Locator("[data-test=download-1] button").ClickAsync();
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-test=download-1-Package]").ClickAsync());
         Assert.Equal("Hymenoptera-e2e-v1.zip", download.SuggestedFilename);
         var zipPath = Path.Combine(server.DataFolder, "downloaded.zip");
         await download.SaveAsAsync(zipPath);
@@ -112,6 +128,7 @@ public sealed class TrainingBrowserTests(ConsoleServerFixture server, ITestOutpu
             var names = zip.Entries.Select(e => e.FullName).ToList();
             output.WriteLine(string.Join(", ", names));
             Assert.Contains("model.onnx", names);
+            Assert.Contains("model.tflite", names);
             Assert.Contains("tfjs/model.json", names);
             Assert.Contains(names, n => n.StartsWith("tfjs/group1-shard", StringComparison.Ordinal));
             Assert.Equal("ants\nbees\n", Read(zip, "dict.txt"));

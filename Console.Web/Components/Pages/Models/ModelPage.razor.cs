@@ -16,9 +16,11 @@ public partial class ModelPage
     private IReadOnlyList<ModelVersionSummary> _versions = [];
     private string? _loadError;
     private string? _actionError;
+    private bool _interactive;
 
     [Inject] private IModelService Models { get; set; } = null!;
     [Inject] private IModelPublishing Publishing { get; set; } = null!;
+    [Inject] private IModelFormats Formats { get; set; } = null!;
     [Inject] private IDatasetService Datasets { get; set; } = null!;
     [Inject] private NavigationManager Navigation { get; set; } = null!;
     [Inject] private IDialogService Dialogs { get; set; } = null!;
@@ -33,6 +35,22 @@ public partial class ModelPage
 
     internal string ManifestUrl => Navigation.BaseUri + $"api/published/{Uri.EscapeDataString(_model?.DisplayName ?? "")}/latest/manifest.json";
 
+    /// <summary>A format's name in the download menu.</summary>
+    internal static string FormatName(ModelFormat format) => format switch
+    {
+        ModelFormat.Tflite => "TFLite, quantized (model.tflite)",
+        ModelFormat.TfliteFloat32 => "TFLite, float32",
+        ModelFormat.Onnx => "ONNX (model.onnx)",
+        ModelFormat.Tfjs => "TF.js (zip)",
+        ModelFormat.Firebase => "Firebase ML (model.tflite, dict.txt, manifest.json)",
+        _ => "Everything (zip)",
+    };
+
+    /// <summary>A file's size for the menu, or that it is made when asked for.</summary>
+    internal static string FormatSize(ModelFormatFile file) => file.SizeBytes is { } bytes
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024.0):0.0} MB")
+        : "made on request";
+
     private List<BreadcrumbItem> Breadcrumbs =>
     [
         new("Models", "models"),
@@ -40,6 +58,16 @@ public partial class ModelPage
     ];
 
     protected override Task OnParametersSetAsync() => LoadAsync();
+
+    /// <summary>After the first interactive render the menus open on click: <c>data-ready</c> tells a test (or a script) so.</summary>
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (!_interactive && _model is not null)
+        {
+            _interactive = true;
+            StateHasChanged();
+        }
+    }
 
     private async Task LoadAsync()
     {

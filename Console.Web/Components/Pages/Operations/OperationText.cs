@@ -26,6 +26,7 @@ public static class OperationText
     {
         ImportRequest.Kind => "Import",
         ExportRequest.Kind => "Export",
+        VisionConsole.Domain.Models.ModelExportRequest.Kind => "Model export",
         _ when kind.StartsWith("train-", StringComparison.Ordinal) => "Training",
         _ => kind,
     };
@@ -75,6 +76,7 @@ public static class OperationText
         return operation.Training is { } request ? request.DisplayName
             : operation.Kind == ImportRequest.Kind ? $"Import into {dataset}"
             : operation.Kind == ExportRequest.Kind ? $"Export of {dataset}"
+            : operation.Request is VisionConsole.Domain.Models.ModelExportRequest export ? string.Create(CultureInfo.InvariantCulture, $"Export of model {export.ModelId} v{export.VersionNumber} ({export.Format})")
             : KindName(operation.Kind);
     }
 
