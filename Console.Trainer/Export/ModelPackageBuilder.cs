@@ -33,6 +33,25 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options) :
     public const string FirebaseZipFile = "firebase.zip";
 
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Path, long Length, DateTime Written), string> _hashes = new();
+
+    /// <summary>
+    /// The lowercase hex SHA-256 of a version's file (Firebase ML's <c>modelHash</c>, and the stable URLs' <c>ETag</c>); a
+    /// version's files are written once, so the hash is computed once per file (keyed by path, size and write time).
+    /// </summary>
+    public async Task<string> HashAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var info = new FileInfo(path);
+        var key = (info.FullName, info.Length, info.LastWriteTimeUtc);
+        if (_hashes.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+        await using var stream = File.OpenRead(path);
+        var hash = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
+        _hashes[key] = hash;
+        return hash;
+    }
 
     /// <summary>
     /// The path of the version's zip, made on first use (one build at a time per version).

@@ -18,8 +18,9 @@ namespace VisionConsole.Web.Api;
 /// <item><c>POST /api/models/{modelId}/versions/{number}/tags</c> with <c>{"tags":["published","production"],"displayName":"..."}</c>:
 /// tags the version (and renames the model); the tag <c>published</c> publishes it.</item>
 /// <item><c>DELETE /api/models/{modelId}/versions/{number}/tags/{tag}</c>: removes a tag.</item>
-/// <item><c>GET /api/published/{modelName}/latest/model.zip</c> and <c>.../latest/manifest.json</c>: the stable URLs of the
-/// highest version tagged <c>published</c> of the model with that name, for apps to fetch.</item>
+/// <item><c>GET /api/published/{modelName}/latest/model.zip</c>, <c>.../latest/model.tflite</c> and <c>.../latest/manifest.json</c>:
+/// the stable URLs of the highest version tagged <c>published</c> of the model with that name, for apps to fetch; the files
+/// carry their SHA-256 as <c>ETag</c>, and <c>If-None-Match</c> with it answers 304 while the file is unchanged.</item>
 /// </list>
 /// </summary>
 public static class ModelPackagesApi
@@ -48,7 +49,10 @@ public static class ModelPackagesApi
 
         var published = endpoints.MapGroup("/api/published/{modelName}/latest").WithTags("Model packages")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        published.MapGet("/model.zip", LatestPackageAsync);
+        published.MapGet("/model.zip", (string modelName, IModelPublishing publishing, ModelPackageBuilder packages, HttpResponse response, CancellationToken cancellationToken)
+            => LatestFileAsync(modelName, ModelFormat.Package, publishing, packages, response, cancellationToken));
+        published.MapGet("/model.tflite", (string modelName, IModelPublishing publishing, ModelPackageBuilder packages, HttpResponse response, CancellationToken cancellationToken)
+            => LatestFileAsync(modelName, ModelFormat.Tflite, publishing, packages, response, cancellationToken));
         published.MapGet("/manifest.json", LatestManifestAsync);
         return endpoints;
     }
@@ -128,14 +132,23 @@ public static class ModelPackagesApi
         long modelId, int number, string tag, IModelPublishing publishing, ICurrentUser user, CancellationToken cancellationToken) =>
         TypedResults.Ok(await publishing.RemoveTagAsync(modelId, number, tag, user.Name, cancellationToken));
 
-    private static async Task<FileStreamHttpResult> LatestPackageAsync(
-        string modelName, IModelPublishing publishing, ModelPackageBuilder packages, HttpResponse response, CancellationToken cancellationToken)
+    /// <summary>
+    /// The latest published version's zip or <c>model.tflite</c>, with its SHA-256 as the <c>ETag</c> (and <c>X-Model-Hash</c>):
+    /// an app that sends it back in <c>If-None-Match</c> gets 304 until a publish or a rollback changes the file.
+    /// </summary>
+    private static async Task<PhysicalFileHttpResult> LatestFileAsync(
+        string modelName, ModelFormat format, IModelPublishing publishing, ModelPackageBuilder packages, HttpResponse response, CancellationToken cancellationToken)
     {
         var latest = await publishing.FindLatestPublishedAsync(modelName, cancellationToken);
+        var path = await packages.GetFileAsync(latest.Version.Folder, latest.Version.Training, format, cancellationToken);
+        var hash = await packages.HashAsync(path, cancellationToken);
         // The URL is stable, its content is not: every publish may change it.
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Model-Version"] = latest.Version.Number.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return await ZipAsync(latest.ModelName, latest.Version, packages, cancellationToken);
+        response.Headers["X-Model-Hash"] = hash;
+        var (suffix, contentType) = format == ModelFormat.Tflite ? (".tflite", "application/octet-stream") : (".zip", "application/zip");
+        return TypedResults.PhysicalFile(path, contentType, DownloadName(latest.ModelName, latest.Version.Number) + suffix,
+            entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{hash}\""));
     }
 
     private static async Task<FileContentHttpResult> LatestManifestAsync(
@@ -146,12 +159,6 @@ public static class ModelPackagesApi
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Model-Version"] = latest.Version.Number.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Bytes(ModelPackageBuilder.ReadManifest(zipPath), "application/json");
-    }
-
-    private static async Task<FileStreamHttpResult> ZipAsync(string modelName, ModelVersionSummary version, ModelPackageBuilder packages, CancellationToken cancellationToken)
-    {
-        var zipPath = await packages.GetPackageAsync(version.Folder, version.Training, cancellationToken);
-        return TypedResults.Stream(File.OpenRead(zipPath), "application/zip", DownloadName(modelName, version.Number) + ".zip");
     }
 
     /// <summary>The download's file name without extension: the model's name made file-safe, and the version.</summary>

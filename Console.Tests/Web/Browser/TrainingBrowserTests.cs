@@ -151,6 +151,15 @@ public sealed class TrainingBrowserTests(ConsoleServerFixture server, ITestOutpu
         Assert.Equal(200, latest.Status);
         Assert.Equal("1", latest.Headers["x-model-version"]);
         Assert.Contains("\"modelType\":\"IMAGE_LABELING\"", await latest.TextAsync(), StringComparison.Ordinal);
+        // The stable model.tflite carries its SHA-256 as ETag: an app that sends it back gets 304 while nothing changed.
+        var tflite = await page.APIRequest.GetAsync("/api/published/Hymenoptera%20e2e/latest/model.tflite");
+        Assert.Equal(200, tflite.Status);
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await tflite.BodyAsync()));
+        Assert.Equal($"\"{hash}\"", tflite.Headers["etag"]);
+        Assert.Equal(hash, tflite.Headers["x-model-hash"]);
+        var unchanged = await page.APIRequest.GetAsync("/api/published/Hymenoptera%20e2e/latest/model.tflite",
+            new() { Headers = new Dictionary<string, string> { ["If-None-Match"] = tflite.Headers["etag"] } });
+        Assert.Equal(304, unchanged.Status);
 
         // The prediction test page scores a photo with the chosen version and says what counts as predicted.
         await page.Locator("[data-test=open-predict]").ClickAsync();
