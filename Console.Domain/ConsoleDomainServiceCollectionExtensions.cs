@@ -55,6 +55,7 @@ public static class ConsoleDomainServiceCollectionExtensions
         services.AddSingleton<Operations.DataOperationService>();
         // Model exports need the trainer's IModelService and its job (ModelExportOperationJob), registered by AddTrainer.
         services.AddSingleton<Models.ModelExportService>();
+        services.AddSingleton<Hosting.HostedModelService>();
         services.AddTransient<Operations.IOperationJob, Operations.ImportOperationJob>();
         services.AddTransient<Operations.IOperationJob, Operations.ExportOperationJob>();
         return services;

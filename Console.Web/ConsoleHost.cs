@@ -100,6 +100,7 @@ public static class ConsoleHost
         app.MapOperationsApi();
         app.MapModelsApi();
         app.MapModelPackagesApi();
+        app.MapHostedModelsApi();
         app.MapHub<ConsoleHub>("/hubs/console");
 
         app.MapStaticAssets();

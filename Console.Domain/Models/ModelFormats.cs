@@ -27,4 +27,8 @@ public interface IModelFormats
 {
     /// <summary>The formats a version offers (an object detector has no TFLite model yet), in the order the console lists them.</summary>
     IReadOnlyList<ModelFormatFile> List(ModelVersionSummary version);
+
+    /// <summary>The version's file in <paramref name="format"/>, made on first use.</summary>
+    /// <exception cref="DomainException"><c>export-unsupported</c>: the version has no such format.</exception>
+    Task<string> GetFileAsync(ModelVersionSummary version, ModelFormat format, CancellationToken cancellationToken = default);
 }

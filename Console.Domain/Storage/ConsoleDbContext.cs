@@ -37,6 +37,8 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
 
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
+    public DbSet<Hosting.HostedModel> HostedModels => Set<Hosting.HostedModel>();
+
     /// <inheritdoc />
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -158,6 +160,26 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
             e.ToTable("Evaluations");
             e.HasOne<ModelVersion>().WithMany().HasForeignKey(ev => ev.ModelVersionId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(ev => ev.ModelVersionId).IsUnique();
+        });
+
+        modelBuilder.Entity<Hosting.HostedModel>(e =>
+        {
+            e.ToTable("HostedModels");
+            e.Property(m => m.DisplayName).HasMaxLength(32);
+            e.Property(m => m.UpdatedAt).IsConcurrencyToken();
+            e.Ignore(m => m.Tags);
+            e.Ignore(m => m.Active);
+            e.HasIndex(m => m.DisplayName).IsUnique();
+            e.HasOne<Project>().WithMany().HasForeignKey(m => m.ProjectId).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(m => m.Versions).WithOne().HasForeignKey(v => v.HostedModelId).OnDelete(DeleteBehavior.Cascade);
+            e.Navigation(m => m.Versions).HasField("_versions");
+        });
+
+        modelBuilder.Entity<Hosting.HostedModelVersion>(e =>
+        {
+            e.ToTable("HostedModelVersions");
+            e.Property(v => v.ModelHash).HasMaxLength(64);
+            e.HasIndex(v => new { v.HostedModelId, v.Number }).IsUnique();
         });
 
         modelBuilder.Entity<AuditEvent>(e =>

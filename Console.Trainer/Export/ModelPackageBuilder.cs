@@ -251,6 +251,13 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options) :
         return files;
     }
 
+    /// <inheritdoc />
+    public Task<string> GetFileAsync(ModelVersionSummary version, ModelFormat format, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        return GetFileAsync(version.Folder, version.Training, format, cancellationToken);
+    }
+
     /// <summary>The version's <c>model.tflite</c> (written by its training) or <c>model-float32.tflite</c>, converted from its head when missing.</summary>
     private async Task<string> BuildTfliteAsync(string folder, TrainingRecord? training, TfliteVariant variant, CancellationToken cancellationToken)
     {

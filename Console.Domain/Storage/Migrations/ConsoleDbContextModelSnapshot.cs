@@ -268,6 +268,92 @@ namespace VisionConsole.Domain.Storage.Migrations
                     b.ToTable("Labels", (string)null);
                 });
 
+            modelBuilder.Entity("VisionConsole.Domain.Hosting.HostedModel", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ActiveVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DisplayName")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ProjectId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Published")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TagsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DisplayName")
+                        .IsUnique();
+
+                    b.HasIndex("ProjectId");
+
+                    b.ToTable("HostedModels", (string)null);
+                });
+
+            modelBuilder.Entity("VisionConsole.Domain.Hosting.HostedModelVersion", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("File")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("HostedModelId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ModelHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SourceModelId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SourceVersionNumber")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("HostedModelId", "Number")
+                        .IsUnique();
+
+                    b.ToTable("HostedModelVersions", (string)null);
+                });
+
             modelBuilder.Entity("VisionConsole.Domain.Models.Evaluation", b =>
                 {
                     b.Property<long>("Id")
@@ -542,6 +628,24 @@ namespace VisionConsole.Domain.Storage.Migrations
                     b.Navigation("Dataset");
                 });
 
+            modelBuilder.Entity("VisionConsole.Domain.Hosting.HostedModel", b =>
+                {
+                    b.HasOne("VisionConsole.Domain.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("VisionConsole.Domain.Hosting.HostedModelVersion", b =>
+                {
+                    b.HasOne("VisionConsole.Domain.Hosting.HostedModel", null)
+                        .WithMany("Versions")
+                        .HasForeignKey("HostedModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("VisionConsole.Domain.Models.Evaluation", b =>
                 {
                     b.HasOne("VisionConsole.Domain.Models.ModelVersion", null)
@@ -594,6 +698,11 @@ namespace VisionConsole.Domain.Storage.Migrations
                     b.Navigation("Boxes");
 
                     b.Navigation("Labels");
+                });
+
+            modelBuilder.Entity("VisionConsole.Domain.Hosting.HostedModel", b =>
+                {
+                    b.Navigation("Versions");
                 });
 
             modelBuilder.Entity("VisionConsole.Domain.Models.Model", b =>

@@ -19,7 +19,8 @@ public class MigrationSchemaTests
     private const string FourthStep = "20261101000000_ImagePerceptualHash";
     private const string FifthStep = "20261201000000_OneOperationModel";
     private const string SixthStep = "20261202011051_ImageDeletionAndLabelEdits";
-    private const string LatestStep = "20261202041049_BoxLabeling";
+    private const string SeventhStep = "20261202041049_BoxLabeling";
+    private const string LatestStep = "20261203082526_HostedModels";
 
     [Fact]
     public async Task Initialize_DatabaseAtFirstStepWithRows_UpgradesInPlaceKeepingRows()
@@ -40,7 +41,7 @@ public class MigrationSchemaTests
 
             await using (var db = database.OpenContext())
             {
-                Assert.Equal([InitialStep, SecondStep, ThirdStep, FourthStep, FifthStep, SixthStep, LatestStep], await db.Database.GetAppliedMigrationsAsync());
+                Assert.Equal([InitialStep, SecondStep, ThirdStep, FourthStep, FifthStep, SixthStep, SeventhStep, LatestStep], await db.Database.GetAppliedMigrationsAsync());
                 Assert.Equal(1, await db.Projects.CountAsync());
             }
             var datasets = database.Get<IDatasetService>();
