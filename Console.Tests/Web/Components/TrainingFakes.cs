@@ -9,7 +9,7 @@ using VisionConsole.Domain.Training;
 namespace VisionConsole.Tests.Web.Components;
 
 /// <summary>Fixed operations, models and evaluations for page markup tests (the pages only read them).</summary>
-internal sealed class FakeTrainingServices : ITrainingService, IOperationService, IModelService, IModelPublishing, IDetectionPredictionService
+internal sealed class FakeTrainingServices : ITrainingService, IOperationService, IModelService, IModelPublishing, IDetectionPredictionService, IModelFormats
 {
     private static readonly DateTimeOffset Created = new(2026, 11, 2, 9, 0, 0, TimeSpan.Zero);
 
@@ -26,8 +26,17 @@ internal sealed class FakeTrainingServices : ITrainingService, IOperationService
         services.AddSingleton<IModelService>(this);
         services.AddSingleton<IModelPublishing>(this);
         services.AddSingleton<IDetectionPredictionService>(this);
+        services.AddSingleton<IModelFormats>(this);
         services.AddSingleton<IOperationNotifier, OperationNotifier>();
     }
+
+    /// <summary>The formats of every version: each file present (3 MB) but the float32 TFLite model, made on request.</summary>
+    public IReadOnlyList<ModelFormatFile> List(ModelVersionSummary version) =>
+        [.. Enum.GetValues<ModelFormat>().Select(f => new ModelFormatFile(f, f == ModelFormat.TfliteFloat32 ? null : 3L * 1024 * 1024))];
+
+    /// <summary>Files are not served in component tests.</summary>
+    public Task<string> GetFileAsync(ModelVersionSummary version, ModelFormat format, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("Component tests serve no model files.");
 
     /// <summary>Six images, two labels, single-label; hand-computed figures in <c>ThresholdExplorerTests</c>.</summary>
     public static ModelEvaluationView SixImageEvaluation(long modelId = 7)
