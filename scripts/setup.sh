@@ -24,37 +24,26 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# npm: --ignore-scripts because onnxruntime-node's install script downloads from outside the registry;
-# the CPU library its reference runs need is inside its tarball already.
-lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
-stamp=node_modules/.vision-console-lock
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
-  echo "setup: installing npm packages"
-  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-  echo "$lock_hash" > "$stamp"
-fi
-
+# npm, per folder with a package-lock.json, only when the lock changed since that folder's last install (a stamp in
+# its node_modules holds the lock's hash). --ignore-scripts because onnxruntime-node's install script downloads from
+# outside the registry; the CPU library its reference runs need is inside its tarball already.
+npm_install() {
+  local dir="$1" hash stamp
+  hash=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  stamp="$dir/node_modules/.vision-console-lock"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
+    echo "setup: installing npm packages in $dir"
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+    echo "$hash" > "$stamp"
+  fi
+}
+npm_install .
 # tfjs-automl 1.3.0 (the reference that checks exported TF.js models) needs tfjs 3.x: its own folder.
-automl_dir=tools/automl-check
-automl_hash=$(sha256sum "$automl_dir/package-lock.json" | cut -d' ' -f1)
-automl_stamp="$automl_dir/node_modules/.vision-console-lock"
-if [ ! -f "$automl_stamp" ] || [ "$(cat "$automl_stamp")" != "$automl_hash" ]; then
-  echo "setup: installing npm packages in $automl_dir"
-  (cd "$automl_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
-  echo "$automl_hash" > "$automl_stamp"
-fi
-
+npm_install tools/automl-check
 # The TFLite references: tfjs-tflite-node 0.0.2 for the TFLite C API library in it (cc_deps/linux_amd64/libtensorflowlite_c.so,
 # P/Invoked by the tests; its addon is not built) and tfjs-tflite 0.0.1-alpha.10 (the Task Library's ImageClassifier, wasm)
 # on the tfjs-core 4.9.0 it peer-depends on: their own folder.
-tflite_dir=tools/tflite-check
-tflite_hash=$(sha256sum "$tflite_dir/package-lock.json" | cut -d' ' -f1)
-tflite_stamp="$tflite_dir/node_modules/.vision-console-lock"
-if [ ! -f "$tflite_stamp" ] || [ "$(cat "$tflite_stamp")" != "$tflite_hash" ]; then
-  echo "setup: installing npm packages in $tflite_dir"
-  (cd "$tflite_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
-  echo "$tflite_hash" > "$tflite_stamp"
-fi
+npm_install tools/tflite-check
 
 # Local .NET tools (.config/dotnet-tools.json): dotnet-ef, which generates the EF Core migrations.
 dotnet tool restore >/dev/null
