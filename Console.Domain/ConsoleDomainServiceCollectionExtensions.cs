@@ -56,6 +56,7 @@ public static class ConsoleDomainServiceCollectionExtensions
         // Model exports need the trainer's IModelService and its job (ModelExportOperationJob), registered by AddTrainer.
         services.AddSingleton<Models.ModelExportService>();
         services.AddSingleton<Hosting.HostedModelService>();
+        services.AddSingleton<Hosting.IHostedModels>(provider => provider.GetRequiredService<Hosting.HostedModelService>());
         services.AddTransient<Operations.IOperationJob, Operations.ImportOperationJob>();
         services.AddTransient<Operations.IOperationJob, Operations.ExportOperationJob>();
         return services;

@@ -30,6 +30,22 @@ public sealed record HostedModelPage(IReadOnlyList<HostedModelView> Models, stri
 /// <param name="SourceModelId">A console model whose latest version's <c>model.tflite</c> becomes a new active version.</param>
 public sealed record HostedModelUpdate(string? DisplayName = null, IReadOnlyList<string>? Tags = null, bool? Published = null, long? SourceModelId = null);
 
+/// <summary>Hosting models for apps (Firebase ML's model management), as the console's pages use it.</summary>
+public interface IHostedModels
+{
+    /// <summary>Hosted models matching a Firebase ML list filter (null: all).</summary>
+    Task<HostedModelPage> ListAsync(string? filter, int pageSize = 100, string? pageToken = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Hosts the latest version of a console model under a new unique name.</summary>
+    Task<HostedModelView> CreateAsync(string displayName, IReadOnlyList<string>? tags, long sourceModelId, bool published, string user, CancellationToken cancellationToken = default);
+
+    /// <summary>Changes a hosted model (name, tags, published, a new file).</summary>
+    Task<HostedModelView> UpdateAsync(long id, HostedModelUpdate update, string? etag, string user, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes a version the one apps download.</summary>
+    Task<HostedModelView> RollBackAsync(long id, int number, string user, CancellationToken cancellationToken = default);
+}
+
 /// <summary>
 /// Firebase ML-style model hosting over the database and <c>&lt;data&gt;/hosted/{id}/v{n}.tflite</c>: create from a
 /// console model, list with Firebase's filters, update (name, tags, publish, a new file as a new version), roll back,
@@ -37,7 +53,7 @@ public sealed record HostedModelUpdate(string? DisplayName = null, IReadOnlyList
 /// caller read, when it sends one.
 /// </summary>
 public sealed partial class HostedModelService(
-    IDbContextFactory<ConsoleDbContext> contextFactory, IModelPublishing publishing, IModelFormats formats, ConsoleOptions options, TimeProvider time)
+    IDbContextFactory<ConsoleDbContext> contextFactory, IModelPublishing publishing, IModelFormats formats, ConsoleOptions options, TimeProvider time) : IHostedModels
 {
     /// <summary>Hosts the latest version of console model <paramref name="sourceModelId"/> under <paramref name="displayName"/>.</summary>
     /// <exception cref="DomainException"><c>name-taken</c>, <c>invalid-name</c>, <c>invalid-tag</c>, <c>export-unsupported</c> (a detector).</exception>

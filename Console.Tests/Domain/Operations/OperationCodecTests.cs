@@ -106,7 +106,7 @@ public sealed class OperationCodecTests
     {
         var error = Assert.Throws<OperationDataException>(() => OperationKinds.Of("train-unicorn", 12));
 
-        Assert.Equal("Operation 12 (train-unicorn) has an unreadable kind: this build knows only train-classifier, train-detector, import-data, export-data", error.Message);
+        Assert.Equal("Operation 12 (train-unicorn) has an unreadable kind: this build knows only train-classifier, train-detector, import-data, export-data, export-model", error.Message);
     }
 
     [Fact]
@@ -120,6 +120,19 @@ public sealed class OperationCodecTests
         Assert.Equal("train-detector", kind.Name);
         Assert.Equal(request, back);
         Assert.Equal(new TrainingRequest("raccoons", 4, "mobile-versatile-1", 250, null, 9), request.AsTrainingRequest());
+    }
+
+    [Fact]
+    public void ModelExport_RequestAndResultWrittenAndRead_KeepTheirKindAndFields()
+    {
+        var request = new VisionConsole.Domain.Models.ModelExportRequest(5, 2, VisionConsole.Domain.Models.ModelFormat.Tflite, "ann");
+        var result = new VisionConsole.Domain.Models.ModelExportResult(VisionConsole.Domain.Models.ModelFormat.Tflite, 2, 2_700_000, "models/5/v2/model.tflite");
+        var kind = OperationKinds.ForRequest(request);
+
+        Assert.Equal("export-model", kind.Name);
+        Assert.Equal(request, kind.ReadRequest(kind.WriteRequest(request), 1));
+        Assert.Equal(result, kind.ReadResult(kind.WriteResult(result), 1));
+        Assert.Contains("\"format\":\"Tflite\"", kind.WriteRequest(request), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -161,6 +161,14 @@ public sealed class TrainingBrowserTests(ConsoleServerFixture server, ITestOutpu
             new() { Headers = new Dictionary<string, string> { ["If-None-Match"] = tflite.Headers["etag"] } });
         Assert.Equal(304, unchanged.Status);
 
+        // Hosting for apps from the page: the Firebase ML download info names the file and its hash.
+        await page.Locator("input[data-test=hosted-name], [data-test=hosted-name] input").First.FillAsync("hymenoptera-e2e");
+        await page.Locator("[data-test=hosted-create]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-hosted=hymenoptera-e2e] [data-test=hosted-active]")).ToContainTextAsync("v1 active");
+        var hosted = await page.APIRequest.GetAsync("/v1beta2/projects/console/models/hymenoptera-e2e:download");
+        Assert.Equal(200, hosted.Status);
+        Assert.Contains($"\"modelHash\":\"{hash}\"", await hosted.TextAsync(), StringComparison.Ordinal);
+
         // The prediction test page scores a photo with the chosen version and says what counts as predicted.
         await page.Locator("[data-test=open-predict]").ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/models/\d+/predict$"));

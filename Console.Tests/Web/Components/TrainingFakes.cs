@@ -9,7 +9,7 @@ using VisionConsole.Domain.Training;
 namespace VisionConsole.Tests.Web.Components;
 
 /// <summary>Fixed operations, models and evaluations for page markup tests (the pages only read them).</summary>
-internal sealed class FakeTrainingServices : ITrainingService, IOperationService, IModelService, IModelPublishing, IDetectionPredictionService, IModelFormats
+internal sealed class FakeTrainingServices : ITrainingService, IOperationService, IModelService, IModelPublishing, IDetectionPredictionService, IModelFormats, VisionConsole.Domain.Hosting.IHostedModels
 {
     private static readonly DateTimeOffset Created = new(2026, 11, 2, 9, 0, 0, TimeSpan.Zero);
 
@@ -27,6 +27,7 @@ internal sealed class FakeTrainingServices : ITrainingService, IOperationService
         services.AddSingleton<IModelPublishing>(this);
         services.AddSingleton<IDetectionPredictionService>(this);
         services.AddSingleton<IModelFormats>(this);
+        services.AddSingleton<VisionConsole.Domain.Hosting.IHostedModels>(this);
         services.AddSingleton<IOperationNotifier, OperationNotifier>();
     }
 
@@ -37,6 +38,26 @@ internal sealed class FakeTrainingServices : ITrainingService, IOperationService
     /// <summary>Files are not served in component tests.</summary>
     public Task<string> GetFileAsync(ModelVersionSummary version, ModelFormat format, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException("Component tests serve no model files.");
+
+    /// <summary>Hosted models the fake knows (none unless a test adds them).</summary>
+    public List<VisionConsole.Domain.Hosting.HostedModelView> Hosted { get; } = [];
+
+    public Task<VisionConsole.Domain.Hosting.HostedModelPage> ListAsync(string? filter, int pageSize = 100, string? pageToken = null, CancellationToken cancellationToken = default) =>
+        Task.FromResult(new VisionConsole.Domain.Hosting.HostedModelPage([.. Hosted], null));
+
+    public Task<VisionConsole.Domain.Hosting.HostedModelView> CreateAsync(string displayName, IReadOnlyList<string>? tags, long sourceModelId, bool published, string user, CancellationToken cancellationToken = default)
+    {
+        var version = new VisionConsole.Domain.Hosting.HostedVersionView(1, sourceModelId, 1, new string('a', 64), 3 * 1024 * 1024, Created);
+        var hosted = new VisionConsole.Domain.Hosting.HostedModelView(Hosted.Count + 1, displayName, tags ?? [], published, 1, "1", Created, Created, [version]);
+        Hosted.Add(hosted);
+        return Task.FromResult(hosted);
+    }
+
+    public Task<VisionConsole.Domain.Hosting.HostedModelView> UpdateAsync(long id, VisionConsole.Domain.Hosting.HostedModelUpdate update, string? etag, string user, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("Not used by the component tests.");
+
+    public Task<VisionConsole.Domain.Hosting.HostedModelView> RollBackAsync(long id, int number, string user, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("Not used by the component tests.");
 
     /// <summary>Six images, two labels, single-label; hand-computed figures in <c>ThresholdExplorerTests</c>.</summary>
     public static ModelEvaluationView SixImageEvaluation(long modelId = 7)
