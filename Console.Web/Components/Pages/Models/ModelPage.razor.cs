@@ -17,6 +17,7 @@ public partial class ModelPage
     private string? _loadError;
     private string? _actionError;
     private bool _interactive;
+    private Dictionary<int, IReadOnlyList<ModelFormatFile>> _formats = [];
 
     [Inject] private IModelService Models { get; set; } = null!;
     [Inject] private IModelPublishing Publishing { get; set; } = null!;
@@ -75,6 +76,8 @@ public partial class ModelPage
         {
             _model = await Models.GetAsync(ModelId);
             _versions = await Publishing.ListVersionsAsync(ModelId);
+            // The download menu's sizes read the version folders: once per load, not on every render.
+            _formats = _versions.ToDictionary(v => v.Number, Formats.List);
             _loadError = null;
             if (_model.DatasetId is { } datasetId)
             {
