@@ -56,7 +56,7 @@ public sealed partial class HostedModelService(
     IDbContextFactory<ConsoleDbContext> contextFactory, IModelPublishing publishing, IModelFormats formats, ConsoleOptions options, TimeProvider time) : IHostedModels
 {
     /// <summary>Hosts the latest version of console model <paramref name="sourceModelId"/> under <paramref name="displayName"/>.</summary>
-    /// <exception cref="DomainException"><c>name-taken</c>, <c>invalid-name</c>, <c>invalid-tag</c>, <c>export-unsupported</c> (a detector).</exception>
+    /// <exception cref="DomainException"><c>name-taken</c>, <c>invalid-name</c>, <c>invalid-tag</c>.</exception>
     public async Task<HostedModelView> CreateAsync(string displayName, IReadOnlyList<string>? tags, long sourceModelId, bool published, string user, CancellationToken cancellationToken = default)
     {
         var source = await SourceAsync(sourceModelId, cancellationToken).ConfigureAwait(false);

@@ -32,7 +32,7 @@ public sealed class ModelExportService(IModelService models, OperationStore stor
 {
     /// <summary>Queues the export of the model's latest version in <paramref name="format"/>.</summary>
     /// <exception cref="NotFoundException">No such model.</exception>
-    /// <exception cref="DomainException"><c>export-unsupported</c>: an object detector has no TFLite model yet.</exception>
+    /// <exception cref="DomainException"><c>invalid-format</c>: not a format the console exports.</exception>
     public async Task<OperationSummary> StartAsync(long modelId, ModelFormat format, string user, CancellationToken cancellationToken = default)
     {
         if (!Enum.IsDefined(format))
@@ -40,10 +40,6 @@ public sealed class ModelExportService(IModelService models, OperationStore stor
             throw new DomainException("invalid-format", $"Model format '{format}' is not one the console exports.");
         }
         var model = await models.GetAsync(modelId, cancellationToken).ConfigureAwait(false);
-        if (model.Kind == DatasetKind.ObjectDetection && format is ModelFormat.Tflite or ModelFormat.TfliteFloat32 or ModelFormat.Firebase)
-        {
-            throw new DomainException("export-unsupported", $"Model {modelId} is an object detector; its TFLite export is not available yet. Export it as onnx or tf-js.");
-        }
         var request = new ModelExportRequest(modelId, model.LatestVersionNumber, format, user);
         return await store.CreateAsync(request, model.DatasetId, user, new { kind = ModelExportRequest.Kind, modelId, version = model.LatestVersionNumber, format }, cancellationToken: cancellationToken).ConfigureAwait(false);
     }

@@ -98,8 +98,9 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options) :
     }
 
     /// <summary>
-    /// A detector version (its <c>heads.json</c>): its <c>model.onnx</c> and <c>tfjs/</c> zipped; a <c>tfjs/</c> missing (a version
-    /// trained before detectors had one) is converted from the heads on the CenterNet source it was trained on, into scratch.
+    /// A detector version (its <c>heads.json</c>): its <c>model.onnx</c>, <c>model.tflite</c> and <c>tfjs/</c> zipped; a <c>tfjs/</c>
+    /// or <c>model.tflite</c> missing (a version trained before detectors had one) is converted from the heads on the CenterNet
+    /// source it was trained on.
     /// </summary>
     private async Task WriteDetectorAsync(string folder, string temp, IReadOnlyList<string> labels, TrainingRecord? training, CancellationToken cancellationToken)
     {
@@ -120,8 +121,9 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options) :
                 var backbone = await zoo.GetModelPathAsync(training?.BackboneId ?? DetectorPresets.CenterNetBackbone, cancellationToken).ConfigureAwait(false);
                 await Task.Run(() => DetectorTfjsConverter.Write(scratch, DetectionTrainingJob.SourceFolder(backbone), heads, side, labels, training?.TestTimeFlip ?? false), cancellationToken).ConfigureAwait(false);
             }
+            var tflite = await File.ReadAllBytesAsync(await BuildTfliteAsync(folder, training, TfliteVariant.Quantized, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             await using var stream = File.Create(temp);
-            ModelPackageWriter.Write(stream, onnx, labels, scratch ?? tfjsFolder, PackageModelType.ObjectDetection, DetectorOnnxExporter.ManifestDetails(side));
+            ModelPackageWriter.Write(stream, onnx, labels, scratch ?? tfjsFolder, PackageModelType.ObjectDetection, DetectorOnnxExporter.ManifestDetails(side), tflite);
         }
         finally
         {
@@ -221,8 +223,9 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options) :
                 return await BuildOnceAsync(Path.Combine(folder, FirebaseZipFile), async path =>
                 {
                     var bytes = await File.ReadAllBytesAsync(tflite, cancellationToken).ConfigureAwait(false);
+                    var kind = File.Exists(Path.Combine(folder, DetectionTrainingJob.HeadsFile)) ? PackageModelType.ObjectDetection : PackageModelType.ImageLabeling;
                     await using var stream = File.Create(path);
-                    ModelPackageWriter.WriteFirebase(stream, bytes, labels, PackageModelType.ImageLabeling);
+                    ModelPackageWriter.WriteFirebase(stream, bytes, labels, kind);
                 }, cancellationToken).ConfigureAwait(false);
             }
             default:
@@ -238,13 +241,13 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options) :
         long? Size(string name) => File.Exists(Path.Combine(folder, name)) ? new FileInfo(Path.Combine(folder, name)).Length : null;
         var tfjs = Path.Combine(folder, ModelPackageWriter.TfjsFolder);
         long? tfjsSize = Directory.Exists(tfjs) ? Directory.EnumerateFiles(tfjs).Sum(f => new FileInfo(f).Length) : Size(TfjsZipFile);
-        var files = new List<ModelFormatFile>();
+        var files = new List<ModelFormatFile> { new(ModelFormat.Tflite, Size(ClassifierModelExporter.TfliteFile)) };
+        // A detector's model.tflite is float inside already: it has no separate float32 variant.
         if (!File.Exists(Path.Combine(folder, DetectionTrainingJob.HeadsFile)))
         {
-            files.Add(new(ModelFormat.Tflite, Size(ClassifierModelExporter.TfliteFile)));
             files.Add(new(ModelFormat.TfliteFloat32, Size(Float32TfliteFile)));
-            files.Add(new(ModelFormat.Firebase, Size(FirebaseZipFile)));
         }
+        files.Add(new(ModelFormat.Firebase, Size(FirebaseZipFile)));
         files.Add(new(ModelFormat.Onnx, Size(ModelPackageWriter.ModelEntry)));
         files.Add(new(ModelFormat.Tfjs, tfjsSize));
         files.Add(new(ModelFormat.Package, Size(PackageFile)));
@@ -258,12 +261,23 @@ public sealed class ModelPackageBuilder(IModelZoo zoo, ConsoleOptions options) :
         return GetFileAsync(version.Folder, version.Training, format, cancellationToken);
     }
 
-    /// <summary>The version's <c>model.tflite</c> (written by its training) or <c>model-float32.tflite</c>, converted from its head when missing.</summary>
+    /// <summary>
+    /// The version's <c>model.tflite</c> (written by its training) or a classifier's <c>model-float32.tflite</c>, converted from
+    /// its head (or a detector's heads) when missing. A detector has one TFLite file, float inside, whichever variant is asked.
+    /// </summary>
     private async Task<string> BuildTfliteAsync(string folder, TrainingRecord? training, TfliteVariant variant, CancellationToken cancellationToken)
     {
         if (File.Exists(Path.Combine(folder, DetectionTrainingJob.HeadsFile)))
         {
-            throw new DomainException("export-unsupported", "This model is an object detector; its TFLite export is not available yet. Download model.onnx or the TF.js model instead.");
+            return await BuildOnceAsync(Path.Combine(folder, ClassifierModelExporter.TfliteFile), async target =>
+            {
+                var labels = await ReadLabelsAsync(folder, cancellationToken).ConfigureAwait(false);
+                var heads = await DetectionTrainingJob.ReadHeadsAsync(folder, cancellationToken).ConfigureAwait(false);
+                var backbone = await zoo.GetModelPathAsync(training?.BackboneId ?? DetectorPresets.CenterNetBackbone, cancellationToken).ConfigureAwait(false);
+                var side = training?.InputSize ?? DetectorInference.InputSide;
+                var bytes = await Task.Run(() => DetectorTfliteConverter.Convert(DetectionTrainingJob.SourceFolder(backbone), heads, side, labels, training?.TestTimeFlip ?? false), cancellationToken).ConfigureAwait(false);
+                await File.WriteAllBytesAsync(target, bytes, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
         }
         var path = Path.Combine(folder, variant == TfliteVariant.Quantized ? ClassifierModelExporter.TfliteFile : Float32TfliteFile);
         return await BuildOnceAsync(path, async target =>

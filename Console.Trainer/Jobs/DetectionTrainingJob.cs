@@ -269,16 +269,19 @@ public sealed partial class DetectionTrainingJob(
     public static string SourceFolder(string backbonePath) => Path.Combine(Path.GetDirectoryName(backbonePath)!, "source");
 
     /// <summary>
-    /// Writes a detector's <c>tfjs/</c> folder (<see cref="DetectorTfjsConverter"/>) and its download zip (<c>package.zip</c>:
-    /// <c>model.onnx</c>, <c>dict.txt</c>, <c>manifest.json</c>, <c>tfjs/</c>) into a version folder, as the classifier's export step does.
+    /// Writes a detector's <c>tfjs/</c> folder (<see cref="DetectorTfjsConverter"/>), its <c>model.tflite</c>
+    /// (<see cref="DetectorTfliteConverter"/>) and its download zip (<c>package.zip</c>: <c>model.onnx</c>, <c>dict.txt</c>,
+    /// <c>manifest.json</c>, <c>model.tflite</c>, <c>tfjs/</c>) into a version folder, as the classifier's export step does.
     /// </summary>
     public static void WritePackage(string folder, byte[] onnx, string sourceFolder, DetectorHeads heads, int side, IReadOnlyList<string> labels, bool testTimeFlip)
     {
         ArgumentNullException.ThrowIfNull(onnx);
         var tfjs = Path.Combine(folder, ModelPackageWriter.TfjsFolder);
         DetectorTfjsConverter.Write(tfjs, sourceFolder, heads, side, labels, testTimeFlip);
+        var tflite = DetectorTfliteConverter.Convert(sourceFolder, heads, side, labels, testTimeFlip);
+        File.WriteAllBytes(Path.Combine(folder, ClassifierModelExporter.TfliteFile), tflite);
         using var zip = File.Create(Path.Combine(folder, ClassifierModelExporter.PackageFile));
-        ModelPackageWriter.Write(zip, onnx, labels, tfjs, PackageModelType.ObjectDetection, DetectorOnnxExporter.ManifestDetails(side));
+        ModelPackageWriter.Write(zip, onnx, labels, tfjs, PackageModelType.ObjectDetection, DetectorOnnxExporter.ManifestDetails(side), tflite);
     }
 
     /// <summary>Reads a version folder's trained heads.</summary>

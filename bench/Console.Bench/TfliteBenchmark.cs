@@ -4,9 +4,11 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Tests.Trainer.Export;
+using VisionConsole.Trainer.Detection;
 using VisionConsole.Trainer.Export;
 using VisionConsole.Trainer.Export.Tflite;
 using VisionConsole.Trainer.Imaging;
+using VisionConsole.Trainer.Jobs;
 using VisionConsole.Trainer.Onnx;
 using VisionConsole.Trainer.Zoo;
 
@@ -18,10 +20,12 @@ namespace VisionConsole.Bench;
 /// reference runtime) against ONNX Runtime running the same classifier's model.onnx on the same uint8 pixels (the baseline).
 /// Heads have each model type's shape (versatile: linear; high-accuracy: 256-unit hidden layer, the backbone's own top to
 /// fine-tune, test-time flip) with seeded random weights: sizes and speed depend on shapes, not on trained values.
+/// Then the same for a detector (the zoo's CenterNet with its pretrained heads, one label; high-accuracy with its test-time
+/// flip) on raccoon photos stretched to 512 x 512: model.onnx, model.tflite, tfjs/ and their latency.
 /// </summary>
 internal static class TfliteBenchmark
 {
-    public static int Run(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
         var runs = int.Parse(ZooBenchmark.Option(args, "--runs") ?? "200", CultureInfo.InvariantCulture);
         var root = ZooBenchmark.RepositoryRoot();
@@ -95,22 +99,77 @@ internal static class TfliteBenchmark
         Console.WriteLine("| model type | runtime | p50 ms | p95 ms | p50 / ONNX Runtime |");
         Console.WriteLine("|---|---|---|---|---|");
         latency.ForEach(Console.WriteLine);
+        await DetectorAsync(args, root, mirror, Math.Max(10, runs / 10));
         return 0;
+    }
+
+    /// <summary>The detector's formats: sizes, and TFLite's latency against ONNX Runtime on the same model and pixels.</summary>
+    private static async Task DetectorAsync(string[] args, string root, string mirror, int runs)
+    {
+        var raccoon = Path.GetFullPath(ZooBenchmark.Option(args, "--raccoon") ?? Path.Combine(root, "..", "shared", "datasets", "raccoon"));
+        var zooData = Directory.CreateDirectory(Path.Combine(root, ".cache", "bench")).FullName;
+        var zoo = new ModelZoo(new ZooOptions(zooData, mirror, Path.Combine(root, ".cache", "npm-pack"), AllowDownloads: false));
+        var backbone = zoo.Catalog.Single(b => b.Id == DetectorPresets.CenterNetBackbone);
+        var backbonePath = await zoo.GetModelPathAsync(backbone.Id);
+        var source = DetectionTrainingJob.SourceFolder(backbonePath);
+        var heads = DetectorOnnxExporter.Pretrained(source, 1);
+        const int side = DetectorInference.InputSide;
+        var codec = new VipsImageCodec();
+        var images = Directory.GetFiles(Path.Combine(raccoon, "images")).Order(StringComparer.Ordinal).Take(8)
+            .Select(f => codec.DecodeRgb(File.ReadAllBytes(f), side, side, FitMode.Stretch).Pixels).ToArray();
+
+        var sizes = new List<string>();
+        var latency = new List<string>();
+        foreach (var (modelType, flip) in new[] { ("mobile-versatile-1", false), ("mobile-high-accuracy-1", true) })
+        {
+            var work = Directory.CreateTempSubdirectory("vc-bench-tflite-").FullName;
+            try
+            {
+                var onnx = DetectorOnnxExporter.Build(backbonePath, backbone, heads, side / heads.Stride, flip);
+                var tflite = DetectorTfliteConverter.Convert(source, heads, side, ["raccoon"], flip);
+                var tfjs = Path.Combine(work, "tfjs");
+                DetectorTfjsConverter.Write(tfjs, source, heads, side, ["raccoon"], flip);
+                var tfjsBytes = Directory.EnumerateFiles(tfjs).Sum(f => new FileInfo(f).Length);
+                sizes.Add($"| detector {modelType} | {Mb(onnx.Length)} | {Mb(tflite.Length)} | {Mb(tfjsBytes)} | {tflite.Length / (double)onnx.Length:0.00} |");
+                var ort = TimeOnnx(onnx, images, runs, side, DetectorOnnxExporter.InputName);
+                var lite = TimeTflite(tflite, images, runs, uint8: true);
+                foreach (var (name, samples) in new[] { ("ONNX Runtime, model.onnx (baseline)", ort), ("TFLite C API, model.tflite", lite) })
+                {
+                    latency.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"| detector {modelType} | {name} | {PredictBenchmark.Percentile(samples, 0.5):0.0} | {PredictBenchmark.Percentile(samples, 0.95):0.0} | {PredictBenchmark.Percentile(samples, 0.5) / PredictBenchmark.Percentile(ort, 0.5):0.00} |"));
+                }
+                Console.WriteLine($"  detector {modelType} done (load average {ZooBenchmark.LoadAverage()})");
+            }
+            finally
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
+        Console.WriteLine();
+        Console.WriteLine("detector sizes in MB");
+        Console.WriteLine("| model type | model.onnx | model.tflite | tfjs/ | tflite / onnx |");
+        Console.WriteLine("|---|---|---|---|---|");
+        sizes.ForEach(Console.WriteLine);
+        Console.WriteLine();
+        Console.WriteLine($"detector latency at batch 1, 2 threads, {runs} runs over {images.Length} raccoon photos (512 x 512, uint8 in), after 10 warm-up runs");
+        Console.WriteLine("| model type | runtime | p50 ms | p95 ms | p50 / ONNX Runtime |");
+        Console.WriteLine("|---|---|---|---|---|");
+        latency.ForEach(Console.WriteLine);
     }
 
     private static string Mb(long bytes) => (bytes / (1024.0 * 1024.0)).ToString("0.00", CultureInfo.InvariantCulture);
 
-    private static double[] TimeOnnx(byte[] model, byte[][] images, int runs)
+    private static double[] TimeOnnx(byte[] model, byte[][] images, int runs, int side = 224, string inputName = ClassifierOnnxExporter.InputName)
     {
         using var options = new SessionOptions { IntraOpNumThreads = 2, InterOpNumThreads = 1 };
         using var session = new InferenceSession(model, options);
-        var input = new DenseTensor<byte>([1, 224, 224, 3]);
+        var input = new DenseTensor<byte>([1, side, side, 3]);
         double Once(int i)
         {
             images[i % images.Length].CopyTo(input.Buffer.Span);
             var clock = Stopwatch.StartNew();
-            using var results = session.Run([NamedOnnxValue.CreateFromTensor(ClassifierOnnxExporter.InputName, input)]);
-            _ = results.First().AsTensor<float>()[0, 0];
+            using var results = session.Run([NamedOnnxValue.CreateFromTensor(inputName, input)]);
+            _ = results.First().AsTensor<float>().GetValue(0);
             return clock.Elapsed.TotalMilliseconds;
         }
         for (var i = 0; i < 10; i++) Once(i);

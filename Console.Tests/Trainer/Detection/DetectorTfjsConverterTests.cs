@@ -18,7 +18,8 @@ namespace VisionConsole.Tests.Trainer.Detection;
 /// A detector's download package built from the zoo's real CenterNet and its pretrained heads (no training: three of its COCO
 /// classes as the labels), run by
 /// runtimes nobody here wrote: <c>model.onnx</c> by onnxruntime-node, <c>tfjs/</c> by <c>@tensorflow/tfjs-automl</c>'s
-/// <c>loadObjectDetection</c>, both against the console's own ONNX Runtime on raccoon test images.
+/// <c>loadObjectDetection</c>, <c>model.tflite</c> by TFLite's C API and by the Task Library's <c>ObjectDetector</c> (which
+/// reads its metadata alone), all against the console's own ONNX Runtime on raccoon test images.
 /// </summary>
 public sealed class DetectorTfjsConverterTests(ITestOutputHelper output)
 {
@@ -27,7 +28,7 @@ public sealed class DetectorTfjsConverterTests(ITestOutputHelper output)
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task WritePackage_PretrainedHeads_OnnxAndTfjsGiveTheConsolesBoxes(bool testTimeFlip)
+    public async Task WritePackage_PretrainedHeads_OnnxTfjsAndTfliteGiveTheConsolesBoxes(bool testTimeFlip)
     {
         var work = Directory.CreateTempSubdirectory("vc-detector-tfjs-").FullName;
         try
@@ -54,7 +55,8 @@ public sealed class DetectorTfjsConverterTests(ITestOutputHelper output)
                 Assert.Contains("dict.txt", names);
                 Assert.Contains("tfjs/model.json", names);
                 Assert.Contains("tfjs/dict.txt", names);
-                Assert.All(names, n => Assert.True(n is "model.onnx" or "dict.txt" or "manifest.json" || n.StartsWith("tfjs/", StringComparison.Ordinal), n));
+                Assert.Contains("model.tflite", names);
+                Assert.All(names, n => Assert.True(n is "model.onnx" or "dict.txt" or "manifest.json" or "model.tflite" || n.StartsWith("tfjs/", StringComparison.Ordinal), n));
                 using var manifest = JsonDocument.Parse(ModelPackageBuilder.ReadManifest(Path.Combine(folder, ClassifierModelExporter.PackageFile)));
                 Assert.Equal("OBJECT_DETECTION", manifest.RootElement.GetProperty("modelType").GetString());
                 Assert.Equal("model.onnx", manifest.RootElement.GetProperty("modelFile").GetString());
@@ -115,6 +117,46 @@ public sealed class DetectorTfjsConverterTests(ITestOutputHelper output)
                 var expected = DetectorParity.Nms(console[i].Where(d => d.Score >= threshold - 0.02), 0.5);
                 DetectorParity.AssertSame($"tfjs-automl on {files[i]}", expected, tfjs[i], threshold, 0.95, 0.02);
             }
+            // model.tflite, as the package holds it, in TFLite's own C API on the framed pixels: every counted slot the console's.
+            using (var zip = ZipFile.OpenRead(Path.Combine(folder, ClassifierModelExporter.PackageFile)))
+            using (var entry = new MemoryStream())
+            {
+                zip.GetEntry(ClassifierModelExporter.TfliteFile)!.Open().CopyTo(entry);
+                Assert.Equal(File.ReadAllBytes(Path.Combine(folder, ClassifierModelExporter.TfliteFile)), entry.ToArray());
+                var tflite = TfliteDetections(entry.ToArray(), framed);
+                for (var i = 0; i < files.Count; i++)
+                {
+                    output.WriteLine($"{files[i]}: TFLite {TfliteInterpreter.Version} {tflite[i].Count} boxes (top {tflite[i].FirstOrDefault()}), console {console[i].Count}");
+                    Assert.Equal(console[i].Count, tflite[i].Count);
+                    DetectorParity.AssertSame($"TFLite C API on {files[i]}", console[i], tflite[i], 0, 0.99, 1e-3);
+                }
+
+                // Google's Task Library ObjectDetector gets the file alone: which output is which, the labels and the box
+                // layout must come from its metadata. It answers in pixels of the 512 x 512 image it is given.
+                var modelPath = Path.Combine(work, "detector.tflite");
+                File.WriteAllBytes(modelPath, entry.ToArray());
+                var task = NodeScript.Run("tflite-task.mjs", new { task = "detector", model = modelPath, images = Path.Combine(work, "framed.rgb"), count = files.Count, height = side, width = side }, work);
+                var results = task.GetProperty("results").EnumerateArray().ToArray();
+                Assert.Equal(files.Count, results.Length);
+                for (var i = 0; i < files.Count; i++)
+                {
+                    var detected = results[i].EnumerateArray().Select(d =>
+                    {
+                        var index = d.GetProperty("index").GetInt32();
+                        Assert.Equal(Labels[index], d.GetProperty("className").GetString());
+                        var box = d.GetProperty("box");
+                        double P(string name) => box.GetProperty(name).GetDouble() / side;
+                        return new Detection(P("y"), P("x"), P("y") + P("height"), P("x") + P("width"), index, d.GetProperty("score").GetDouble());
+                    }).ToList();
+                    output.WriteLine($"{files[i]}: Task Library ObjectDetector {detected.Count} boxes (top {detected.FirstOrDefault()})");
+                    // Boxes come back in whole pixels: each edge within 2 px of 512 (an IoU would fail thin boxes on rounding alone).
+                    static bool Close(Detection a, Detection b) => a.Label == b.Label && Math.Abs(a.Score - b.Score) <= 0.01
+                        && new[] { a.Ymin - b.Ymin, a.Xmin - b.Xmin, a.Ymax - b.Ymax, a.Xmax - b.Xmax }.All(d => Math.Abs(d) <= 2.0 / side);
+                    Assert.Equal(tflite[i].Count, detected.Count);
+                    Assert.All(detected, d => Assert.True(tflite[i].Any(e => Close(e, d)), $"Task Library ObjectDetector on {files[i]}: {d} is none of the C API's boxes"));
+                    Assert.All(tflite[i], e => Assert.True(detected.Any(d => Close(e, d)), $"Task Library ObjectDetector on {files[i]}: the C API's {e} is missing"));
+                }
+            }
             // Several labels come out, so the one-hot scores map slots to dict.txt's order.
             Assert.True(tfjs.SelectMany(d => d).Select(d => d.Label).Distinct().Count() >= 2, "tfjs-automl reported one label only");
         }
@@ -144,6 +186,23 @@ public sealed class DetectorTfjsConverterTests(ITestOutputHelper output)
             for (var c = 0; c < channels; c++)
                 classPointwise[k * channels + c] = values[c * classes + coco[k]];
         return heads with { ClassPointwise = classPointwise, ClassBias = [.. coco.Select(k => bias[k])] };
+    }
+
+    /// <summary>A detector's model.tflite in TFLite's C API on the framed images, every counted slot (outputs in the Task Library's order).</summary>
+    internal static List<List<Detection>> TfliteDetections(byte[] model, IReadOnlyList<RgbImage> images)
+    {
+        using var interpreter = new TfliteInterpreter(model);
+        Assert.Equal(4, interpreter.OutputCount);
+        Assert.Equal([1, DetectorOnnxExporter.MaxDetections, 4], interpreter.Shape(false, 0));
+        var result = new List<List<Detection>>();
+        foreach (var image in images)
+        {
+            interpreter.Run(image.Pixels);
+            var (boxes, classes, scores) = (interpreter.Output(0), interpreter.Output(1), interpreter.Output(2));
+            var count = (int)interpreter.Output(3)[0];
+            result.Add([.. Enumerable.Range(0, count).Select(k => new Detection(boxes[4 * k], boxes[4 * k + 1], boxes[4 * k + 2], boxes[4 * k + 3], (int)classes[k], scores[k]))]);
+        }
+        return result;
     }
 
     /// <summary>The console's ONNX Runtime on the framed images, every counted slot.</summary>

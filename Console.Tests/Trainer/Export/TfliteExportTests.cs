@@ -68,6 +68,17 @@ public sealed class TfliteExportTests(ExportFixture fixture, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Convert_SameModelTwice_SameBytes()
+    {
+        var options = new TfliteExportOptions { CalibrationFeatures = fixture.TrainFeatures };
+        var first = ClassifierTfliteConverter.Convert(fixture.Backbone, fixture.Head, options);
+        // Past a second boundary, so a time written into the appended zip would differ.
+        await Task.Delay(TimeSpan.FromSeconds(2.1));
+
+        Assert.Equal(first, ClassifierTfliteConverter.Convert(fixture.Backbone, fixture.Head, options));
+    }
+
+    [Fact]
     public void Convert_Quantized_TaskLibraryImageClassifierReadsLabelsFromMetadataAndAgreesWithCApi()
     {
         var tflite = ClassifierTfliteConverter.Convert(fixture.Backbone, fixture.Head, new TfliteExportOptions { CalibrationFeatures = fixture.TrainFeatures });
@@ -76,7 +87,7 @@ public sealed class TfliteExportTests(ExportFixture fixture, ITestOutputHelper o
 
         // Google's TFLite Support Task Library (tfjs-tflite's wasm build) gets the model file alone: labels, input size
         // and normalization must come from the metadata written into it.
-        var result = NodeScript.Run("tflite-task-classifier.mjs", new { model = modelPath, images = fixture.ValidationImagesPath, count = fixture.ValidationCount, height = Side, width = Side }, fixture.Work);
+        var result = NodeScript.Run("tflite-task.mjs", new { task = "classifier", model = modelPath, images = fixture.ValidationImagesPath, count = fixture.ValidationCount, height = Side, width = Side }, fixture.Work);
         Assert.Equal(["ants", "bees"], result.GetProperty("labels").EnumerateArray().Select(l => l.GetString()));
 
         using var interpreter = new TfliteInterpreter(tflite);

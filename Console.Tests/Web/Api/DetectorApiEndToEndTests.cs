@@ -191,7 +191,7 @@ public sealed class DetectorApiEndToEndTests(ITestOutputHelper output)
 
     /// <summary>
     /// The model page's download (<c>package.zip</c>), once as the training wrote it and once rebuilt from the version's heads
-    /// (its <c>tfjs/</c> and zip deleted, as a version trained before detectors had them), then its <c>model.onnx</c> run by
+    /// (its <c>tfjs/</c>, <c>model.tflite</c> and zip deleted, as a version trained before detectors had them), then its <c>model.onnx</c> run by
     /// onnxruntime-node and its <c>tfjs/</c> by <c>@tensorflow/tfjs-automl</c> on the 40 test images against the <c>:predict</c> answers.
     /// </summary>
     private async Task CheckPackageAsync(TrainingHost host, string modelId, string folder, IReadOnlyList<string> files, IReadOnlyList<List<Detection>> answers)
@@ -212,6 +212,7 @@ public sealed class DetectorApiEndToEndTests(ITestOutputHelper output)
         var written = await DownloadAsync(Path.Combine(work, "package-written"));
         Directory.Delete(Path.Combine(folder, "tfjs"), recursive: true);
         File.Delete(Path.Combine(folder, "package.zip"));
+        File.Delete(Path.Combine(folder, "model.tflite"));
         var package = Path.Combine(work, "package");
         var rebuilt = await DownloadAsync(package);
         Assert.Equal(written, rebuilt);
@@ -220,6 +221,8 @@ public sealed class DetectorApiEndToEndTests(ITestOutputHelper output)
         Assert.Contains("manifest.json", rebuilt);
         Assert.Contains("tfjs/model.json", rebuilt);
         Assert.Contains("tfjs/dict.txt", rebuilt);
+        Assert.Contains("model.tflite", rebuilt);
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(work, "package-written", "model.tflite")), await File.ReadAllBytesAsync(Path.Combine(package, "model.tflite")));
         Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(work, "package-written", "tfjs", "model.json")), await File.ReadAllBytesAsync(Path.Combine(package, "tfjs", "model.json")));
         Assert.Equal("raccoon\n", await File.ReadAllTextAsync(Path.Combine(package, "tfjs", "dict.txt")));
         var manifest = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(package, "manifest.json")))!;
@@ -230,18 +233,23 @@ public sealed class DetectorApiEndToEndTests(ITestOutputHelper output)
         var codec = new VipsImageCodec();
         const int side = DetectorInference.InputSide;
         var sizes = new List<int[]>();
+        var framedImages = new List<RgbImage>();
         await using (var framed = File.Create(Path.Combine(work, "framed.rgb")))
         await using (var native = File.Create(Path.Combine(work, "native.rgb")))
         {
             foreach (var name in files)
             {
                 var bytes = await File.ReadAllBytesAsync(Path.Combine(SharedData.Raccoon, "images", name));
-                framed.Write(codec.DecodeRgb(bytes, side, side, FitMode.Stretch).Pixels);
+                var image = codec.DecodeRgb(bytes, side, side, FitMode.Stretch);
+                framedImages.Add(image);
+                framed.Write(image.Pixels);
                 var header = codec.ReadHeader(bytes);
                 native.Write(codec.DecodeRgb(bytes, header.Width, header.Height, FitMode.Stretch).Pixels);
                 sizes.Add([header.Height, header.Width]);
             }
         }
+        await CheckTfliteAsync(host, modelId, files, framedImages, answers);
+
         string[] labels = ["raccoon"];
         var onnx = DetectorParity.Parse(NodeScript.Run("detector-onnx.mjs", new { model = Path.Combine(package, "model.onnx"), images = Path.Combine(work, "framed.rgb"), count = files.Count, side }, work).GetProperty("detections"), labels);
         const double threshold = 0.2;
@@ -277,6 +285,31 @@ public sealed class DetectorApiEndToEndTests(ITestOutputHelper output)
         // console's best box found (IoU > 0.8) on three quarters of the images where it clears the threshold.
         output.WriteLine($"tfjs-automl at the images' own sizes: the :predict best box found (IoU > 0.95, score within 0.02) on {ownSizeMatches} of {files.Count} images, (IoU > 0.8) on {located} of {comparable}");
         Assert.True(located * 4 >= comparable * 3, $"tfjs-automl at the images' own sizes found the console's best box (IoU > 0.8) on {located} of {comparable} images only");
+    }
+
+    /// <summary>
+    /// The version's <c>model.tflite</c>, downloaded as an app would, in TFLite's own C API on the pixels the console feeds its
+    /// <c>model.onnx</c>: above the evaluation's suggested threshold, the same boxes as <c>:predict</c> (same label, IoU &gt; 0.9)
+    /// on at least 95% of the test images (issue 12's check).
+    /// </summary>
+    private async Task CheckTfliteAsync(TrainingHost host, string modelId, IReadOnlyList<string> files, IReadOnlyList<RgbImage> framed, IReadOnlyList<List<Detection>> answers)
+    {
+        var response = await host.Client.GetAsync(new Uri($"/api/models/{modelId}/versions/1/model.tflite", UriKind.Relative));
+        Assert.True(response.IsSuccessStatusCode, $"model.tflite answered {(int)response.StatusCode}");
+        var tflite = DetectorTfjsConverterTests.TfliteDetections(await response.Content.ReadAsByteArrayAsync(), framed);
+        var threshold = (await host.Get<VisionConsole.Domain.Models.IModelService>().GetDetectionEvaluationAsync(long.Parse(modelId, CultureInfo.InvariantCulture))).Report.SuggestedThreshold.Threshold;
+        var same = 0;
+        for (var i = 0; i < files.Count; i++)
+        {
+            var expected = answers[i].Where(d => d.Score >= threshold).ToList();
+            var actual = tflite[i].Where(d => d.Score >= threshold).ToList();
+            var matches = expected.Count == actual.Count && expected.All(e => actual.Any(a => a.Label == e.Label && a.Iou(e) > 0.9));
+            same += matches ? 1 : 0;
+            if (!matches)
+                output.WriteLine($"model.tflite on {files[i]}: {actual.Count} boxes at or above {threshold:0.000} ({string.Join(", ", actual)}); :predict {expected.Count} ({string.Join(", ", expected)})");
+        }
+        output.WriteLine($"model.tflite ({TfliteInterpreter.Version} C API) vs :predict above the suggested threshold {threshold:0.000}: the same boxes on {same} of {files.Count} test images");
+        Assert.True(same >= 0.95 * files.Count, $"model.tflite gave :predict's boxes above {threshold:0.000} on {same} of {files.Count} test images, below 95%");
     }
 
     private static async Task<JsonArray> PredictAsync(TrainingHost host, string modelId, byte[] bytes, string? threshold, string? maxBoxes)

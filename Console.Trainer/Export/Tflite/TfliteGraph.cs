@@ -7,10 +7,14 @@ public enum TfliteType : sbyte
 {
     /// <summary>float32.</summary>
     Float32 = 0,
+    /// <summary>float16 (constants only here: weights a DEQUANTIZE widens).</summary>
+    Float16 = 1,
     /// <summary>int32.</summary>
     Int32 = 2,
     /// <summary>uint8.</summary>
     UInt8 = 3,
+    /// <summary>bool (comparison results).</summary>
+    Bool = 6,
     /// <summary>int8.</summary>
     Int8 = 9,
 }
@@ -32,24 +36,52 @@ public enum TfliteOp
     FullyConnected = 9,
     /// <summary>LOGISTIC.</summary>
     Logistic = 14,
+    /// <summary>MAX_POOL_2D.</summary>
+    MaxPool2D = 17,
     /// <summary>MUL.</summary>
     Mul = 18,
+    /// <summary>RELU.</summary>
+    Relu = 19,
+    /// <summary>RELU6.</summary>
+    Relu6 = 21,
     /// <summary>RESHAPE.</summary>
     Reshape = 22,
+    /// <summary>RESIZE_BILINEAR.</summary>
+    ResizeBilinear = 23,
     /// <summary>SOFTMAX.</summary>
     Softmax = 25,
     /// <summary>PAD.</summary>
     Pad = 34,
+    /// <summary>GATHER.</summary>
+    Gather = 36,
     /// <summary>MEAN.</summary>
     Mean = 40,
+    /// <summary>SUB.</summary>
+    Sub = 41,
+    /// <summary>TOPK_V2.</summary>
+    TopKV2 = 48,
+    /// <summary>SPLIT.</summary>
+    Split = 49,
+    /// <summary>CAST.</summary>
+    Cast = 53,
     /// <summary>MAXIMUM.</summary>
     Maximum = 55,
     /// <summary>MINIMUM.</summary>
     Minimum = 57,
+    /// <summary>SLICE.</summary>
+    Slice = 65,
+    /// <summary>EQUAL.</summary>
+    Equal = 71,
+    /// <summary>FLOOR_DIV.</summary>
+    FloorDiv = 90,
+    /// <summary>FLOOR_MOD.</summary>
+    FloorMod = 95,
     /// <summary>REVERSE_V2.</summary>
     ReverseV2 = 105,
     /// <summary>QUANTIZE.</summary>
     Quantize = 114,
+    /// <summary>NON_MAX_SUPPRESSION_V5.</summary>
+    NonMaxSuppressionV5 = 121,
 }
 
 /// <summary>

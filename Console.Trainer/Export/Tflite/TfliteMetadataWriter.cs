@@ -117,6 +117,9 @@ public static class TfliteMetadataWriter
             foreach (var (name, data) in files)
             {
                 var entry = zip.CreateEntry(name, CompressionLevel.NoCompression);
+                // A fixed time (the zip format's epoch): the same model converts to the same bytes, so its hash (an app's
+                // ETag) changes only when the model does.
+                entry.LastWriteTime = new DateTimeOffset(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
                 using var entryStream = entry.Open();
                 entryStream.Write(data);
             }

@@ -121,6 +121,78 @@ public static class TfliteOptionTables
     /// <summary>QuantizeOptions (empty).</summary>
     public static TfliteOptions Quantize() => Empty(89);
 
+    /// <summary>Pool2DOptions: padding, stride_w, stride_h, filter_width, filter_height, fused_activation_function.</summary>
+    public static TfliteOptions Pool2D(TflitePadding padding, int stride, int filter)
+        => new(5, b =>
+        {
+            b.StartTable(6);
+            b.AddInt(1, stride, 0);
+            b.AddInt(2, stride, 0);
+            b.AddInt(3, filter, 0);
+            b.AddInt(4, filter, 0);
+            b.AddByte(0, (byte)padding, 0);
+            return b.EndTable();
+        });
+
+    /// <summary>ResizeBilinearOptions: new_height and new_width (deprecated, unset), align_corners, half_pixel_centers.</summary>
+    public static TfliteOptions ResizeBilinear(bool alignCorners, bool halfPixelCenters)
+        => new(15, b =>
+        {
+            b.StartTable(4);
+            b.AddBool(2, alignCorners, false);
+            b.AddBool(3, halfPixelCenters, false);
+            return b.EndTable();
+        });
+
+    /// <summary>GatherOptions: axis, batch_dims.</summary>
+    public static TfliteOptions Gather(int axis)
+        => new(23, b =>
+        {
+            b.StartTable(2);
+            b.AddInt(0, axis, 0);
+            return b.EndTable();
+        });
+
+    /// <summary>SubOptions: fused_activation_function.</summary>
+    public static TfliteOptions Sub() => Activation(28, TfliteActivation.None);
+
+    /// <summary>TopKV2Options (empty).</summary>
+    public static TfliteOptions TopKV2() => Empty(34);
+
+    /// <summary>SplitOptions: num_splits.</summary>
+    public static TfliteOptions Split(int count)
+        => new(35, b =>
+        {
+            b.StartTable(1);
+            b.AddInt(0, count, 0);
+            return b.EndTable();
+        });
+
+    /// <summary>CastOptions: in_data_type, out_data_type.</summary>
+    public static TfliteOptions Cast(TfliteType from, TfliteType to)
+        => new(37, b =>
+        {
+            b.StartTable(2);
+            b.AddSbyte(0, (sbyte)from, 0);
+            b.AddSbyte(1, (sbyte)to, 0);
+            return b.EndTable();
+        });
+
+    /// <summary>SliceOptions (empty).</summary>
+    public static TfliteOptions Slice() => Empty(48);
+
+    /// <summary>EqualOptions (empty).</summary>
+    public static TfliteOptions Equal() => Empty(53);
+
+    /// <summary>FloorDivOptions (empty).</summary>
+    public static TfliteOptions FloorDiv() => Empty(65);
+
+    /// <summary>FloorModOptions (empty).</summary>
+    public static TfliteOptions FloorMod() => Empty(72);
+
+    /// <summary>NonMaxSuppressionV5Options (empty).</summary>
+    public static TfliteOptions NonMaxSuppressionV5() => Empty(96);
+
     private static TfliteOptions Activation(byte unionType, TfliteActivation activation)
         => new(unionType, b =>
         {
