@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh Release
+# ./run.sh backup [--data DIR] [--to FILE] and ./run.sh restore FILE --data DIR: the console's commands, no server.
+case "${1:-}" in
+  backup|restore) exec dotnet Console.Web/bin/Release/net10.0/Console.Web.dll "$@" ;;
+esac
 has_urls=false
 for arg in "$@"; do [ "$arg" = "--urls" ] && has_urls=true; done
 extra=()

@@ -59,6 +59,8 @@ public static class ConsoleDomainServiceCollectionExtensions
         services.AddSingleton<Hosting.IHostedModels>(provider => provider.GetRequiredService<Hosting.HostedModelService>());
         services.AddTransient<Operations.IOperationJob, Operations.ImportOperationJob>();
         services.AddTransient<Operations.IOperationJob, Operations.ExportOperationJob>();
+        services.AddSingleton<Storage.BackupService>();
+        services.AddTransient<Operations.IOperationJob, Storage.BackupOperationJob>();
         return services;
     }
 }

@@ -97,6 +97,7 @@ public static class ConsoleHost
         app.MapBlobsApi();
         app.MapAutoMlDatasetsApi();
         app.MapDataOperationsApi();
+        app.MapBackupsApi();
         app.MapOperationsApi();
         app.MapModelsApi();
         app.MapModelPackagesApi();

@@ -17,6 +17,7 @@ namespace VisionConsole.Domain.Operations;
 [JsonDerivedType(typeof(ImportRequest), ImportRequest.Kind)]
 [JsonDerivedType(typeof(ExportRequest), ExportRequest.Kind)]
 [JsonDerivedType(typeof(Models.ModelExportRequest), Models.ModelExportRequest.Kind)]
+[JsonDerivedType(typeof(Storage.BackupRequest), Storage.BackupRequest.Kind)]
 public abstract record OperationRequest;
 
 /// <summary>An operation's latest progress report, one derived record per kind.</summary>
@@ -25,6 +26,7 @@ public abstract record OperationRequest;
 [JsonDerivedType(typeof(ImportProgress), ImportRequest.Kind)]
 [JsonDerivedType(typeof(ExportProgress), ExportRequest.Kind)]
 [JsonDerivedType(typeof(Models.ModelExportProgress), Models.ModelExportRequest.Kind)]
+[JsonDerivedType(typeof(Storage.BackupProgress), Storage.BackupRequest.Kind)]
 public abstract record OperationProgress;
 
 /// <summary>What a succeeded operation produced, one derived record per kind.</summary>
@@ -33,6 +35,7 @@ public abstract record OperationProgress;
 [JsonDerivedType(typeof(ImportResult), ImportRequest.Kind)]
 [JsonDerivedType(typeof(ExportResult), ExportRequest.Kind)]
 [JsonDerivedType(typeof(Models.ModelExportResult), Models.ModelExportRequest.Kind)]
+[JsonDerivedType(typeof(Storage.BackupResult), Storage.BackupRequest.Kind)]
 public abstract record OperationResult
 {
     /// <summary>The model version the operation produced, when it produces one (trainings).</summary>
@@ -135,8 +138,11 @@ public static class OperationKinds
     /// <summary>Exporting a model to a file (<see cref="Models.ModelExportRequest"/>, <see cref="Models.ModelExportProgress"/>, <see cref="Models.ModelExportResult"/>).</summary>
     public static OperationKind ExportModel { get; } = new(Models.ModelExportRequest.Kind, typeof(Models.ModelExportRequest), typeof(Models.ModelExportProgress), typeof(Models.ModelExportResult));
 
+    /// <summary>Backing up the data folder (<see cref="Storage.BackupRequest"/>, <see cref="Storage.BackupProgress"/>, <see cref="Storage.BackupResult"/>).</summary>
+    public static OperationKind Backup { get; } = new(Storage.BackupRequest.Kind, typeof(Storage.BackupRequest), typeof(Storage.BackupProgress), typeof(Storage.BackupResult));
+
     /// <summary>Every kind.</summary>
-    public static IReadOnlyList<OperationKind> All { get; } = [TrainClassifier, TrainDetector, ImportData, ExportData, ExportModel];
+    public static IReadOnlyList<OperationKind> All { get; } = [TrainClassifier, TrainDetector, ImportData, ExportData, ExportModel, Backup];
 
     /// <summary>The JSON settings of every stored request, progress and result: camelCase, enums as strings.</summary>
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)

@@ -16,11 +16,14 @@ namespace VisionConsole.Tests.Domain.Import;
 /// <summary>A real SQLite file, the real libvips image store and the import/export jobs over them.</summary>
 internal static class ImportJobFixture
 {
-    public static Task<TestDatabase> CreateAsync() => TestDatabase.CreateAsync(services =>
+    public static Task<TestDatabase> CreateAsync() => TestDatabase.CreateAsync(AddImaging);
+
+    /// <summary>The real libvips image store over the data folder's blobs.</summary>
+    public static void AddImaging(IServiceCollection services)
     {
         services.AddVipsImaging();
         services.AddOptions<ImageStoreOptions>().Configure<ConsoleOptions>((store, console) => store.BlobFolder = console.BlobFolder);
-    });
+    }
 
     private static long _nextOperation = 1000;
 

@@ -106,7 +106,7 @@ public sealed class OperationCodecTests
     {
         var error = Assert.Throws<OperationDataException>(() => OperationKinds.Of("train-unicorn", 12));
 
-        Assert.Equal("Operation 12 (train-unicorn) has an unreadable kind: this build knows only train-classifier, train-detector, import-data, export-data, export-model", error.Message);
+        Assert.Equal("Operation 12 (train-unicorn) has an unreadable kind: this build knows only train-classifier, train-detector, import-data, export-data, export-model, backup", error.Message);
     }
 
     [Fact]

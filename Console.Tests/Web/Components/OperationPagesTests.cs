@@ -88,6 +88,7 @@ public sealed class OperationPagesTests
         Assert.Equal("Training", OperationText.KindName(TrainingRequest.ClassificationKind));
         Assert.Equal("Import", OperationText.KindName(ImportRequest.Kind));
         Assert.Equal("Export", OperationText.KindName(VisionConsole.Domain.Export.ExportRequest.Kind));
+        Assert.Equal("Backup", OperationText.KindName(VisionConsole.Domain.Storage.BackupRequest.Kind));
         var finished = FakeTrainingServices.Operation(5, OperationState.Succeeded, done, stopReason: "converged", modelId: 7);
         Assert.Equal("Converged: validation loss stopped improving (early stopping).", finished.ListLine());
     }

@@ -1,25 +1,59 @@
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using VisionConsole.Domain;
+using VisionConsole.Domain.Operations;
+using VisionConsole.Domain.Storage;
 using VisionConsole.Tests.Domain;
 using VisionConsole.Trainer.Zoo;
 using VisionConsole.Web.Components.Pages.Settings;
 
 namespace VisionConsole.Tests.Web.Components;
 
-public sealed class SettingsPageTests : IDisposable
+public sealed class SettingsPageTests : IAsyncDisposable
 {
     private readonly string _folder = TestDatabase.NewFolder();
+    private TestDatabase? _database;
 
-    public void Dispose() => TestDatabase.DeleteFolder(_folder);
+    public async ValueTask DisposeAsync()
+    {
+        if (_database is not null) await _database.DisposeAsync();
+        TestDatabase.DeleteFolder(_folder);
+    }
 
-    /// <summary>A real data folder and zoo over <see cref="_folder"/> (nothing is fetched: the page only reads the cache).</summary>
+    /// <summary>
+    /// A real data folder and zoo over <see cref="_folder"/> (nothing is fetched: the page only reads the cache), and the
+    /// domain's backup and operation services over a database there (created only by the tests that need one).
+    /// </summary>
     private void DataFolder(IServiceCollection services)
     {
         var zoo = new ZooOptions(_folder, AllowDownloads: false);
         services.AddSingleton(new ConsoleOptions { DataFolder = _folder });
         services.AddSingleton(zoo);
         services.AddSingleton<IModelZoo>(new ModelZoo(zoo));
+        _database ??= TestDatabase.CreateUninitialized(folder: _folder);
+        services.AddSingleton(_database.Get<BackupService>());
+        services.AddSingleton(_database.Get<IOperationService>());
+    }
+
+    [Fact]
+    public async Task BackUpNow_BackupsFolderWithOne_ListsItAndQueuesABackupOperation()
+    {
+        Directory.CreateDirectory(Path.Combine(_folder, "backups"));
+        File.WriteAllBytes(Path.Combine(_folder, "backups", "vision-console-20261203-120000-op1.zip"), new byte[2048]);
+        await using var harness = new ConsoleTestContext(configure: DataFolder);
+        await _database!.Get<ConsoleDatabase>().InitializeAsync();
+
+        var cut = await harness.RenderAsync<SettingsPage>();
+
+        var row = cut.Find("tr[data-backup='vision-console-20261203-120000-op1.zip']");
+        Assert.Equal("api/backups/vision-console-20261203-120000-op1.zip", row.QuerySelector("[data-test=backup-download]")!.GetAttribute("href"));
+        cut.Find("button[data-test=backup-start]").Click();
+        // No runner in this test: the operation stays queued, and the panel says it is backing up.
+        cut.WaitForAssertion(() => Assert.Equal("queued", cut.Find("[data-test=backups]").GetAttribute("data-state")));
+        Assert.StartsWith("Backing up", cut.Find("[data-test=backup-progress]").TextContent, StringComparison.Ordinal);
+        Assert.True(cut.Find("button[data-test=backup-start]").HasAttribute("disabled"));
+        var queued = Assert.Single(await _database.Get<IOperationService>().ListAsync(new OperationQuery()));
+        Assert.Equal((BackupRequest.Kind, "tester"), (queued.Kind, queued.CreatedBy));
     }
 
     [Fact]

@@ -27,6 +27,7 @@ public static class OperationText
         ImportRequest.Kind => "Import",
         ExportRequest.Kind => "Export",
         VisionConsole.Domain.Models.ModelExportRequest.Kind => "Model export",
+        VisionConsole.Domain.Storage.BackupRequest.Kind => "Backup",
         _ when kind.StartsWith("train-", StringComparison.Ordinal) => "Training",
         _ => kind,
     };
@@ -77,6 +78,7 @@ public static class OperationText
             : operation.Kind == ImportRequest.Kind ? $"Import into {dataset}"
             : operation.Kind == ExportRequest.Kind ? $"Export of {dataset}"
             : operation.Request is VisionConsole.Domain.Models.ModelExportRequest export ? string.Create(CultureInfo.InvariantCulture, $"Export of model {export.ModelId} v{export.VersionNumber} ({export.Format})")
+            : operation.Kind == VisionConsole.Domain.Storage.BackupRequest.Kind ? "Backup of the data folder"
             : KindName(operation.Kind);
     }
 
