@@ -40,6 +40,8 @@ public static class ConsoleDomainServiceCollectionExtensions
         services.AddSingleton<StorageSweepSignal>();
         services.AddSingleton<StorageSweeper>();
         services.AddHostedService<StorageSweepService>();
+        services.AddSingleton<IntegrityCheck>();
+        services.AddHostedService<IntegrityCheckService>();
         services.AddSingleton<IDatasetChangeNotifier, DatasetChangeNotifier>();
         services.AddSingleton<DatasetService>();
         services.AddSingleton<IDatasetService>(provider => provider.GetRequiredService<DatasetService>());

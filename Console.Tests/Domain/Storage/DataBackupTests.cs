@@ -72,6 +72,9 @@ public sealed class DataBackupTests : IAsyncLifetime
         await using var copy = TestDatabase.CreateUninitialized(ImportJobFixture.AddImaging, restoredFolder);
         await copy.Get<ConsoleDatabase>().InitializeAsync();
         Assert.Equal(await Describe(_database), await Describe(copy));
+        var integrity = await copy.Get<IntegrityCheck>().RunAsync();
+        Assert.True(integrity.Clean, string.Join("; ", integrity.Problems.Select(p => p.What)));
+        Assert.Equal(8, integrity.Images);
         // Every image's bytes came along: the restored store serves the same photo.
         await using var db = copy.OpenContext();
         foreach (var sha in await db.Images.Select(i => i.Sha256).ToListAsync())

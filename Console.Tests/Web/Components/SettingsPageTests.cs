@@ -33,6 +33,31 @@ public sealed class SettingsPageTests : IAsyncDisposable
         _database ??= TestDatabase.CreateUninitialized(folder: _folder);
         services.AddSingleton(_database.Get<BackupService>());
         services.AddSingleton(_database.Get<IOperationService>());
+        services.AddSingleton(_database.Get<IntegrityCheck>());
+    }
+
+    [Fact]
+    public async Task Render_IntegrityCheckFoundAMissingModelFile_ShowsTheProblemAndItsPath()
+    {
+        await using var harness = new ConsoleTestContext(configure: DataFolder);
+        await _database!.Get<ConsoleDatabase>().InitializeAsync();
+        await using (var db = _database.OpenContext())
+        {
+            var model = new VisionConsole.Domain.Models.Model(1, null, "insects", VisionConsole.Domain.Datasets.DatasetKind.SingleLabel, ["ants"], "ann", DateTimeOffset.UtcNow);
+            model.AddVersion("mobile-versatile-1", new VisionConsole.Domain.Models.ModelFiles("models/1/v1/model.onnx", "models/1/v1/dict.txt"), null, DateTimeOffset.UtcNow);
+            db.Models.Add(model);
+            await db.SaveChangesAsync();
+        }
+        await _database.Get<IntegrityCheck>().RunAsync();
+
+        var cut = await harness.RenderAsync<SettingsPage>();
+
+        Assert.Equal("problems", cut.Find("[data-test=integrity]").GetAttribute("data-state"));
+        Assert.StartsWith("2 missing files: 0 images, 1 model versions and 0 hosted versions checked", System.Text.RegularExpressions.Regex.Replace(cut.Find("[data-test=integrity-summary]").TextContent, @"\s+", " ").Trim(), StringComparison.Ordinal);
+        var rows = cut.FindAll("[data-test=integrity-problem]");
+        Assert.Equal(2, rows.Count);
+        Assert.Contains("Version 1 of model 1 has no model.onnx.", rows[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(_folder, "models/1/v1/model.onnx"), rows[0].TextContent, StringComparison.Ordinal);
     }
 
     [Fact]
