@@ -63,6 +63,7 @@ public static class ConsoleHost
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddOpenApi();
+        builder.AddConsoleTelemetry();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database").AddCheck<InferenceHealthCheck>("inference");
 
         // A pick or drop of many files sends their names and sizes to the circuit in one message (the upload zone's
@@ -86,6 +87,7 @@ public static class ConsoleHost
         app.UseAntiforgery();
 
         app.MapOpenApi();
+        app.MapConsoleTelemetry();
         app.MapHealthChecks("/healthz", new HealthCheckOptions
         {
             ResultStatusCodes = { [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable },

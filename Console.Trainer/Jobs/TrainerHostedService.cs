@@ -22,6 +22,7 @@ public sealed partial class TrainerHostedService(
     OperationQueue queue,
     IOperationNotifier notifier,
     IOptions<TrainerOptions> options,
+    OperationTelemetry telemetry,
     TimeProvider time,
     ILogger<TrainerHostedService> logger) : BackgroundService
 {
@@ -81,7 +82,9 @@ public sealed partial class TrainerHostedService(
     {
         try
         {
-            foreach (var id in await operations.FindAsync(OperationState.Queued, cancellationToken).ConfigureAwait(false))
+            var queued = await operations.FindAsync(OperationState.Queued, cancellationToken).ConfigureAwait(false);
+            telemetry.Queued(queued.Count);
+            foreach (var id in queued)
             {
                 try
                 {
@@ -112,6 +115,9 @@ public sealed partial class TrainerHostedService(
         queue.Register(operation.Id, cancellation);
         var sink = new ProgressSink(operation, notifier, time);
         var pumpTask = PumpProgressAsync(operation.Id, sink, cancellation);
+        var activity = telemetry.Start(operation.Id, operation.Kind);
+        var clock = time.GetTimestamp();
+        var (outcome, error) = ("failed", (string?)null);
         try
         {
             await using var scope = services.CreateAsyncScope();
@@ -126,13 +132,16 @@ public sealed partial class TrainerHostedService(
             await pumpTask.ConfigureAwait(false);
             await operations.CompleteAsync(operation.Id, completion, sink.Latest, cancellation.Token).ConfigureAwait(false);
             LogSucceeded(operation.Id, operation.Kind, completion.StopReason, time.GetElapsedTime(started).TotalSeconds);
+            outcome = "succeeded";
         }
         catch (Exception ex) when (cancellation.IsCancellationRequested)
         {
+            (outcome, error) = (stoppingToken.IsCancellationRequested ? "interrupted" : "cancelled", ex.Message);
             await FinishCancelledAsync(operation.Id, stoppingToken.IsCancellationRequested, ex).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
+            error = ex.Message;
             LogFailed(ex, operation.Id);
             await TryUpdateAsync(operation.Id, o =>
             {
@@ -151,6 +160,7 @@ public sealed partial class TrainerHostedService(
             queue.Unregister(operation.Id);
             sink.Stop();
             await pumpTask.ConfigureAwait(false);
+            telemetry.Finished(activity, operation.Kind, outcome, time.GetElapsedTime(clock).TotalSeconds, error);
             queue.Signal();
         }
     }

@@ -57,6 +57,8 @@ public static class TrainerServiceCollectionExtensions
         services.TryAddSingleton<VisionConsole.Trainer.Inference.IModelSessionCache, VisionConsole.Trainer.Inference.ModelSessionCache>();
         services.TryAddSingleton<VisionConsole.Trainer.Inference.ClassifierInference>();
         services.TryAddSingleton<OperationQueue>();
+        services.AddMetrics();
+        services.TryAddSingleton<OperationTelemetry>();
         // Every kind is an IOperationJob run by the one runner: trainings here, import and export registered by the domain.
         services.AddSingleton<IOperationQueue>(sp => sp.GetRequiredService<OperationQueue>());
         services.AddTransient<IOperationJob, ClassificationTrainingJob>();
