@@ -31,8 +31,20 @@ public static class CocoReader
         JsonDocument document;
         try
         {
-            using var stream = context.OpenBytes(json);
-            document = JsonDocument.Parse(stream, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+            byte[] bytes;
+            using (var stream = context.OpenBytes(json))
+            using (var copy = new MemoryStream())
+            {
+                stream.CopyTo(copy);
+                bytes = copy.ToArray();
+            }
+            // The parser checks UTF-8 only where a string is read later: a bad byte would then throw mid-import.
+            if (InvalidUtf8At(bytes) is { } offset)
+            {
+                context.Error(json.Display, 1 + bytes.AsSpan(0, offset).Count((byte)'\n'), null, $"The JSON is not valid UTF-8: byte {offset:N0} (0x{bytes[offset]:X2}) starts no character. Save the file as UTF-8.");
+                return;
+            }
+            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
         }
         catch (JsonException ex)
         {
@@ -225,6 +237,24 @@ public static class CocoReader
             i++;
         }
         return values;
+    }
+
+    /// <summary>The offset of the first byte that is not valid UTF-8, or null when all are.</summary>
+    private static int? InvalidUtf8At(byte[] bytes)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(bytes))
+            return null;
+        var rest = bytes.AsSpan();
+        var offset = 0;
+        while (!rest.IsEmpty)
+        {
+            var status = System.Text.Rune.DecodeFromUtf8(rest, out _, out var consumed);
+            if (status != System.Buffers.OperationStatus.Done)
+                return offset;
+            offset += consumed;
+            rest = rest[consumed..];
+        }
+        return null;
     }
 
     private static long? Long(JsonElement e, string name)

@@ -102,10 +102,11 @@ internal static class UploadTree
             return;
         }
 
-        ZipArchive archive;
+        IReadOnlyList<ZipArchiveEntry> entries;
         try
         {
-            archive = upload.Archive(file.Name);
+            // The central directory is read when the entries are first listed, not when the archive opens.
+            entries = upload.Archive(file.Name).Entries;
         }
         catch (InvalidDataException ex)
         {
@@ -114,7 +115,7 @@ internal static class UploadTree
         }
 
         long total = 0;
-        foreach (var entry in archive.Entries)
+        foreach (var entry in entries)
             total += entry.Length;
         if (total > limits.MaxTotalUncompressedBytes)
         {
@@ -124,7 +125,7 @@ internal static class UploadTree
         }
 
         var index = 0;
-        foreach (var entry in archive.Entries)
+        foreach (var entry in entries)
         {
             index++;
             var name = entry.FullName;

@@ -217,6 +217,44 @@ public sealed class MalformedImportTests
         Assert.All(plan.Issues, i => Assert.Contains("nested archive", i.Message, StringComparison.Ordinal));
     }
 
+    /// <summary>Found by <see cref="ImportFuzzTests"/>: a byte that is not UTF-8 inside a JSON string threw out of the planner.</summary>
+    [Fact]
+    public void Plan_CocoWithAByteThatIsNotUtf8_AnErrorNamingTheLineAndByte()
+    {
+        var json = Encoding.UTF8.GetBytes("{\n  \"images\": [{\"id\": 1, \"file_name\": \"a.jpg\", \"width\": 5, \"height\": 4}],\n  \"categories\": [{\"id\": 1, \"name\": \"bee\"}]\n}");
+        var at = Array.IndexOf(json, (byte)'b');
+        json[at] = 0xA5;
+        using var upload = new ImportUpload([new UploadedFile("coco.json", () => new MemoryStream(json))]);
+
+        var plan = ImportPlanner.Plan(upload);
+
+        var error = Assert.Single(plan.Issues, i => i.Message.Contains("UTF-8", StringComparison.Ordinal));
+        Assert.Equal((ImportSeverity.Error, "coco.json", (int?)3), (error.Severity, error.Source, error.Line));
+        Assert.Equal($"The JSON is not valid UTF-8: byte {at} (0xA5) starts no character. Save the file as UTF-8.", error.Message);
+        Assert.Empty(plan.Items);
+    }
+
+    /// <summary>Found by <see cref="ImportFuzzTests"/>: a zip whose end record counts more entries than its directory holds threw out of the planner.</summary>
+    [Fact]
+    public void Plan_ZipWhoseEndRecordMiscountsItsEntries_AnErrorForTheZip()
+    {
+        using var temp = new TempFolder();
+        var path = WriteZip(temp.File("miscounted.zip"), [("a.jpg", null, new byte[16]), ("b.jpg", null, new byte[16])]);
+        var bytes = File.ReadAllBytes(path);
+        // The end-of-central-directory record: its two entry counts (this disk, total) say 3.
+        var end = bytes.Length - 22;
+        Assert.Equal(0x06054b50u, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(end)));
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(end + 8), 3);
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(end + 10), 3);
+        using var upload = new ImportUpload([new UploadedFile("miscounted.zip", () => new MemoryStream(bytes))]);
+
+        var plan = ImportPlanner.Plan(upload);
+
+        var error = Assert.Single(plan.Issues, i => i.Message.StartsWith("The zip's central directory is damaged: ", StringComparison.Ordinal));
+        Assert.Equal((ImportSeverity.Error, "miscounted.zip"), (error.Severity, error.Source));
+        Assert.Empty(plan.Items);
+    }
+
     [Fact]
     public void Plan_CocoWithDanglingCategoryId_DropsOnlyThatAnnotation()
     {
