@@ -100,6 +100,7 @@ public static class ConsoleHost
         app.MapAutoMlDatasetsApi();
         app.MapDataOperationsApi();
         app.MapBackupsApi();
+        app.MapIntegrityApi();
         app.MapOperationsApi();
         app.MapModelsApi();
         app.MapModelPackagesApi();
