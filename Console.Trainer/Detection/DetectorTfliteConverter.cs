@@ -337,12 +337,12 @@ public static class DetectorTfliteConverter
                 var (a, b) = (cx.Values[Source(inputs[0])], cx.Values[Source(inputs[1])]);
                 if (a.Constant is { } ca && b.Constant is { } cb)
                 {
-                    cx.Values[name] = new Value(-1, Fold(name, op, ca, cb));
+                    cx.Values[name] = new Value(-1, NchwEmitter.FoldBinary(name, op, ca, cb, ca.Count >= cb.Count ? ca.Shape : cb.Shape));
                     break;
                 }
                 var ta = a.Tensor >= 0 ? a.Tensor : cx.FloatConstant(prefix + "/a", a.Constant!);
                 var tb = b.Tensor >= 0 ? b.Tensor : cx.FloatConstant(prefix + "/b", b.Constant!);
-                var shape = Broadcast(cx.Shape(ta), cx.Shape(tb), name);
+                var shape = NchwEmitter.BroadcastShape(name, cx.Shape(ta), cx.Shape(tb));
                 cx.Values[name] = new Value(op switch
                 {
                     "Mul" => g.Op(TfliteOp.Mul, 1, [ta, tb], Float(prefix, shape), TfliteOptionTables.Mul()),
@@ -399,37 +399,6 @@ public static class DetectorTfliteConverter
             default:
                 throw new NotSupportedException($"{cx.Path}: node '{name}' is a {op}, which has no TFLite conversion here.");
         }
-    }
-
-    /// <summary>Two constants combined at conversion time (the graph's upsampling sizes are such products).</summary>
-    private static TfTensor Fold(string name, string op, TfTensor a, TfTensor b)
-    {
-        if (a.Count != 1 && b.Count != 1 && a.Count != b.Count)
-            throw new NotSupportedException($"Node '{name}' ({op}) combines constants of {a.Count} and {b.Count} values.");
-        var shape = a.Count >= b.Count ? a.Shape : b.Shape;
-        var count = Math.Max(a.Count, b.Count);
-        if (a.Ints is { } ai && b.Ints is { } bi)
-        {
-            long F(long x, long y) => op == "Mul" ? x * y : op == "Sub" ? x - y : x + y;
-            return new TfTensor(name, shape, null, [.. Enumerable.Range(0, count).Select(i => F(ai[ai.Length == 1 ? 0 : i], bi[bi.Length == 1 ? 0 : i]))]);
-        }
-        var (af, bf) = (a.AsFloats(), b.AsFloats());
-        float G(float x, float y) => op == "Mul" ? x * y : op == "Sub" ? x - y : x + y;
-        return new TfTensor(name, shape, [.. Enumerable.Range(0, count).Select(i => G(af[af.Length == 1 ? 0 : i], bf[bf.Length == 1 ? 0 : i]))], null);
-    }
-
-    private static int[] Broadcast(int[] a, int[] b, string name)
-    {
-        var rank = Math.Max(a.Length, b.Length);
-        var result = new int[rank];
-        for (var i = 0; i < rank; i++)
-        {
-            var x = i - (rank - a.Length) >= 0 ? a[i - (rank - a.Length)] : 1;
-            var y = i - (rank - b.Length) >= 0 ? b[i - (rank - b.Length)] : 1;
-            if (x != y && x != 1 && y != 1) throw new NotSupportedException($"Node '{name}': shapes [{string.Join(", ", a)}] and [{string.Join(", ", b)}] do not broadcast.");
-            result[i] = Math.Max(x, y);
-        }
-        return result;
     }
 
     private static string Source(string input)

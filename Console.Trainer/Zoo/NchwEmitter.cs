@@ -414,7 +414,8 @@ internal sealed class NchwEmitter(OnnxModelBuilder builder)
         }
     }
 
-    private static int[] BroadcastShape(string name, int[] a, int[] b)
+    /// <summary>The broadcast of two shapes (numpy's rule; -1 for an unknown dimension).</summary>
+    internal static int[] BroadcastShape(string name, int[] a, int[] b)
     {
         var rank = Math.Max(a.Length, b.Length);
         var result = new int[rank];
@@ -431,7 +432,8 @@ internal sealed class NchwEmitter(OnnxModelBuilder builder)
         return result;
     }
 
-    private static TfTensor FoldBinary(string name, string op, TfTensor a, TfTensor b, int[] shape)
+    /// <summary>Two constants combined at conversion time (Add, Sub, Mul, Div, Max, Min; equal shapes or a scalar).</summary>
+    internal static TfTensor FoldBinary(string name, string op, TfTensor a, TfTensor b, int[] shape)
     {
         if (a.Count != 1 && b.Count != 1 && a.Count != b.Count)
         {
