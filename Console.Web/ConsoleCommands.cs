@@ -35,18 +35,17 @@ public static class ConsoleCommands
         }
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine([.. rest]).Build();
         var options = ConsoleHost.ReadOptions(configuration);
-        var progress = new Progress<BackupStep>(_ => { });
         try
         {
             if (args[0] == "backup")
             {
                 var to = Path.GetFullPath(configuration["to"] ?? $"visionconsole-backup-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}.zip");
-                var manifest = await DataBackup.WriteAsync(options, to, progress, cancellationToken).ConfigureAwait(false);
+                var manifest = await DataBackup.WriteAsync(options, to, cancellationToken: cancellationToken).ConfigureAwait(false);
                 await output.WriteLineAsync(Describe($"backup of {options.DataFolder} written to {to}", manifest)).ConfigureAwait(false);
             }
             else
             {
-                var manifest = await DataBackup.RestoreAsync(Path.GetFullPath(file!), options, progress, cancellationToken).ConfigureAwait(false);
+                var manifest = await DataBackup.RestoreAsync(Path.GetFullPath(file!), options, cancellationToken: cancellationToken).ConfigureAwait(false);
                 await output.WriteLineAsync(Describe($"{file} restored into {options.DataFolder}; start the console with --data {options.DataFolder}", manifest)).ConfigureAwait(false);
             }
             return 0;

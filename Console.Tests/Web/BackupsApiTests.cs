@@ -40,16 +40,7 @@ public sealed class BackupsApiTests : IAsyncLifetime
             added = await _factory.Services.GetRequiredService<IImageIntake>().AddAsync(dataset.Id, "0013035.jpg", photo, "ann");
         }
 
-        var started = await _client.PostAsync(new Uri("/api/backups", UriKind.Relative), null);
-        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
-        var operationId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("operationId").GetInt64();
-        var operations = _factory.Services.GetRequiredService<IOperationService>();
-        var operation = await operations.GetAsync(operationId);
-        for (var wait = 0; !operation.Done && wait < 600; wait++)
-        {
-            await Task.Delay(100);
-            operation = await operations.GetAsync(operationId);
-        }
+        var operation = await RunBackupAsync(_factory, _client);
 
         Assert.Equal(OperationState.Succeeded, operation.State);
         var result = Assert.IsType<BackupResult>(operation.Result);
@@ -71,5 +62,21 @@ public sealed class BackupsApiTests : IAsyncLifetime
         {
             Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync(new Uri($"/api/backups/{other}", UriKind.Relative))).StatusCode);
         }
+    }
+
+    /// <summary><c>POST /api/backups</c> (202), then the operation followed until it is done (at most a minute).</summary>
+    internal static async Task<OperationSummary> RunBackupAsync(ConsoleWebFactory factory, HttpClient client)
+    {
+        var started = await client.PostAsync(new Uri("/api/backups", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var operationId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("operationId").GetInt64();
+        var operations = factory.Services.GetRequiredService<IOperationService>();
+        var operation = await operations.GetAsync(operationId);
+        for (var wait = 0; !operation.Done && wait < 600; wait++)
+        {
+            await Task.Delay(100);
+            operation = await operations.GetAsync(operationId);
+        }
+        return operation;
     }
 }

@@ -77,16 +77,8 @@ public sealed class TelemetryTests
         Assert.Contains(received, r => r.Path == "/v1/metrics" && r.Body.AsSpan().IndexOf("visionconsole.operations.finished"u8) >= 0);
     }
 
-    private static async Task RunBackupAsync(ConsoleWebFactory factory, HttpClient client)
-    {
-        var started = await client.PostAsync(new Uri("/api/backups", UriKind.Relative), null);
-        started.EnsureSuccessStatusCode();
-        var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("operationId").GetInt64();
-        var operations = factory.Services.GetRequiredService<IOperationService>();
-        for (var wait = 0; !(await operations.GetAsync(id)).Done && wait < 600; wait++)
-            await Task.Delay(100);
-        Assert.Equal(OperationState.Succeeded, (await operations.GetAsync(id)).State);
-    }
+    private static async Task RunBackupAsync(ConsoleWebFactory factory, HttpClient client) =>
+        Assert.Equal(OperationState.Succeeded, (await BackupsApiTests.RunBackupAsync(factory, client)).State);
 
     /// <summary>An OTLP/HTTP receiver on a loopback port: keeps every request's path and body, answers 200.</summary>
     private static async Task<WebApplication> StartReceiverAsync(ConcurrentBag<(string Path, byte[] Body)> received)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using VisionConsole.Trainer.Export.Tflite;
 using VisionConsole.Trainer.Zoo;
@@ -263,7 +262,7 @@ public static class DetectorTfliteConverter
                 cx.Values[name] = new Value(-1, cx.Weight(name));
                 break;
             case "Identity":
-                cx.Values[name] = cx.Values[Source(inputs[0])];
+                cx.Values[name] = cx.Values[TfjsGraphModelConverter.SourceName(inputs[0])];
                 break;
             case "_FusedConv2D":
             case "Conv2D":
@@ -271,13 +270,13 @@ public static class DetectorTfliteConverter
             case "DepthwiseConv2dNative":
             {
                 var depthwise = op.Contains("Depthwise", StringComparison.Ordinal);
-                var fused = Strings(attr, "fused_ops");
+                var fused = TfjsGraphModelConverter.StrList(attr, "fused_ops");
                 var activation = TfliteActivation.None;
                 if (op.StartsWith('_') || op.StartsWith("Fused", StringComparison.Ordinal))
                 {
-                    if (fused.Count is < 1 or > 2 || fused[0] != "BiasAdd" || inputs.Length != 3)
+                    if (fused.Length is < 1 or > 2 || fused[0] != "BiasAdd" || inputs.Length != 3)
                         throw new NotSupportedException($"{cx.Path}: node '{name}' ({op}) fuses [{string.Join(", ", fused)}]; only BiasAdd, then Relu or Relu6, converts.");
-                    if (fused.Count == 2)
+                    if (fused.Length == 2)
                         activation = fused[1] switch
                         {
                             "Relu" => TfliteActivation.Relu,
@@ -285,22 +284,22 @@ public static class DetectorTfliteConverter
                             _ => throw new NotSupportedException($"{cx.Path}: node '{name}' ({op}) fuses {fused[1]}; only Relu and Relu6 convert."),
                         };
                 }
-                if (Ints(attr, "dilations") is { Count: > 0 } dilations && dilations.Any(d => d != 1))
+                if (TfjsGraphModelConverter.Ints(attr, "dilations") is { Length: > 0 } dilations && dilations.Any(d => d != 1))
                     throw new NotSupportedException($"{cx.Path}: node '{name}' ({op}) is dilated; no dilated convolution converts.");
-                var strides = Ints(attr, "strides");
-                var padding = String(attr, "padding") switch
+                var strides = TfjsGraphModelConverter.Ints(attr, "strides") ?? [];
+                var padding = TfjsGraphModelConverter.Str(attr, "padding") switch
                 {
                     "SAME" => TflitePadding.Same,
                     "VALID" => TflitePadding.Valid,
                     var other => throw new NotSupportedException($"{cx.Path}: node '{name}' ({op}) pads '{other}'; SAME and VALID convert."),
                 };
-                if (String(attr, "data_format") is { Length: > 0 } format && format != "NHWC")
+                if (TfjsGraphModelConverter.Str(attr, "data_format") is { Length: > 0 } format && format != "NHWC")
                     throw new NotSupportedException($"{cx.Path}: node '{name}' ({op}) is {format}; NHWC converts.");
-                var x = cx.Tensor(Source(inputs[0]));
-                var filter = cx.Constant(Source(inputs[1]), name);
+                var x = cx.Tensor(TfjsGraphModelConverter.SourceName(inputs[0]));
+                var filter = cx.Constant(TfjsGraphModelConverter.SourceName(inputs[1]), name);
                 var (kh, kw, cin, cout) = (filter.Shape[0], filter.Shape[1], filter.Shape[2], filter.Shape[3]);
                 var outputs = depthwise ? cin * cout : cout;
-                var bias = inputs.Length == 3 ? cx.Constant(Source(inputs[2]), name).AsFloats() : new float[outputs];
+                var bias = inputs.Length == 3 ? cx.Constant(TfjsGraphModelConverter.SourceName(inputs[2]), name).AsFloats() : new float[outputs];
                 var source = filter.AsFloats();
                 // TF's HWIO to TFLite's OHWI; a depthwise HW(C, multiplier) is TFLite's [1, H, W, C * multiplier] as it is.
                 float[] converted;
@@ -319,7 +318,7 @@ public static class DetectorTfliteConverter
                 }
                 int[] filterShape = depthwise ? [1, kh, kw, outputs] : [cout, kh, kw, cin];
                 var shape = cx.Shape(x);
-                var (sh, sw) = (strides.Count == 4 ? strides[1] : 1, strides.Count == 4 ? strides[2] : 1);
+                var (sh, sw) = strides.Length == 4 ? ((int)strides[1], (int)strides[2]) : (1, 1);
                 int OutputSide(int input, int kernel, int stride) => padding == TflitePadding.Same ? (input + stride - 1) / stride : (input - kernel) / stride + 1;
                 var output = Float(prefix, shape[0], OutputSide(shape[1], kh, sh), OutputSide(shape[2], kw, sw), outputs);
                 var weights = cx.Float16Weights(prefix + "/filter", filterShape, converted);
@@ -334,7 +333,7 @@ public static class DetectorTfliteConverter
             case "Mul":
             case "Sub":
             {
-                var (a, b) = (cx.Values[Source(inputs[0])], cx.Values[Source(inputs[1])]);
+                var (a, b) = (cx.Values[TfjsGraphModelConverter.SourceName(inputs[0])], cx.Values[TfjsGraphModelConverter.SourceName(inputs[1])]);
                 if (a.Constant is { } ca && b.Constant is { } cb)
                 {
                     cx.Values[name] = new Value(-1, NchwEmitter.FoldBinary(name, op, ca, cb, ca.Count >= cb.Count ? ca.Shape : cb.Shape));
@@ -355,16 +354,16 @@ public static class DetectorTfliteConverter
             case "Relu6":
             case "Sigmoid":
             {
-                var x = cx.Tensor(Source(inputs[0]));
+                var x = cx.Tensor(TfjsGraphModelConverter.SourceName(inputs[0]));
                 var tfliteOp = op switch { "Relu" => TfliteOp.Relu, "Relu6" => TfliteOp.Relu6, _ => TfliteOp.Logistic };
                 cx.Values[name] = new Value(g.Op(tfliteOp, 1, [x], Float(prefix, cx.Shape(x))), null);
                 break;
             }
             case "Mean":
             {
-                var x = cx.Tensor(Source(inputs[0]));
-                var axes = cx.Constant(Source(inputs[1]), name).AsInts().Select(v => checked((int)v)).ToArray();
-                var keep = Bool(attr, "keep_dims");
+                var x = cx.Tensor(TfjsGraphModelConverter.SourceName(inputs[0]));
+                var axes = cx.Constant(TfjsGraphModelConverter.SourceName(inputs[1]), name).AsInts().Select(v => checked((int)v)).ToArray();
+                var keep = TfjsGraphModelConverter.Bool(attr, "keep_dims") ?? false;
                 var shape = cx.Shape(x);
                 var normalizedAxes = axes.Select(a => a < 0 ? a + shape.Length : a).ToHashSet();
                 var output = keep
@@ -376,8 +375,8 @@ public static class DetectorTfliteConverter
             case "ConcatV2":
             {
                 var parts = inputs.Where(i => !i.StartsWith('^')).ToArray();
-                var axis = checked((int)cx.Constant(Source(parts[^1]), name).AsInts()[0]);
-                var tensors = parts[..^1].Select(p => cx.Tensor(Source(p))).ToArray();
+                var axis = checked((int)cx.Constant(TfjsGraphModelConverter.SourceName(parts[^1]), name).AsInts()[0]);
+                var tensors = parts[..^1].Select(p => cx.Tensor(TfjsGraphModelConverter.SourceName(p))).ToArray();
                 var rank = cx.Shape(tensors[0]).Length;
                 if (axis < 0) axis += rank;
                 var shape = (int[])cx.Shape(tensors[0]).Clone();
@@ -387,11 +386,11 @@ public static class DetectorTfliteConverter
             }
             case "ResizeBilinear":
             {
-                var x = cx.Tensor(Source(inputs[0]));
-                var size = cx.Constant(Source(inputs[1]), name).AsInts().Select(v => checked((int)v)).ToArray();
+                var x = cx.Tensor(TfjsGraphModelConverter.SourceName(inputs[0]));
+                var size = cx.Constant(TfjsGraphModelConverter.SourceName(inputs[1]), name).AsInts().Select(v => checked((int)v)).ToArray();
                 var shape = cx.Shape(x);
-                var alignCorners = Bool(attr, "align_corners");
-                var halfPixel = Bool(attr, "half_pixel_centers");
+                var alignCorners = TfjsGraphModelConverter.Bool(attr, "align_corners") ?? false;
+                var halfPixel = TfjsGraphModelConverter.Bool(attr, "half_pixel_centers") ?? false;
                 cx.Values[name] = new Value(g.Op(TfliteOp.ResizeBilinear, halfPixel ? 3 : 1, [x, cx.Int32s(prefix + "/size", size, 2)],
                     Float(prefix, shape[0], size[0], size[1], shape[3]), TfliteOptionTables.ResizeBilinear(alignCorners, halfPixel)), null);
                 break;
@@ -400,30 +399,6 @@ public static class DetectorTfliteConverter
                 throw new NotSupportedException($"{cx.Path}: node '{name}' is a {op}, which has no TFLite conversion here.");
         }
     }
-
-    private static string Source(string input)
-    {
-        var colon = input.LastIndexOf(':');
-        return colon > 0 && int.TryParse(input.AsSpan(colon + 1), out _) ? input[..colon] : input;
-    }
-
-    private static string String(JsonElement attr, string key) =>
-        attr.ValueKind == JsonValueKind.Object && attr.TryGetProperty(key, out var v) && v.TryGetProperty("s", out var s)
-            ? Encoding.UTF8.GetString(System.Convert.FromBase64String(s.GetString()!))
-            : "";
-
-    private static bool Bool(JsonElement attr, string key) =>
-        attr.ValueKind == JsonValueKind.Object && attr.TryGetProperty(key, out var v) && v.TryGetProperty("b", out var b) && b.GetBoolean();
-
-    private static List<string> Strings(JsonElement attr, string key) =>
-        attr.ValueKind == JsonValueKind.Object && attr.TryGetProperty(key, out var v) && v.TryGetProperty("list", out var list) && list.TryGetProperty("s", out var s)
-            ? [.. s.EnumerateArray().Select(e => Encoding.UTF8.GetString(System.Convert.FromBase64String(e.GetString()!)))]
-            : [];
-
-    private static List<int> Ints(JsonElement attr, string key) =>
-        attr.ValueKind == JsonValueKind.Object && attr.TryGetProperty(key, out var v) && v.TryGetProperty("list", out var list) && list.TryGetProperty("i", out var i)
-            ? [.. i.EnumerateArray().Select(e => int.Parse(e.GetString()!, CultureInfo.InvariantCulture))]
-            : [];
 
     /// <summary>A converted TF value: a TFLite tensor, or a constant not yet written (<see cref="Tensor"/> is then -1).</summary>
     private sealed record Value(int Tensor, TfTensor? Constant);

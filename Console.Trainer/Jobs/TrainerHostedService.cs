@@ -124,14 +124,13 @@ public sealed partial class TrainerHostedService(
             var job = scope.ServiceProvider.GetServices<IOperationJob>().LastOrDefault(j => j.Kind == operation.Kind)
                 ?? throw new InvalidOperationException($"Operation {operation.Id} is of kind '{operation.Kind}', which no job of this build runs.");
             LogStarting(operation.Id, operation.Kind, operation.DatasetId);
-            var started = time.GetTimestamp();
             // Jobs do CPU work synchronously; they run on this pool thread, not the queue loop.
             var completion = await job.RunAsync(new OperationRun(operation.Id, operation.Request, operation.CreatedBy, sink), cancellation.Token).ConfigureAwait(false);
             // The last progress is in; stop saving it so no progress write races the completion's transaction.
             sink.Stop();
             await pumpTask.ConfigureAwait(false);
             await operations.CompleteAsync(operation.Id, completion, sink.Latest, cancellation.Token).ConfigureAwait(false);
-            LogSucceeded(operation.Id, operation.Kind, completion.StopReason, time.GetElapsedTime(started).TotalSeconds);
+            LogSucceeded(operation.Id, operation.Kind, completion.StopReason, time.GetElapsedTime(clock).TotalSeconds);
             outcome = "succeeded";
         }
         catch (Exception ex) when (cancellation.IsCancellationRequested)

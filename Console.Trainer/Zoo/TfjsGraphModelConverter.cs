@@ -72,7 +72,8 @@ internal static class TfjsGraphModelConverter
         return nodes;
     }
 
-    private static string SourceName(string input)
+    /// <summary>The node an input names (<c>^</c> and <c>:n</c> stripped).</summary>
+    internal static string SourceName(string input)
     {
         var name = input.TrimStart('^');
         var colon = name.LastIndexOf(':');
@@ -250,25 +251,39 @@ internal static class TfjsGraphModelConverter
         if (format is not null and not "NHWC") throw new InvalidDataException($"Node '{node.Name}' uses data_format {format}; only NHWC is supported.");
     }
 
-    private static JsonElement? Attr(GraphNode node, string name)
-        => node.Attr.ValueKind == JsonValueKind.Object && node.Attr.TryGetProperty(name, out var a) ? a : null;
+    private static JsonElement? Attr(GraphNode node, string name) => Attr(node.Attr, name);
 
-    private static string? Str(GraphNode node, string name)
-        => Attr(node, name) is { } a && a.TryGetProperty("s", out var s) ? Encoding.UTF8.GetString(s.GetBytesFromBase64()) : null;
+    private static JsonElement? Attr(JsonElement attrs, string name)
+        => attrs.ValueKind == JsonValueKind.Object && attrs.TryGetProperty(name, out var a) ? a : null;
 
-    private static bool? Bool(GraphNode node, string name)
-        => Attr(node, name) is { } a && a.TryGetProperty("b", out var b) ? b.GetBoolean() : null;
+    private static string? Str(GraphNode node, string name) => Str(node.Attr, name);
+
+    /// <summary>A string attribute (base64 in the graph JSON) of a node's <c>attr</c> object, or null.</summary>
+    internal static string? Str(JsonElement attrs, string name)
+        => Attr(attrs, name) is { } a && a.TryGetProperty("s", out var s) ? Encoding.UTF8.GetString(s.GetBytesFromBase64()) : null;
+
+    private static bool? Bool(GraphNode node, string name) => Bool(node.Attr, name);
+
+    /// <summary>A bool attribute of a node's <c>attr</c> object, or null.</summary>
+    internal static bool? Bool(JsonElement attrs, string name)
+        => Attr(attrs, name) is { } a && a.TryGetProperty("b", out var b) ? b.GetBoolean() : null;
 
     private static float? Float(GraphNode node, string name)
         => Attr(node, name) is { } a && a.TryGetProperty("f", out var f) ? f.GetSingle() : null;
 
-    private static long[]? Ints(GraphNode node, string name)
-        => Attr(node, name) is { } a && a.TryGetProperty("list", out var l)
+    private static long[]? Ints(GraphNode node, string name) => Ints(node.Attr, name);
+
+    /// <summary>An int list attribute of a node's <c>attr</c> object (empty list: []), or null.</summary>
+    internal static long[]? Ints(JsonElement attrs, string name)
+        => Attr(attrs, name) is { } a && a.TryGetProperty("list", out var l)
             ? l.TryGetProperty("i", out var i) ? i.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? long.Parse(x.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : x.GetInt64()).ToArray() : []
             : null;
 
-    private static string[] StrList(GraphNode node, string name)
-        => Attr(node, name) is { } a && a.TryGetProperty("list", out var l) && l.TryGetProperty("s", out var s)
+    private static string[] StrList(GraphNode node, string name) => StrList(node.Attr, name);
+
+    /// <summary>A string list attribute of a node's <c>attr</c> object, or [].</summary>
+    internal static string[] StrList(JsonElement attrs, string name)
+        => Attr(attrs, name) is { } a && a.TryGetProperty("list", out var l) && l.TryGetProperty("s", out var s)
             ? s.EnumerateArray().Select(x => Encoding.UTF8.GetString(x.GetBytesFromBase64())).ToArray()
             : [];
 }

@@ -50,8 +50,6 @@ public sealed partial class BackupPanel : IDisposable
         }
     }
 
-    private static string FormatSize(long bytes) => SettingsPage.FormatSize(bytes);
-
     /// <inheritdoc />
     public void Dispose()
     {
