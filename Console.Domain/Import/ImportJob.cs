@@ -24,6 +24,12 @@ namespace VisionConsole.Domain.Import;
 /// image refers to (<see cref="StorageSweeper"/>).
 /// </para>
 /// <para>
+/// A batch that merges into images already in the dataset can meet someone labeling one of them meanwhile (the image's
+/// version moved on under the batch). Its commit then fails whole, and the batch is applied again on freshly read images,
+/// up to <see cref="MaxBatchAttempts"/> times: both the other person's edit and the import's labels land, and the
+/// report and counts tell each merge once.
+/// </para>
+/// <para>
 /// Each committed batch is published as one <see cref="DatasetChange"/> (the images it added or labeled), and an undo
 /// as one <see cref="DatasetChangeKind.ImagesRemoved"/> change, so open dataset pages follow a running import.
 /// </para>
@@ -39,6 +45,9 @@ public sealed partial class ImportJob(
 {
     /// <summary>Images registered per database commit.</summary>
     public const int BatchSize = 64;
+
+    /// <summary>Commits of one batch tried before the import gives up because the images it merges into keep changing.</summary>
+    public const int MaxBatchAttempts = 5;
 
     /// <summary>Relative-coordinate tolerance under which two boxes of the same label on one image are the same box.</summary>
     private const double SameBoxTolerance = 1e-9;
@@ -120,7 +129,7 @@ public sealed partial class ImportJob(
 
     private async Task ApplyAsync(Run run, ImportPlan plan, ImportUpload upload, CancellationToken cancellationToken)
     {
-        var batch = await Batch.OpenAsync(contextFactory, run.Request.DatasetId, cancellationToken).ConfigureAwait(false);
+        var batch = await Batch.OpenAsync(contextFactory, run, cancellationToken).ConfigureAwait(false);
         try
         {
             foreach (var planned in plan.Items)
@@ -145,17 +154,19 @@ public sealed partial class ImportJob(
                 }
 
                 var item = planned.NeedsImageSize ? planned.WithImageSize(stored.Width, stored.Height, run.Issues) : planned;
-                await RegisterAsync(run, batch, item, stored, source, cancellationToken).ConfigureAwait(false);
-                if (batch.Pending >= BatchSize)
+                var registration = new Registration(item, stored, source);
+                batch.Registrations.Add(registration);
+                await RegisterAsync(run, batch, registration, cancellationToken).ConfigureAwait(false);
+                if (batch.Registrations.Count >= BatchSize)
                 {
-                    await batch.SaveAsync(run).ConfigureAwait(false);
+                    await CommitAsync(run, batch, cancellationToken).ConfigureAwait(false);
                     PublishBatch(run, batch);
                     await batch.DisposeAsync().ConfigureAwait(false);
-                    batch = await Batch.OpenAsync(contextFactory, run.Request.DatasetId, cancellationToken).ConfigureAwait(false);
+                    batch = await Batch.OpenAsync(contextFactory, run, cancellationToken).ConfigureAwait(false);
                 }
                 run.Step();
             }
-            await batch.SaveAsync(run).ConfigureAwait(false);
+            await CommitAsync(run, batch, cancellationToken).ConfigureAwait(false);
             PublishBatch(run, batch);
         }
         finally
@@ -175,8 +186,40 @@ public sealed partial class ImportJob(
         }
     }
 
-    private async Task RegisterAsync(Run run, Batch batch, ImportItem item, StoredImage stored, string source, CancellationToken cancellationToken)
+    /// <summary>
+    /// Commits the batch; when an image it merges into changed meanwhile, applies the batch again on a fresh context (the
+    /// run's counts and findings back where they were when the batch opened) and commits that.
+    /// </summary>
+    private async Task CommitAsync(Run run, Batch batch, CancellationToken cancellationToken)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await batch.SaveAsync(run).ConfigureAwait(false);
+                return;
+            }
+            catch (DbUpdateConcurrencyException ex)
+            {
+                var changed = string.Join(", ", ex.Entries.Select(e => e.Entity).OfType<Image>().Select(i => i.FileName));
+                if (attempt == MaxBatchAttempts)
+                {
+                    throw new ConcurrencyConflictException(
+                        $"The images this import merges into kept changing while it saved ({changed}, {MaxBatchAttempts} attempts); import again when the labeling calms down.");
+                }
+                LogBatchRetried(run.Request.DatasetId, changed, attempt);
+                await batch.StartOverAsync(run, cancellationToken).ConfigureAwait(false);
+                foreach (var registration in batch.Registrations)
+                {
+                    await RegisterAsync(run, batch, registration, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private async Task RegisterAsync(Run run, Batch batch, Registration registration, CancellationToken cancellationToken)
+    {
+        var (item, stored, source) = registration;
         var request = run.Request;
         IReadOnlyList<string> labels = item.Labels;
         IReadOnlyList<ImportBox> boxes = item.Boxes;
@@ -235,7 +278,7 @@ public sealed partial class ImportJob(
                     $"Label '{name}' not added: the image already has the label '{image.Labels.First().Label?.Name}' and the dataset is single-label."));
                 continue;
             }
-            var label = await batch.LabelAsync(run, name, now).ConfigureAwait(false);
+            var label = await batch.LabelAsync(run, name, now, cancellationToken).ConfigureAwait(false);
             if (image.AddLabel(label))
             {
                 batch.Changed.Add(image);
@@ -249,7 +292,7 @@ public sealed partial class ImportJob(
 
         foreach (var b in boxes)
         {
-            var label = await batch.LabelAsync(run, b.Label, now).ConfigureAwait(false);
+            var label = await batch.LabelAsync(run, b.Label, now, cancellationToken).ConfigureAwait(false);
             var rect = new BoxRect(b.Left, b.Top, b.Width, b.Height);
             if (image.Boxes.Any(x => x.LabelId == label.Id && Same(x.Rect, rect)))
             {
@@ -270,7 +313,6 @@ public sealed partial class ImportJob(
                 run.Issues.Add(new ImportIssue(ImportSeverity.Error, source, null, null, $"Box of '{b.Label}' dropped: {ex.Message}"));
             }
         }
-        batch.Pending++;
     }
 
     /// <summary>Publishes the images the batch just committed (added, labeled or boxed), if any.</summary>
@@ -411,6 +453,17 @@ public sealed partial class ImportJob(
         public int IgnoredBoxes { get; set; }
         public int IgnoredWholeImageLabels { get; set; }
 
+        /// <summary>The counts and findings a batch may change, to put back when the batch is applied again.</summary>
+        public RunCounts Counts() => new(Imported, Duplicates, LabelsAssigned, BoxesAdded, IgnoredBoxes, IgnoredWholeImageLabels, Issues.Count, AddedImageLabels.Count);
+
+        public void Restore(RunCounts counts)
+        {
+            (Imported, Duplicates, LabelsAssigned, BoxesAdded, IgnoredBoxes, IgnoredWholeImageLabels) =
+                (counts.Imported, counts.Duplicates, counts.LabelsAssigned, counts.BoxesAdded, counts.IgnoredBoxes, counts.IgnoredWholeImageLabels);
+            Issues.RemoveRange(counts.Issues, Issues.Count - counts.Issues);
+            AddedImageLabels.RemoveRange(counts.AddedImageLabels, AddedImageLabels.Count - counts.AddedImageLabels);
+        }
+
         public void Step()
         {
             Done++;
@@ -422,18 +475,36 @@ public sealed partial class ImportJob(
                 Issues.Count(i => i.Severity == ImportSeverity.Warning), Issues.Count(i => i.Severity == ImportSeverity.Error), message));
     }
 
-    /// <summary>One database context for up to <see cref="BatchSize"/> images, with the dataset's labels tracked.</summary>
+    /// <summary>What <see cref="Run.Counts"/> saves.</summary>
+    private readonly record struct RunCounts(int Imported, int Duplicates, int LabelsAssigned, int BoxesAdded, int IgnoredBoxes, int IgnoredWholeImageLabels, int Issues, int AddedImageLabels);
+
+    /// <summary>One planned image, stored, as a batch registers it (kept to apply the batch again).</summary>
+    private sealed record Registration(ImportItem Item, StoredImage Stored, string Source);
+
+    /// <summary>
+    /// One database context for up to <see cref="BatchSize"/> images, with the dataset's labels tracked. Nothing of it is
+    /// saved before <see cref="SaveAsync"/>, so a batch that fails to commit can be applied again whole.
+    /// </summary>
     private sealed class Batch : IAsyncDisposable
     {
-        private readonly ConsoleDbContext _db;
-        private readonly Dataset _dataset;
+        private readonly IDbContextFactory<ConsoleDbContext> _factory;
+        private ConsoleDbContext _db;
+        private Dataset _dataset;
         private readonly Dictionary<long, Image> _loaded = [];
 
-        private Batch(ConsoleDbContext db, Dataset dataset)
+        private Batch(ConsoleDbContext db, IDbContextFactory<ConsoleDbContext> factory, Dataset dataset, RunCounts runBefore)
         {
             _db = db;
+            _factory = factory;
             _dataset = dataset;
+            RunBefore = runBefore;
         }
+
+        /// <summary>The images registered in this batch, in order.</summary>
+        public List<Registration> Registrations { get; } = [];
+
+        /// <summary>The run's counts when the batch opened.</summary>
+        public RunCounts RunBefore { get; }
 
         /// <summary>Images new in this batch, by sha256 (their ids come with the save).</summary>
         public Dictionary<string, Image> New { get; } = new(StringComparer.Ordinal);
@@ -441,25 +512,20 @@ public sealed partial class ImportJob(
         /// <summary>Boxes put on images that were in the dataset before the import (their ids come with the save).</summary>
         public List<Box> BoxesOnExistingImages { get; } = [];
 
-        public int Pending { get; set; }
-
         /// <summary>
-        /// Images added, labeled or boxed since the last published commit (new ones get their ids with the save). A label
-        /// created mid-batch commits them early; they are still published once, with the batch.
+        /// Images added, labeled or boxed since the last published commit (new ones get their ids with the save).
         /// </summary>
         public HashSet<Image> Changed { get; } = new(ReferenceEqualityComparer.Instance);
 
         /// <summary>Whether <see cref="Changed"/> holds images new to the dataset.</summary>
         public bool AddedImages { get; set; }
 
-        public static async Task<Batch> OpenAsync(IDbContextFactory<ConsoleDbContext> factory, long datasetId, CancellationToken cancellationToken)
+        public static async Task<Batch> OpenAsync(IDbContextFactory<ConsoleDbContext> factory, Run run, CancellationToken cancellationToken)
         {
             var db = await factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var dataset = await db.Datasets.Include(d => d.Labels).FirstOrDefaultAsync(d => d.Id == datasetId, cancellationToken).ConfigureAwait(false)
-                    ?? throw new NotFoundException($"Dataset {datasetId}");
-                return new Batch(db, dataset);
+                return new Batch(db, factory, await LoadDatasetAsync(db, run.Request.DatasetId, cancellationToken).ConfigureAwait(false), run.Counts());
             }
             catch
             {
@@ -467,6 +533,27 @@ public sealed partial class ImportJob(
                 throw;
             }
         }
+
+        /// <summary>
+        /// Drops everything unsaved and reads the dataset again in a new context, and puts the run's counts and findings
+        /// back to where they were when the batch opened: <see cref="Registrations"/> are then registered again.
+        /// </summary>
+        public async Task StartOverAsync(Run run, CancellationToken cancellationToken)
+        {
+            await _db.DisposeAsync().ConfigureAwait(false);
+            _db = await _factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+            _dataset = await LoadDatasetAsync(_db, run.Request.DatasetId, cancellationToken).ConfigureAwait(false);
+            _loaded.Clear();
+            New.Clear();
+            BoxesOnExistingImages.Clear();
+            Changed.Clear();
+            AddedImages = false;
+            run.Restore(RunBefore);
+        }
+
+        private static async Task<Dataset> LoadDatasetAsync(ConsoleDbContext db, long datasetId, CancellationToken cancellationToken) =>
+            await db.Datasets.Include(d => d.Labels).FirstOrDefaultAsync(d => d.Id == datasetId, cancellationToken).ConfigureAwait(false)
+                ?? throw new NotFoundException($"Dataset {datasetId}");
 
         public void Add(string sha256, Image image)
         {
@@ -486,8 +573,11 @@ public sealed partial class ImportJob(
             return image;
         }
 
-        /// <summary>The dataset's label with this name (ignoring case), created (and saved at once, for its id) when missing.</summary>
-        public async Task<Label> LabelAsync(Run run, string name, DateTimeOffset now)
+        /// <summary>
+        /// The dataset's label with this name (ignoring case). A missing one is created and committed at once in a context
+        /// of its own (the batch's images stay unsaved), recorded for the undo, then read into the batch.
+        /// </summary>
+        public async Task<Label> LabelAsync(Run run, string name, DateTimeOffset now, CancellationToken cancellationToken)
         {
             var normalized = LabelName.Normalize(name);
             var label = _dataset.Labels.FirstOrDefault(l => l.NormalizedName == normalized);
@@ -495,10 +585,26 @@ public sealed partial class ImportJob(
             {
                 return label;
             }
-            label = _dataset.AddLabel(name, now);
-            await SaveAsync(run).ConfigureAwait(false);
-            run.CreatedLabelIds.Add(label.Id);
-            return label;
+            var db = await _factory.CreateDbContextAsync(CancellationToken.None).ConfigureAwait(false);
+            long id;
+            await using (db.ConfigureAwait(false))
+            {
+                var dataset = await LoadDatasetAsync(db, _dataset.Id, CancellationToken.None).ConfigureAwait(false);
+                // Someone may have added it since the batch read the labels: then it is theirs, not the import's to undo.
+                if (dataset.Labels.FirstOrDefault(l => l.NormalizedName == normalized) is { } added)
+                {
+                    id = added.Id;
+                }
+                else
+                {
+                    var created = dataset.AddLabel(name, now);
+                    await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+                    run.CreatedLabelIds.Add(created.Id);
+                    id = created.Id;
+                }
+            }
+            // Read into the batch's context, where it joins the tracked dataset's labels.
+            return await _db.Labels.FirstAsync(l => l.Id == id, cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>
@@ -517,7 +623,7 @@ public sealed partial class ImportJob(
             New.Clear();
             run.AddedBoxIds.AddRange(BoxesOnExistingImages.Select(b => b.Id));
             BoxesOnExistingImages.Clear();
-            Pending = 0;
+            Registrations.Clear();
         }
 
         public ValueTask DisposeAsync() => _db.DisposeAsync();
@@ -525,6 +631,9 @@ public sealed partial class ImportJob(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Import {OperationId} into dataset {DatasetId}: read as {Format}, {Items} images, {Errors} errors, {Warnings} warnings")]
     private partial void LogPlanned(long operationId, long datasetId, ImportFormat format, int items, int errors, int warnings);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Import into dataset {DatasetId}: {Images} changed under batch commit {Attempt}; applying the batch again")]
+    private partial void LogBatchRetried(long datasetId, string images, int attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Import {OperationId} stopped; removed {Images} images and {Labels} labels it had added")]
     private partial void LogRolledBack(long operationId, int images, int labels);

@@ -219,8 +219,8 @@ public sealed class ImportJobTests
         await using (var context = db.OpenContext())
             (labelsBefore, auditsBefore) = (await context.Labels.CountAsync(), await context.AuditEvents.CountAsync());
 
-        // The import re-labels the 5 (merged into the existing rows), adds new images and a new label (saved at once, with
-        // the first merge), and is cancelled after 40 of its 60 images.
+        // The import re-labels the 5 (merged into the existing rows), adds new images and a new label (committed at once, on
+        // its own), and is cancelled after 40 of its 60 images.
         var rows = files.Select(f => Invariant($"VALIDATION,{Path.GetFileName(f.File)},second"));
         var csv = temp.Write("second.csv", string.Join('\n', rows));
         using var cancel = new CancellationTokenSource();
@@ -300,6 +300,45 @@ public sealed class ImportJobTests
         var report = ReadReport(Path.Combine(db.Options.DataFolder, result.ReportFile)).Skip(1).ToList();
         Assert.Equal(4, report.Count);
         Assert.All(report, r => Assert.Contains("already in the dataset; merged into that image (not stored twice), labels and boxes combined. Its split Test was not applied; the image keeps Train.", r[4], StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunAsync_SomeoneLabelsAnImageTheImportIsMergingInto_BothLabelsLandAndTheImportSucceeds()
+    {
+        await using var db = await ImportJobFixture.CreateAsync();
+        using var temp = new TempFolder();
+        var files = HymenopteraFiles().Take(6).ToList();
+        var datasets = db.Get<IDatasetService>();
+        var dataset = await datasets.CreateAsync("insects", DatasetKind.MultiLabel, "ann");
+        var first = temp.Write("a.csv", string.Join('\n', files.Take(4).Select(f => Invariant($"TRAIN,{Path.GetFileName(f.File)},ant"))));
+        await db.ImportAsync(dataset.Id, files.Take(4).Select(f => new ImportFile(Path.GetFileName(f.File), f.File)).Prepend(new ImportFile("a.csv", first)));
+        var queen = await datasets.AddLabelAsync(dataset.Id, "queen", "bob");
+        var firstImage = (await datasets.QueryImagesAsync(dataset.Id, new ImageQuery())).Items.Single(i => i.FileName == Path.GetFileName(files[0].File));
+
+        // While the second import holds the first image (merged, not yet committed), bob labels that image: its version moves on
+        // under the import, whose commit then finds the row changed.
+        var labeledByBob = false;
+        var progress = new SyncProgress<ImportProgress>(p =>
+        {
+            if (p.Phase == ImportPhase.Importing && p.Done == 3 && !labeledByBob)
+            {
+                labeledByBob = true;
+                datasets.ChangeLabelsAsync(dataset.Id, new LabelChange([firstImage.Id], [queen.Id], []), "bob").GetAwaiter().GetResult();
+            }
+        });
+        var second = temp.Write("b.csv", string.Join('\n', files.Select(f => Invariant($"TRAIN,{Path.GetFileName(f.File)},insect"))));
+        var result = await db.ImportAsync(dataset.Id, files.Select(f => new ImportFile(Path.GetFileName(f.File), f.File)).Prepend(new ImportFile("b.csv", second)), progress);
+
+        Assert.True(labeledByBob);
+        Assert.Equal((6, 2, 4, 6, 1), (result.Items, result.Imported, result.Duplicates, result.LabelsAssigned, result.LabelsCreated));
+        var snapshot = await db.SnapshotAsync(dataset.Id);
+        Assert.Equal(6, snapshot.Count);
+        Assert.Equal("ant,insect,queen", string.Join(',', snapshot[Sha256Of(files[0].File)].Labels));
+        Assert.All(files.Skip(1).Take(3), f => Assert.Equal("ant,insect", string.Join(',', snapshot[Sha256Of(f.File)].Labels)));
+        Assert.All(files.Skip(4), f => Assert.Equal("insect", string.Join(',', snapshot[Sha256Of(f.File)].Labels)));
+        // Each merge is reported once, though the batch was applied twice.
+        var report = ReadReport(Path.Combine(db.Options.DataFolder, result.ReportFile)).Skip(1).ToList();
+        Assert.Equal(4, report.Count(r => r[4].Contains("merged into that image", StringComparison.Ordinal)));
     }
 
     [Fact]
