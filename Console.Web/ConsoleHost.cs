@@ -59,10 +59,14 @@ public static class ConsoleHost
         builder.Services.AddScoped<CircuitUser>();
         builder.Services.AddScoped<VisionConsole.Web.Components.Shared.PageScripts>();
         builder.Services.AddScoped<ICurrentUser, HttpCurrentUser>();
+        // Before AddProblemDetails: the first writer that can write a problem writes it.
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Http.IProblemDetailsWriter, GoogleErrorWriter>();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        // A body or parameter that does not bind throws, in every environment, so its error names what could not be read.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
-        builder.Services.AddOpenApi();
+        builder.Services.AddConsoleOpenApi();
         builder.AddConsoleTelemetry();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database").AddCheck<InferenceHealthCheck>("inference");
 
@@ -185,19 +189,22 @@ internal static class HealthReportWriter
     public static Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
-        var body = new
-        {
-            status = report.Status.ToString(),
-            entries = report.Entries.ToDictionary(e => e.Key, e => new
-            {
-                status = e.Value.Status.ToString(),
-                description = e.Value.Description,
-                data = e.Value.Data,
-            }),
-        };
+        var body = new HealthReportBody(report.Status.ToString(), report.Entries.ToDictionary(
+            e => e.Key, e => new HealthEntryBody(e.Value.Status.ToString(), e.Value.Description, e.Value.Data)));
         return context.Response.WriteAsJsonAsync(body, Json, context.RequestAborted);
     }
 }
+
+/// <summary>The body of <c>/healthz</c>: the overall status and each check's (<c>database</c>, <c>inference</c>).</summary>
+/// <param name="Status"><c>Healthy</c>, <c>Degraded</c> (still 200: for example inference on the CPU when CUDA was asked for) or <c>Unhealthy</c> (503).</param>
+/// <param name="Entries">Each check by name.</param>
+internal sealed record HealthReportBody(string Status, IReadOnlyDictionary<string, HealthEntryBody> Entries);
+
+/// <summary>One health check's result.</summary>
+/// <param name="Status">The check's status.</param>
+/// <param name="Description">What it found, in words.</param>
+/// <param name="Data">Details (the inference check's <c>provider</c>, <c>cudaRequested</c>, <c>fallbackReason</c>).</param>
+internal sealed record HealthEntryBody(string Status, string? Description, IReadOnlyDictionary<string, object> Data);
 
 /// <summary>Healthy when the database opens and answers a query.</summary>
 internal sealed class DatabaseHealthCheck(ConsoleDatabase database) : IHealthCheck

@@ -59,8 +59,8 @@ public static class AutoMlDatasetsApi
     public static IEndpointRouteBuilder MapAutoMlDatasetsApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/v1/projects/{project}/locations/{location}/datasets").WithTags("AutoML datasets")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesGoogleError(400)
+            .ProducesGoogleError(404);
         group.MapPost("/", CreateAsync);
         group.MapGet("/", ListAsync);
         group.MapGet("/{datasetId}", GetAsync);

@@ -16,7 +16,7 @@ public static class BackupsApi
         var group = endpoints.MapGroup("/api/backups").WithTags("Backups");
         group.MapPost("", StartAsync);
         group.MapGet("", List);
-        group.MapGet("/{name}", Download).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{name}", Download).ProducesFile("application/zip").ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 

@@ -16,8 +16,8 @@ public static class BlobsApi
         var group = endpoints.MapGroup("/api/blobs").WithTags("Blobs")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/{sha256}", OriginalAsync);
-        group.MapGet("/{sha256}/thumbnail", ThumbnailAsync);
+        group.MapGet("/{sha256}", OriginalAsync).ProducesFile("image/jpeg", "image/png", "image/gif", "image/bmp", "image/x-icon", "image/webp", "image/tiff");
+        group.MapGet("/{sha256}/thumbnail", ThumbnailAsync).ProducesFile("image/jpeg");
         return endpoints;
     }
 

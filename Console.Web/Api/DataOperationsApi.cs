@@ -15,8 +15,8 @@ public static class DataOperationsApi
 {
     public static IEndpointRouteBuilder MapDataOperationsApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/exports/{operationId:long}", DownloadExport).WithTags("Exports").ProducesProblem(StatusCodes.Status404NotFound);
-        endpoints.MapGet("/api/imports/{operationId:long}/report", DownloadReport).WithTags("Imports").ProducesProblem(StatusCodes.Status404NotFound);
+        endpoints.MapGet("/api/exports/{operationId:long}", DownloadExport).WithTags("Exports").ProducesFile("application/zip").ProducesProblem(StatusCodes.Status404NotFound);
+        endpoints.MapGet("/api/imports/{operationId:long}/report", DownloadReport).WithTags("Imports").ProducesFile("text/csv").ProducesProblem(StatusCodes.Status404NotFound);
         endpoints.MapGet("/api/datasets/{id:long}/health", HealthAsync).WithTags("Datasets").ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }

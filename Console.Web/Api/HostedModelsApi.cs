@@ -22,7 +22,7 @@ namespace VisionConsole.Web.Api;
 /// <c>sizeBytes</c>, with the hash as <c>ETag</c>; <c>If-None-Match</c> with it answers 304 while the active version is the same.
 /// Only published models.</item>
 /// </list>
-/// Errors are the console's problem details (400, 404, 409).
+/// Errors are Google's JSON error body (400, 404, 409; <see cref="GoogleErrorWriter"/>).
 /// </summary>
 public static class HostedModelsApi
 {
@@ -43,8 +43,8 @@ public static class HostedModelsApi
     public static IEndpointRouteBuilder MapHostedModelsApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/v1beta2/projects/{project}/models").WithTags("Hosted models (Firebase ML)")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesGoogleError(400)
+            .ProducesGoogleError(404);
         group.MapPost("/", CreateAsync).DisableAntiforgery();
         group.MapGet("/", ListAsync);
         group.MapGet("/{id:long}", async (string project, long id, HostedModelService hosting, CancellationToken cancellationToken)
@@ -58,7 +58,7 @@ public static class HostedModelsApi
             return TypedResults.Ok(new Dictionary<string, object>());
         });
         group.MapGet("/{displayName}:download", DownloadInfoAsync);
-        endpoints.MapGet("/api/hosted/{id:long}/versions/{number:int}/model.tflite", FileAsync).WithTags("Hosted models (Firebase ML)").ProducesProblem(StatusCodes.Status404NotFound);
+        endpoints.MapGet("/api/hosted/{id:long}/versions/{number:int}/model.tflite", FileAsync).WithTags("Hosted models (Firebase ML)").ProducesFile("application/octet-stream").ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 

@@ -36,24 +36,24 @@ public static class ModelPackagesApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
         models.MapGet("/", ListVersionsAsync);
-        models.MapGet("/{number:int}/package.zip", PackageAsync);
-        models.MapGet("/{number:int}/model.tflite", TfliteAsync);
+        models.MapGet("/{number:int}/package.zip", PackageAsync).ProducesFile("application/zip");
+        models.MapGet("/{number:int}/model.tflite", TfliteAsync).ProducesFile("application/octet-stream");
         models.MapGet("/{number:int}/model.onnx", (long modelId, int number, IModelService models, IModelPublishing publishing, ModelPackageBuilder packages, CancellationToken cancellationToken)
-            => FileAsync(modelId, number, ModelFormat.Onnx, models, publishing, packages, cancellationToken));
+            => FileAsync(modelId, number, ModelFormat.Onnx, models, publishing, packages, cancellationToken)).ProducesFile("application/octet-stream");
         models.MapGet("/{number:int}/tfjs.zip", (long modelId, int number, IModelService models, IModelPublishing publishing, ModelPackageBuilder packages, CancellationToken cancellationToken)
-            => FileAsync(modelId, number, ModelFormat.Tfjs, models, publishing, packages, cancellationToken));
+            => FileAsync(modelId, number, ModelFormat.Tfjs, models, publishing, packages, cancellationToken)).ProducesFile("application/zip");
         models.MapPost("/{number:int}/tags", TagAsync).DisableAntiforgery();
         models.MapDelete("/{number:int}/tags/{tag}", RemoveTagAsync).DisableAntiforgery();
 
-        endpoints.MapGet("/api/model-exports/{operationId:long}", ModelExportAsync).WithTags("Model packages").ProducesProblem(StatusCodes.Status404NotFound);
+        endpoints.MapGet("/api/model-exports/{operationId:long}", ModelExportAsync).WithTags("Model packages").ProducesFile("application/zip", "application/octet-stream").ProducesProblem(StatusCodes.Status404NotFound);
 
         var published = endpoints.MapGroup("/api/published/{modelName}/latest").WithTags("Model packages")
             .ProducesProblem(StatusCodes.Status404NotFound);
         published.MapGet("/model.zip", (string modelName, IModelPublishing publishing, ModelPackageBuilder packages, HttpResponse response, CancellationToken cancellationToken)
-            => LatestFileAsync(modelName, ModelFormat.Package, publishing, packages, response, cancellationToken));
+            => LatestFileAsync(modelName, ModelFormat.Package, publishing, packages, response, cancellationToken)).ProducesFile("application/zip");
         published.MapGet("/model.tflite", (string modelName, IModelPublishing publishing, ModelPackageBuilder packages, HttpResponse response, CancellationToken cancellationToken)
-            => LatestFileAsync(modelName, ModelFormat.Tflite, publishing, packages, response, cancellationToken));
-        published.MapGet("/manifest.json", LatestManifestAsync);
+            => LatestFileAsync(modelName, ModelFormat.Tflite, publishing, packages, response, cancellationToken)).ProducesFile("application/octet-stream");
+        published.MapGet("/manifest.json", LatestManifestAsync).ProducesFile("application/json");
         return endpoints;
     }
 

@@ -59,8 +59,8 @@ public static class ModelsApi
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/v1/projects/{project}/locations/{location}/models").WithTags("Models")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesGoogleError(400)
+            .ProducesGoogleError(404);
         group.MapPost("/", CreateAsync).DisableAntiforgery();
         group.MapGet("/", ListAsync);
         group.MapGet("/{id:long}", GetAsync);
@@ -69,6 +69,8 @@ public static class ModelsApi
         group.MapGet("/{id:long}/modelEvaluations/{evaluationId}", EvaluationAsync);
         group.MapPost("/{id:long}:export", ExportAsync).DisableAntiforgery();
         group.MapPost("/{id:long}:predict", PredictAsync)
+            .Produces<PredictResponse>()
+            .WithDescription("A classification model answers its labels' scores (classification); an object detector its boxes (imageObjectDetection: boundingBox.normalizedVertices and score).")
             .WithMetadata(new RequestSizeLimitAttribute(MaxPredictBytes))
             .DisableAntiforgery();
         return endpoints;

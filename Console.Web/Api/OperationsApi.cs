@@ -14,11 +14,11 @@ public static class OperationsApi
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/v1/projects/{project}/locations/{location}/operations").WithTags("Operations")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesGoogleError(400)
+            .ProducesGoogleError(404);
         group.MapGet("/", ListAsync);
         group.MapGet("/{id:long}", GetAsync);
-        group.MapPost("/{id:long}:cancel", CancelAsync).ProducesProblem(StatusCodes.Status409Conflict).DisableAntiforgery();
+        group.MapPost("/{id:long}:cancel", CancelAsync).ProducesGoogleError(409).DisableAntiforgery();
         return endpoints;
     }
 

@@ -66,10 +66,10 @@ public sealed class AutoMlDatasetsApiTests : IAsyncLifetime
         var delete = await _client.DeleteAsync(new Uri($"{Root}/datasets/{id}", UriKind.Relative));
         var deleted = await delete.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(deleted.GetProperty("done").GetBoolean());
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync(new Uri($"{Root}/datasets/{id}", UriKind.Relative))).StatusCode);
+        var gone = await GoogleErrorAssert.ReadAsync(await _client.GetAsync(new Uri($"{Root}/datasets/{id}", UriKind.Relative)), HttpStatusCode.NotFound, "NOT_FOUND");
+        Assert.Equal(($"Dataset {id} was not found.", "not-found"), (GoogleErrorAssert.Message(gone), GoogleErrorAssert.Reason(gone)));
         var bad = await _client.PostAsJsonAsync($"{Root}/datasets", new { displayName = "both", imageClassificationDatasetMetadata = new { }, imageObjectDetectionDatasetMetadata = new { } });
-        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
-        Assert.Equal("invalid-argument", (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        Assert.Equal("invalid-argument", GoogleErrorAssert.Reason(await GoogleErrorAssert.ReadAsync(bad, HttpStatusCode.BadRequest, "INVALID_ARGUMENT")));
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class AutoMlDatasetsApiTests : IAsyncLifetime
         Assert.Equal(File.ReadAllBytes(files[0].File), ReadEntry(archive, $"validation/{files[0].Label}/{Path.GetFileName(files[0].File)}"));
 
         var unsupported = await _client.PostAsJsonAsync($"{Root}/datasets/{IdOf(dataset)}:exportData", new { outputConfig = new { format = "PASCAL_VOC" } });
-        Assert.Equal("export-unsupported", (await unsupported.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        Assert.Equal("export-unsupported", GoogleErrorAssert.Reason(await GoogleErrorAssert.ReadAsync(unsupported, HttpStatusCode.BadRequest, "INVALID_ARGUMENT")));
     }
 
     [Fact]
@@ -267,23 +267,22 @@ public sealed class AutoMlDatasetsApiTests : IAsyncLifetime
         var report = ParseCsv(await _client.GetStringAsync(done.GetProperty("metadata").GetProperty("reportUri").GetString()));
         Assert.Contains(report, r => r[0] == "Error" && r[4].Contains("cancelled", StringComparison.Ordinal));
         var again = await _client.PostAsync(new Uri($"/v1/{started.GetProperty("name").GetString()}:cancel", UriKind.Relative), null);
-        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        await GoogleErrorAssert.ReadAsync(again, HttpStatusCode.Conflict, "ABORTED");
     }
 
     [Fact]
-    public async Task ImportData_NotMultipartOrNoFiles_IsAProblem()
+    public async Task ImportData_NotMultipartOrNoFiles_IsAGoogleError()
     {
         var dataset = await CreateAsync(new { displayName = "insects", imageClassificationDatasetMetadata = new { } });
 
         var json = await _client.PostAsJsonAsync($"{Root}/datasets/{IdOf(dataset)}:importData", new { inputConfig = new { } });
-        Assert.True(json.StatusCode == HttpStatusCode.UnsupportedMediaType, await json.Content.ReadAsStringAsync());
+        await GoogleErrorAssert.ReadAsync(json, HttpStatusCode.UnsupportedMediaType, "INVALID_ARGUMENT");
         using var empty = new MultipartFormDataContent { { new StringContent("x"), "note" } };
         var none = await _client.PostAsync(new Uri($"{Root}/datasets/{IdOf(dataset)}:importData", UriKind.Relative), empty);
-        Assert.Equal(HttpStatusCode.BadRequest, none.StatusCode);
-        Assert.Equal("invalid-upload", (await none.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        Assert.Equal("invalid-upload", GoogleErrorAssert.Reason(await GoogleErrorAssert.ReadAsync(none, HttpStatusCode.BadRequest, "INVALID_ARGUMENT")));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_factory.DataFolder, "uploads")));
         var unknown = await _client.PostAsync(new Uri($"{Root}/datasets/999:importData", UriKind.Relative), empty);
-        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        await GoogleErrorAssert.ReadAsync(unknown, HttpStatusCode.NotFound, "NOT_FOUND");
     }
 
     private async Task<JsonElement> CreateAsync(object body)

@@ -110,10 +110,9 @@ public sealed class DetectorEvaluationsApiTests
         Assert.Null(overall["annotationSpecId"]);
 
         var missing = await host.Client.GetAsync(new Uri($"{TrainingHost.Api}/models/{modelId}/modelEvaluations/{evaluationId}-7", UriKind.Relative));
-        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
-        var problem = JsonNode.Parse(await missing.Content.ReadAsStringAsync())!;
-        Assert.Equal("not-found", problem["code"]!.GetValue<string>());
-        Assert.Contains($"{evaluationId}-7", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        var error = await GoogleErrorAssert.ReadAsync(missing, HttpStatusCode.NotFound, "NOT_FOUND");
+        Assert.Equal("not-found", GoogleErrorAssert.Reason(error));
+        Assert.Contains($"{evaluationId}-7", GoogleErrorAssert.Message(error), StringComparison.Ordinal);
     }
 
     [Fact]
