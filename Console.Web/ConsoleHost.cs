@@ -67,6 +67,7 @@ public static class ConsoleHost
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddConsoleOpenApi();
+        builder.Services.AddApiRateLimits(builder.Configuration);
         builder.AddConsoleTelemetry();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database").AddCheck<InferenceHealthCheck>("inference");
 
@@ -88,7 +89,15 @@ public static class ConsoleHost
         app.UseStatusCodePages();
         // The repository's top-level wwwroot (console.css, scripts); package assets are mapped below.
         app.UseStaticFiles();
+        // The API page's viewer: Swagger UI from its NuGet package (no CDN, no npm at run time) over /openapi/v1.json.
+        app.UseSwaggerUI(ui =>
+        {
+            ui.RoutePrefix = "api-reference/ui";
+            ui.SwaggerEndpoint("/openapi/v1.json", "Vision Console");
+            ui.DocumentTitle = "Vision Console API";
+        });
         app.UseAntiforgery();
+        app.UseRateLimiter();
 
         app.MapOpenApi();
         app.MapConsoleTelemetry();

@@ -69,6 +69,8 @@ public static class AutoMlDatasetsApi
         // answers it with a 415 problem that says what to send.
         group.MapPost("/{datasetId}:importData", ImportDataAsync)
             .WithMetadata(new RequestSizeLimitAttribute(MaxImportBytes))
+            .RequireRateLimiting(ApiRateLimits.Import)
+            .ProducesGoogleError(StatusCodes.Status429TooManyRequests)
             .DisableAntiforgery();
         group.MapPost("/{datasetId}:exportData", ExportDataAsync);
         return endpoints;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace VisionConsole.Web.Api;
 
@@ -36,11 +37,9 @@ public sealed record GoogleErrorInfo(
 /// and <c>/v1beta2/</c>, Firebase ML), so each API family has its own one error shape: whatever produced the problem
 /// (a domain error, a bad request, a routing 404, an unhandled exception) goes through here.
 /// </summary>
-internal sealed class GoogleErrorWriter : IProblemDetailsWriter
+internal sealed class GoogleErrorWriter(IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : IProblemDetailsWriter
 {
     private const string ErrorInfoType = "type.googleapis.com/google.rpc.ErrorInfo";
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>Whether a request belongs to a Google-compatible route.</summary>
     public static bool IsGoogleRoute(PathString path) =>
@@ -64,7 +63,8 @@ internal sealed class GoogleErrorWriter : IProblemDetailsWriter
         problem.Extensions.TryAdd("traceId", Activity.Current?.Id ?? http.TraceIdentifier);
         var error = From(problem, response.StatusCode);
         response.ContentType = "application/json; charset=utf-8";
-        return new ValueTask(response.WriteAsJsonAsync(error, Json, context.HttpContext.RequestAborted));
+        // The API's own JSON settings, so a message reads as the other answers do (no \u0022 for a quote).
+        return new ValueTask(response.WriteAsJsonAsync(error, json.Value.SerializerOptions, context.HttpContext.RequestAborted));
     }
 
     /// <summary>The Google error for a problem; <paramref name="statusCode"/> counts when the problem names none.</summary>

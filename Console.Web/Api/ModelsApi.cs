@@ -61,7 +61,7 @@ public static class ModelsApi
         var group = endpoints.MapGroup("/v1/projects/{project}/locations/{location}/models").WithTags("Models")
             .ProducesGoogleError(400)
             .ProducesGoogleError(404);
-        group.MapPost("/", CreateAsync).DisableAntiforgery();
+        group.MapPost("/", CreateAsync).RequireRateLimiting(ApiRateLimits.Training).ProducesGoogleError(StatusCodes.Status429TooManyRequests).DisableAntiforgery();
         group.MapGet("/", ListAsync);
         group.MapGet("/{id:long}", GetAsync);
         group.MapDelete("/{id:long}", DeleteAsync);
@@ -69,6 +69,8 @@ public static class ModelsApi
         group.MapGet("/{id:long}/modelEvaluations/{evaluationId}", EvaluationAsync);
         group.MapPost("/{id:long}:export", ExportAsync).DisableAntiforgery();
         group.MapPost("/{id:long}:predict", PredictAsync)
+            .RequireRateLimiting(ApiRateLimits.Predict)
+            .ProducesGoogleError(StatusCodes.Status429TooManyRequests)
             .Produces<PredictResponse>()
             .WithDescription("A classification model answers its labels' scores (classification); an object detector its boxes (imageObjectDetection: boundingBox.normalizedVertices and score).")
             .WithMetadata(new RequestSizeLimitAttribute(MaxPredictBytes))
