@@ -51,6 +51,9 @@ public interface IDatasetService
     Task<DatasetPage> ListPageAsync(DatasetListQuery query, CancellationToken cancellationToken = default);
     Task<DatasetSummary> GetAsync(long datasetId, CancellationToken cancellationToken = default);
     Task<DatasetSummary> CreateAsync(string displayName, DatasetKind kind, string user, CancellationToken cancellationToken = default);
+
+    /// <summary>Renames a dataset (the name rules of <see cref="CreateAsync"/>), audited.</summary>
+    Task<DatasetSummary> RenameAsync(long datasetId, string displayName, string user, CancellationToken cancellationToken = default);
     Task DeleteAsync(long datasetId, string user, CancellationToken cancellationToken = default);
     Task<IReadOnlyList<LabelSummary>> ListLabelsAsync(long datasetId, CancellationToken cancellationToken = default);
     Task<LabelSummary> AddLabelAsync(long datasetId, string name, string user, CancellationToken cancellationToken = default);

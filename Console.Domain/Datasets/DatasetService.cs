@@ -75,6 +75,22 @@ public sealed partial class DatasetService(IDbContextFactory<ConsoleDbContext> c
         return summary;
     }
 
+    /// <inheritdoc />
+    public async Task<DatasetSummary> RenameAsync(long datasetId, string displayName, string user, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var dataset = await db.Datasets.FirstOrDefaultAsync(d => d.Id == datasetId, cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"Dataset {datasetId}");
+        var before = dataset.DisplayName;
+        dataset.Rename(displayName);
+        if (dataset.DisplayName != before)
+        {
+            db.AuditEvents.Add(AuditEvent.Of(user, time.GetUtcNow(), "dataset", datasetId, "renamed", new { displayName = before }, new { displayName = dataset.DisplayName }));
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        return await Summaries(db, db.Datasets.Where(d => d.Id == datasetId)).FirstAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Deletes the dataset with its labels, images, boxes and operations (the database cascades).
     /// Then asks for a storage sweep (<see cref="StorageSweepSignal"/>), which removes in the background the blobs,

@@ -27,6 +27,9 @@ public interface IModelSessionCache
 
     /// <summary>Closes the session of a model file (deleted or replaced); a run in progress finishes first.</summary>
     void Evict(string modelPath);
+
+    /// <summary>The model files with an open (or opening) session, most recently used first.</summary>
+    IReadOnlyList<string> Cached { get; }
 }
 
 /// <summary>

@@ -56,6 +56,7 @@ public static class TrainerServiceCollectionExtensions
         services.Configure<VisionConsole.Trainer.Inference.InferenceOptions>(configuration.GetSection(VisionConsole.Trainer.Inference.InferenceOptions.SectionName));
         services.TryAddSingleton<VisionConsole.Trainer.Inference.IModelSessionCache, VisionConsole.Trainer.Inference.ModelSessionCache>();
         services.TryAddSingleton<VisionConsole.Trainer.Inference.ClassifierInference>();
+        services.TryAddSingleton<VisionConsole.Trainer.Inference.ModelDeployment>();
         services.TryAddSingleton<OperationQueue>();
         services.AddMetrics();
         services.TryAddSingleton<OperationTelemetry>();

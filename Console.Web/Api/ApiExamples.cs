@@ -22,6 +22,7 @@ internal static class ApiExamples
         [typeof(BoxesApi.UpdateBoxRequest)] = """{"version":6,"left":0.12,"top":0.2}""",
         [typeof(BoxesApi.NoObjectsRequest)] = """{"noObjects":true,"version":5}""",
         [typeof(AutoMlDatasetsApi.CreateDatasetBody)] = """{"displayName":"insects","imageClassificationDatasetMetadata":{"classificationType":"MULTICLASS"}}""",
+        [typeof(AutoMlDatasetsApi.PatchDatasetBody)] = """{"displayName":"insects 2"}""",
         [typeof(AutoMlDatasetsApi.ExportDataBody)] = """{"outputConfig":{"format":"AUTOML_CSV"}}""",
         [typeof(ModelsApi.CreateModelRequest)] = """{"displayName":"insects-v1","datasetId":"1","imageClassificationModelMetadata":{"modelType":"mobile-versatile-1","trainBudgetMilliNodeHours":"100"}}""",
         [typeof(ModelsApi.ExportModelRequest)] = """{"outputConfig":{"modelFormat":"tflite"}}""",

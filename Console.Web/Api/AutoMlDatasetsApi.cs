@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -28,8 +29,17 @@ public static class AutoMlDatasetsApi
         ImageClassificationDatasetMetadata? ImageClassificationDatasetMetadata,
         ImageObjectDetectionDatasetMetadata? ImageObjectDetectionDatasetMetadata);
 
-    /// <summary><c>classificationType</c>: <c>MULTICLASS</c> (one label per image, the default) or <c>MULTILABEL</c>.</summary>
-    public sealed record ImageClassificationDatasetMetadata(string? ClassificationType);
+    /// <summary>
+    /// <c>classificationType</c>: <c>MULTICLASS</c> (one label per image, the default) or <c>MULTILABEL</c>; read also as
+    /// the enum's number (1, 2), which Google's clients send (<c>$alt=json;enum-encoding=int</c>).
+    /// </summary>
+    public sealed record ImageClassificationDatasetMetadata([property: JsonConverter(typeof(ClassificationTypeConverter))] string? ClassificationType);
+
+    /// <summary>Body of <c>datasets.patch</c>: the dataset's fields; <c>updateMask</c> says which count.</summary>
+    public sealed record PatchDatasetBody(string? DisplayName);
+
+    /// <summary>An annotation spec (a label of the dataset): its name, display name and how many images carry it.</summary>
+    public sealed record AnnotationSpecResource(string Name, string DisplayName, int ExampleCount);
 
     /// <summary>Object detection datasets carry no settings.</summary>
     public sealed record ImageObjectDetectionDatasetMetadata;
@@ -65,6 +75,8 @@ public static class AutoMlDatasetsApi
         group.MapGet("/", ListAsync);
         group.MapGet("/{datasetId}", GetAsync);
         group.MapDelete("/{datasetId}", DeleteAsync);
+        group.MapPatch("/{datasetId}", PatchAsync);
+        group.MapGet("/{datasetId}/annotationSpecs/{specId}", AnnotationSpecAsync);
         // No Accepts<> content-type filter: routing would answer another content type with a bare 404; the handler
         // answers it with a 415 problem that says what to send.
         group.MapPost("/{datasetId}:importData", ImportDataAsync)
@@ -76,7 +88,8 @@ public static class AutoMlDatasetsApi
         return endpoints;
     }
 
-    private static async Task<Ok<DatasetResource>> CreateAsync(string project, string location, CreateDatasetBody body, IDatasetService datasets, ICurrentUser user, CancellationToken cancellationToken)
+    /// <summary>AutoML's <c>datasets.create</c>: answers an operation, done at once, whose <c>response</c> is the dataset.</summary>
+    private static async Task<Ok<AutoMlOperation>> CreateAsync(string project, string location, CreateDatasetBody body, IDatasetService datasets, ICurrentUser user, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         var kind = (body.ImageClassificationDatasetMetadata, body.ImageObjectDetectionDatasetMetadata) switch
@@ -92,7 +105,42 @@ public static class AutoMlDatasetsApi
                 "Give exactly one of imageClassificationDatasetMetadata ({\"classificationType\":\"MULTICLASS\"|\"MULTILABEL\"}) or imageObjectDetectionDatasetMetadata ({})."),
         };
         var created = await datasets.CreateAsync(body.DisplayName ?? "", kind, user.Name, cancellationToken);
-        return TypedResults.Ok(ToResource(project, location, created, null));
+        return TypedResults.Ok(AutoMlOperation.Immediate(project, location, "create-dataset", created.Id, created.Id,
+            DatasetOperationResponse.Of(ToResource(project, location, created, null))));
+    }
+
+    /// <summary>
+    /// AutoML's <c>datasets.patch</c> with <c>?updateMask=displayName</c> (or <c>display_name</c>): renames the dataset and
+    /// answers it. Other fields are refused by name: the console keeps no description, labels or etag on datasets.
+    /// </summary>
+    private static async Task<Ok<DatasetResource>> PatchAsync(
+        string project, string location, string datasetId, string? updateMask, PatchDatasetBody body, IDatasetService datasets, ICurrentUser user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var id = ParseId(datasetId);
+        var paths = (updateMask ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (paths.Length == 0)
+        {
+            throw new DomainException("invalid-argument", "updateMask is required: name the fields to change, for example ?updateMask=displayName.");
+        }
+        if (paths.FirstOrDefault(p => p is not ("displayName" or "display_name")) is { } other)
+        {
+            throw new DomainException("invalid-argument", $"updateMask field '{other}' cannot be changed; only displayName can.");
+        }
+        var renamed = await datasets.RenameAsync(id, body.DisplayName ?? "", user.Name, cancellationToken);
+        return TypedResults.Ok(ToResource(project, location, renamed, null));
+    }
+
+    /// <summary>AutoML's <c>annotationSpecs.get</c>: a label of the dataset by its id (the <c>labelId</c> of <c>labelStats</c>).</summary>
+    private static async Task<Ok<AnnotationSpecResource>> AnnotationSpecAsync(
+        string project, string location, string datasetId, string specId, IDatasetService datasets, CancellationToken cancellationToken)
+    {
+        var id = ParseId(datasetId);
+        var labelId = AutoMl.ParseId(specId, "annotationSpecId");
+        var label = (await datasets.ListLabelsAsync(id, cancellationToken)).FirstOrDefault(l => l.Id == labelId)
+            ?? throw new NotFoundException($"Annotation spec {labelId} of dataset {id}");
+        return TypedResults.Ok(new AnnotationSpecResource(
+            $"{AutoMl.Parent(project, location)}/datasets/{AutoMl.Id(id)}/annotationSpecs/{AutoMl.Id(label.Id)}", label.Name, label.ImageCount));
     }
 
     private static async Task<Ok<DatasetList>> ListAsync(string project, string location, IDatasetService datasets, CancellationToken cancellationToken)
@@ -114,7 +162,7 @@ public static class AutoMlDatasetsApi
     {
         var id = ParseId(datasetId);
         await datasets.DeleteAsync(id, user.Name, cancellationToken);
-        return TypedResults.Ok(AutoMlOperation.Deleted(project, location, id));
+        return TypedResults.Ok(AutoMlOperation.Immediate(project, location, "delete-dataset", id, id, new EmptyResponse()));
     }
 
     /// <summary>
@@ -222,4 +270,28 @@ public static class AutoMlDatasetsApi
     private static ProblemHttpResult Problem(int status, string detail) =>
         TypedResults.Problem(detail, statusCode: status, title: "Invalid upload",
             extensions: new Dictionary<string, object?> { ["code"] = "invalid-upload" });
+
+    /// <summary>Reads <c>classificationType</c> as its name or as the enum's number (0 unspecified, 1 MULTICLASS, 2 MULTILABEL).</summary>
+    internal sealed class ClassificationTypeConverter : JsonConverter<string?>
+    {
+        public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+        {
+            JsonTokenType.Null => null,
+            JsonTokenType.String => reader.GetString(),
+            JsonTokenType.Number when reader.TryGetInt32(out var n) => n switch
+            {
+                0 => null,
+                1 => "MULTICLASS",
+                2 => "MULTILABEL",
+                _ => throw new DomainException("invalid-argument", $"classificationType {n} is not 1 (MULTICLASS) or 2 (MULTILABEL)."),
+            },
+            _ => throw new JsonException("classificationType is a string or a number."),
+        };
+
+        public override void Write(Utf8JsonWriter writer, string? value, JsonSerializerOptions options)
+        {
+            ArgumentNullException.ThrowIfNull(writer);
+            writer.WriteStringValue(value);
+        }
+    }
 }

@@ -74,14 +74,24 @@ public sealed record AutoMlOperation(
         return new AutoMlOperation($"{parent}/operations/{AutoMl.Id(operation.Id)}", metadata, operation.Done, error, response);
     }
 
-    /// <summary>The finished operation <c>datasets.delete</c> returns (the delete is immediate).</summary>
-    public static AutoMlOperation Deleted(string project, string location, long datasetId)
+    /// <summary>
+    /// The finished operation a call that completes at once returns where AutoML returns an operation
+    /// (<c>datasets.create</c>, <c>datasets.delete</c>, <c>models.delete</c>, <c>models.deploy</c>, <c>models.undeploy</c>).
+    /// </summary>
+    /// <param name="project">The project as the request named it.</param>
+    /// <param name="location">The location as the request named it.</param>
+    /// <param name="kind">What was done (<c>delete-dataset</c>, <c>deploy-model</c>, ...); names the operation with the id.</param>
+    /// <param name="subjectId">The dataset or model.</param>
+    /// <param name="datasetId">The dataset the operation is about, when it is about one.</param>
+    /// <param name="response">The response (the created resource, or Empty).</param>
+    public static AutoMlOperation Immediate(string project, string location, string kind, long subjectId, long? datasetId, AutoMlOperationResponse response)
     {
         var now = DateTimeOffset.UtcNow;
+        var id = subjectId.ToString(CultureInfo.InvariantCulture);
         return new AutoMlOperation(
-            $"{AutoMl.Parent(project, location)}/operations/delete-dataset-{datasetId.ToString(CultureInfo.InvariantCulture)}",
-            new AutoMlOperationMetadata(100, now, now, "SUCCEEDED", "delete-dataset", datasetId.ToString(CultureInfo.InvariantCulture), null, null, null, null, null, null, null, null, null),
-            true, null, new EmptyResponse());
+            $"{AutoMl.Parent(project, location)}/operations/{kind}-{id}",
+            new AutoMlOperationMetadata(100, now, now, "SUCCEEDED", kind, datasetId?.ToString(CultureInfo.InvariantCulture), null, null, null, null, null, null, null, null, null),
+            true, null, response);
     }
 
     /// <summary>The AutoML spelling of a model format.</summary>
@@ -178,6 +188,7 @@ public sealed record AutoMlOperationMetadata(
 [JsonDerivedType(typeof(ExportDataResponse))]
 [JsonDerivedType(typeof(ExportModelResponse))]
 [JsonDerivedType(typeof(EmptyResponse))]
+[JsonDerivedType(typeof(DatasetOperationResponse))]
 public abstract record AutoMlOperationResponse
 {
     /// <summary>The protobuf type of the response.</summary>
@@ -217,6 +228,25 @@ public sealed record ExportModelResponse(string ModelFormat, int VersionNumber, 
 {
     /// <inheritdoc />
     public override string Type => Empty;
+}
+
+/// <summary>A created dataset: the dataset resource, as <c>datasets.create</c>'s operation answers it.</summary>
+public sealed record DatasetOperationResponse(
+    string Name,
+    string DisplayName,
+    DateTimeOffset CreateTime,
+    int ExampleCount,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AutoMlDatasetsApi.ImageClassificationDatasetMetadata? ImageClassificationDatasetMetadata,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AutoMlDatasetsApi.ImageObjectDetectionDatasetMetadata? ImageObjectDetectionDatasetMetadata) : AutoMlOperationResponse
+{
+    /// <inheritdoc />
+    public override string Type => "type.googleapis.com/google.cloud.automl.v1.Dataset";
+
+    public static DatasetOperationResponse Of(AutoMlDatasetsApi.DatasetResource dataset)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        return new(dataset.Name, dataset.DisplayName, dataset.CreateTime, dataset.ExampleCount, dataset.ImageClassificationDatasetMetadata, dataset.ImageObjectDetectionDatasetMetadata);
+    }
 }
 
 /// <summary>google.protobuf.Empty.</summary>

@@ -28,7 +28,8 @@ internal static class AutoMl
         throw new DomainException("invalid-request", $"{field} '{value}' is not an id (a positive whole number, for example \"12\").");
     }
 
-    public static ModelResource Model(ModelSummary model, string project, string location)
+    /// <summary>The model resource; <paramref name="deployed"/> is whether its latest version is loaded for prediction (<c>deploymentState</c>).</summary>
+    public static ModelResource Model(ModelSummary model, string project, string location, bool deployed)
     {
         var record = model.Training;
         return new ModelResource(
@@ -37,7 +38,7 @@ internal static class AutoMl
             model.DatasetId is { } d ? Id(d) : null,
             model.CreatedAt,
             model.CreatedAt,
-            "DEPLOYED",
+            deployed ? "DEPLOYED" : "UNDEPLOYED",
             new ModelMetadata(
                 model.ModelType,
                 record is null ? null : record.BudgetMilliNodeHours.ToString(CultureInfo.InvariantCulture),

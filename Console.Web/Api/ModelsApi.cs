@@ -8,6 +8,7 @@ using VisionConsole.Domain.Metrics;
 using VisionConsole.Domain.Models;
 using VisionConsole.Domain.Training;
 using VisionConsole.Trainer.Detection;
+using VisionConsole.Trainer.Inference;
 
 namespace VisionConsole.Web.Api;
 
@@ -65,6 +66,8 @@ public static class ModelsApi
         group.MapGet("/", ListAsync);
         group.MapGet("/{id:long}", GetAsync);
         group.MapDelete("/{id:long}", DeleteAsync);
+        group.MapPost("/{id:long}:deploy", DeployAsync).DisableAntiforgery();
+        group.MapPost("/{id:long}:undeploy", UndeployAsync).DisableAntiforgery();
         group.MapGet("/{id:long}/modelEvaluations", EvaluationsAsync);
         group.MapGet("/{id:long}/modelEvaluations/{evaluationId}", EvaluationAsync);
         group.MapPost("/{id:long}:export", ExportAsync).DisableAntiforgery();
@@ -120,19 +123,43 @@ public static class ModelsApi
         return TypedResults.Ok(AutoMlOperation.From(project, location, operation));
     }
 
-    private static async Task<Ok<ModelList>> ListAsync(string project, string location, IModelService models, CancellationToken cancellationToken)
+    private static async Task<Ok<ModelList>> ListAsync(string project, string location, IModelService models, ModelDeployment deployment, CancellationToken cancellationToken)
     {
         var list = await models.ListAsync(cancellationToken);
-        return TypedResults.Ok(new ModelList(list.Select(m => AutoMl.Model(m, project, location)).ToList(), string.Empty));
+        var deployed = await deployment.DeployedAsync(cancellationToken);
+        return TypedResults.Ok(new ModelList(list.Select(m => AutoMl.Model(m, project, location, deployed.Contains(m.Id))).ToList(), string.Empty));
     }
 
-    private static async Task<Ok<ModelResource>> GetAsync(string project, string location, long id, IModelService models, CancellationToken cancellationToken) =>
-        TypedResults.Ok(AutoMl.Model(await models.GetAsync(id, cancellationToken), project, location));
-
-    private static async Task<Ok<JsonObjectPlaceholder>> DeleteAsync(long id, IModelService models, ICurrentUser user, CancellationToken cancellationToken)
+    private static async Task<Ok<ModelResource>> GetAsync(string project, string location, long id, IModelService models, ModelDeployment deployment, CancellationToken cancellationToken)
     {
+        var model = await models.GetAsync(id, cancellationToken);
+        return TypedResults.Ok(AutoMl.Model(model, project, location, (await deployment.DeployedAsync(cancellationToken)).Contains(id)));
+    }
+
+    /// <summary>
+    /// AutoML's <c>models.deploy</c>: loads the model's latest <c>model.onnx</c> for prediction now and answers a done
+    /// operation. Not needed before <c>:predict</c>, which loads an undeployed model on first use.
+    /// </summary>
+    private static async Task<Ok<AutoMlOperation>> DeployAsync(string project, string location, long id, ModelDeployment deployment, CancellationToken cancellationToken)
+    {
+        await deployment.DeployAsync(id, cancellationToken);
+        return TypedResults.Ok(AutoMlOperation.Immediate(project, location, "deploy-model", id, null, new EmptyResponse()));
+    }
+
+    /// <summary>AutoML's <c>models.undeploy</c>: frees the model's loaded session (memory); answers a done operation.</summary>
+    private static async Task<Ok<AutoMlOperation>> UndeployAsync(string project, string location, long id, ModelDeployment deployment, CancellationToken cancellationToken)
+    {
+        await deployment.UndeployAsync(id, cancellationToken);
+        return TypedResults.Ok(AutoMlOperation.Immediate(project, location, "undeploy-model", id, null, new EmptyResponse()));
+    }
+
+    /// <summary>AutoML's <c>models.delete</c>: closes the model's session, deletes it, and answers a done operation.</summary>
+    private static async Task<Ok<AutoMlOperation>> DeleteAsync(
+        string project, string location, long id, IModelService models, ModelDeployment deployment, ICurrentUser user, CancellationToken cancellationToken)
+    {
+        await deployment.UndeployAsync(id, cancellationToken);
         await models.DeleteAsync(id, user.Name, cancellationToken);
-        return TypedResults.Ok(new JsonObjectPlaceholder());
+        return TypedResults.Ok(AutoMlOperation.Immediate(project, location, "delete-model", id, null, new EmptyResponse()));
     }
 
     /// <summary>One overall evaluation (no annotationSpecId) and one per label, as AutoML lists them.</summary>

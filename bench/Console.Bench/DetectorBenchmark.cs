@@ -71,7 +71,7 @@ internal static class DetectorBenchmark
             using var client = PredictBenchmark.Client(app);
 
             var created = await PredictBenchmark.ReadAsync(await client.PostAsJsonAsync($"{Api}/datasets", new { displayName = "raccoon", imageObjectDetectionDatasetMetadata = new { } }));
-            var datasetId = created.GetProperty("name").GetString()!.Split('/')[^1];
+            var datasetId = created.GetProperty("response").GetProperty("name").GetString()!.Split('/')[^1];
             using var zip = new MemoryStream();
             using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
             {

@@ -111,7 +111,7 @@ internal static class PredictBenchmark
     {
         var created = await ReadAsync(await client.PostAsJsonAsync($"{Api}/datasets",
             new { displayName = "predict bench", imageClassificationDatasetMetadata = new { classificationType = "MULTICLASS" } }));
-        var datasetId = created.GetProperty("name").GetString()!.Split('/')[^1];
+        var datasetId = created.GetProperty("response").GetProperty("name").GetString()!.Split('/')[^1];
         using var zip = new MemoryStream();
         using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
         {

@@ -285,11 +285,16 @@ public sealed class AutoMlDatasetsApiTests : IAsyncLifetime
         await GoogleErrorAssert.ReadAsync(unknown, HttpStatusCode.NotFound, "NOT_FOUND");
     }
 
+    /// <summary><c>datasets.create</c>: a done operation whose <c>response</c> is the dataset resource, as AutoML v1 answers.</summary>
     private async Task<JsonElement> CreateAsync(object body)
     {
         var response = await _client.PostAsJsonAsync($"{Root}/datasets", body);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
+        var operation = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(operation.GetProperty("done").GetBoolean());
+        var dataset = operation.GetProperty("response");
+        Assert.Equal("type.googleapis.com/google.cloud.automl.v1.Dataset", dataset.GetProperty("@type").GetString());
+        return dataset;
     }
 
     private async Task<JsonElement> ImportAsync(long datasetId, params (string Name, string Path)[] files)

@@ -48,7 +48,7 @@ public sealed class DetectorApiEndToEndTests(ITestOutputHelper output)
         await using var host = TrainingHost.Start();
         var dataset = await host.Client.PostAsJsonAsync($"{TrainingHost.Api}/datasets", new { displayName = "raccoon", imageObjectDetectionDatasetMetadata = new { } });
         Assert.True(dataset.IsSuccessStatusCode, await dataset.Content.ReadAsStringAsync());
-        var datasetId = IdOf(JsonNode.Parse(await dataset.Content.ReadAsStringAsync())!["name"]!.GetValue<string>());
+        var datasetId = IdOf(JsonNode.Parse(await dataset.Content.ReadAsStringAsync())!["response"]!["name"]!.GetValue<string>());
 
         var zipPath = Path.Combine(host.Folder, "raccoon-train.zip");
         using (var zip = ZipFile.Open(zipPath, ZipArchiveMode.Create))

@@ -23,7 +23,7 @@ public sealed class DetectorEvaluationsApiTests
         var dataset = await host.Client.PostAsJsonAsync($"{TrainingHost.Api}/datasets", new { displayName = "raccoon", imageObjectDetectionDatasetMetadata = new { } });
         var body = await dataset.Content.ReadAsStringAsync();
         Assert.True(dataset.IsSuccessStatusCode, body);
-        var name = JsonNode.Parse(body)!["name"]!.GetValue<string>();
+        var name = JsonNode.Parse(body)!["response"]!["name"]!.GetValue<string>();
         var datasetId = long.Parse(name[(name.LastIndexOf('/') + 1)..], CultureInfo.InvariantCulture);
         await using var db = host.OpenContext();
         var projectId = db.Datasets.Single(d => d.Id == datasetId).ProjectId;

@@ -73,7 +73,7 @@ public sealed class ModelQualityTests(ITestOutputHelper output)
         var created = await host.Client.PostAsJsonAsync($"{TrainingHost.Api}/datasets",
             new { displayName = datasetName, imageClassificationDatasetMetadata = new { classificationType = "MULTICLASS" } });
         var dataset = await ReadAsync(created);
-        var datasetId = dataset["name"]!.GetValue<string>().Split('/')[^1];
+        var datasetId = dataset["response"]!["name"]!.GetValue<string>().Split('/')[^1];
         using (var content = new MultipartFormDataContent())
         {
             var part = new StreamContent(File.OpenRead(zip));

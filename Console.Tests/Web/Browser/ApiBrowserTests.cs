@@ -46,7 +46,7 @@ public sealed class ApiBrowserTests(ConsoleServerFixture server, ITestOutputHelp
         var empty = ApiSnippets.For(new ApiSnippetContext(server.BaseAddress.ToString(), null, null, null));
 
         var created = await CurlAsync(Snippet(empty, "Create a dataset"), folder.Path);
-        var id = long.Parse(created.GetProperty("name").GetString()!.Split('/')[^1], System.Globalization.CultureInfo.InvariantCulture);
+        var id = long.Parse(created.GetProperty("response").GetProperty("name").GetString()!.Split('/')[^1], System.Globalization.CultureInfo.InvariantCulture);
         var filled = ApiSnippets.For(new ApiSnippetContext(server.BaseAddress.ToString(), id, DatasetKind.SingleLabel, null));
         var import = await CurlAsync(Snippet(filled, "Import photos"), folder.Path);
         var follow = Snippet(filled, "Follow the operation").Replace("OPERATION_ID", import.GetProperty("name").GetString()!.Split('/')[^1], StringComparison.Ordinal);

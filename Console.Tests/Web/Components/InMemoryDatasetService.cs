@@ -62,6 +62,13 @@ internal sealed class InMemoryDatasetService : IDatasetService, IDatasetEdits
     public Task<DatasetSummary> CreateAsync(string displayName, DatasetKind kind, string user, CancellationToken cancellationToken = default) =>
         Task.FromResult(AddDataset(displayName, kind));
 
+    public async Task<DatasetSummary> RenameAsync(long datasetId, string displayName, string user, CancellationToken cancellationToken = default)
+    {
+        var renamed = await GetAsync(datasetId, cancellationToken) with { DisplayName = displayName };
+        _datasets[_datasets.FindIndex(d => d.Id == datasetId)] = renamed;
+        return renamed;
+    }
+
     public Task DeleteAsync(long datasetId, string user, CancellationToken cancellationToken = default)
     {
         _datasets.RemoveAll(d => d.Id == datasetId);
