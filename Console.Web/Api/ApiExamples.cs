@@ -25,6 +25,7 @@ internal static class ApiExamples
         [typeof(AutoMlDatasetsApi.PatchDatasetBody)] = """{"displayName":"insects 2"}""",
         [typeof(AutoMlDatasetsApi.ExportDataBody)] = """{"outputConfig":{"format":"AUTOML_CSV"}}""",
         [typeof(ModelsApi.CreateModelRequest)] = """{"displayName":"insects-v1","datasetId":"1","imageClassificationModelMetadata":{"modelType":"mobile-versatile-1","trainBudgetMilliNodeHours":"100"}}""",
+        [typeof(OperationsApi.WaitOperationBody)] = """{"timeout":"30s"}""",
         [typeof(ModelsApi.ExportModelRequest)] = """{"outputConfig":{"modelFormat":"tflite"}}""",
         [typeof(ModelPackagesApi.TagRequest)] = """{"tags":["production"]}""",
         [typeof(HostedModelsApi.ModelBody)] = """{"displayName":"insects","tags":["edge"],"tfliteModel":{"automlModel":"projects/default/locations/us-central1/models/5"}}""",

@@ -6,11 +6,17 @@ namespace VisionConsole.Web.Api;
 
 /// <summary>
 /// Long-running operations in the AutoML v1 shape: <c>/v1/projects/{project}/locations/{location}/operations</c>,
-/// <c>.../operations/{id}</c> and <c>POST .../operations/{id}:cancel</c>. Any project and location address the
-/// default project.
+/// <c>.../operations/{id}</c>, <c>POST .../operations/{id}:cancel</c> and <c>POST .../operations/{id}:wait</c>. Any
+/// project and location address the default project.
 /// </summary>
 public static class OperationsApi
 {
+    /// <summary>The longest a <c>:wait</c> holds the request, and its default.</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(2);
+
+    /// <summary>Body of <c>:wait</c>: <c>timeout</c> as a protobuf Duration (<c>"30s"</c>, <c>"1.5s"</c>).</summary>
+    public sealed record WaitOperationBody(string? Timeout);
+
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/v1/projects/{project}/locations/{location}/operations").WithTags("Operations")
@@ -19,6 +25,7 @@ public static class OperationsApi
         group.MapGet("/", ListAsync);
         group.MapGet("/{id:long}", GetAsync);
         group.MapPost("/{id:long}:cancel", CancelAsync).ProducesGoogleError(409).DisableAntiforgery();
+        group.MapPost("/{id:long}:wait", WaitAsync).DisableAntiforgery();
         return endpoints;
     }
 
@@ -42,6 +49,55 @@ public static class OperationsApi
     private static async Task<Ok<AutoMlOperation>> CancelAsync(
         string project, string location, long id, IOperationService operations, ICurrentUser user, CancellationToken cancellationToken) =>
         TypedResults.Ok(AutoMlOperation.From(project, location, await operations.CancelAsync(id, user.Name, cancellationToken)));
+
+    /// <summary>
+    /// google.longrunning's <c>WaitOperation</c>: answers as soon as the operation is done, or when the timeout (at most
+    /// and by default <see cref="MaxWait"/>) passes first, with the operation as it is then.
+    /// </summary>
+    private static async Task<Ok<AutoMlOperation>> WaitAsync(
+        string project, string location, long id, WaitOperationBody? body, IOperationService operations, IOperationNotifier notifier, CancellationToken cancellationToken)
+    {
+        var timeout = ParseTimeout(body?.Timeout);
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Subscribed before reading, so a finish between the read and the wait is not missed.
+        using (notifier.Subscribe(update =>
+        {
+            if (update.Operation.Id == id && update.Operation.Done)
+            {
+                finished.TrySetResult();
+            }
+        }))
+        {
+            if (!(await operations.GetAsync(id, cancellationToken)).Done)
+            {
+                try
+                {
+                    await finished.Task.WaitAsync(timeout, cancellationToken);
+                }
+                catch (TimeoutException)
+                {
+                    // Not done in time: the operation as it is, as Google answers.
+                }
+            }
+        }
+        return TypedResults.Ok(AutoMlOperation.From(project, location, await operations.GetAsync(id, cancellationToken)));
+    }
+
+    /// <summary>A protobuf Duration in JSON (<c>"30s"</c>, <c>"0.5s"</c>); none means <see cref="MaxWait"/>; more is refused.</summary>
+    internal static TimeSpan ParseTimeout(string? timeout)
+    {
+        if (string.IsNullOrWhiteSpace(timeout))
+        {
+            return MaxWait;
+        }
+        var text = timeout.Trim();
+        if (!text.EndsWith('s') || !double.TryParse(text[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            || seconds < 0 || seconds > MaxWait.TotalSeconds)
+        {
+            throw new DomainException("invalid-argument", $"timeout '{timeout}' is not a duration of 0 to {MaxWait.TotalSeconds:0} seconds such as \"30s\".");
+        }
+        return TimeSpan.FromSeconds(seconds);
+    }
 
     /// <summary>Reads <c>done=true</c> / <c>done = false</c>; anything else is refused with the accepted forms.</summary>
     internal static bool? ParseFilter(string? filter)

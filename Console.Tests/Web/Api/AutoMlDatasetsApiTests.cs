@@ -243,6 +243,34 @@ public sealed class AutoMlDatasetsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WaitOperation_HeldImport_AnswersAtTheTimeoutThenAsSoonAsItIsDone()
+    {
+        using var temp = new TempFolder();
+        var files = ImportJobFixture.HymenopteraFiles().Where(f => f.Split == "train").Take(12).ToList();
+        var zip = WriteZip(temp.File("insects.zip"), files.Select(f => ($"{f.Label}/{Path.GetFileName(f.File)}", (string?)f.File, (byte[]?)null)));
+        var dataset = await CreateAsync(new { displayName = "insects", imageClassificationDatasetMetadata = new { } });
+        _gate.CloseAfter(5);
+        var started = await ImportAsync(IdOf(dataset), ("insects.zip", zip));
+        await _gate.WaitUntilHeldAsync();
+        var wait = new Uri($"/v1/{started.GetProperty("name").GetString()}:wait", UriKind.Relative);
+
+        var held = await (await _client.PostAsJsonAsync(wait, new { timeout = "0.3s" })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.False(held.GetProperty("done").GetBoolean());
+        Assert.Equal("RUNNING", held.GetProperty("metadata").GetProperty("state").GetString());
+        // A wait without a timeout answers when the import finishes, not at its two minutes.
+        var waiting = _client.PostAsJsonAsync(wait, new { });
+        await Task.Delay(200);
+        Assert.False(waiting.IsCompleted);
+        _gate.Open();
+        var done = await (await waiting).Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.True(done.GetProperty("done").GetBoolean());
+        Assert.Equal("SUCCEEDED", done.GetProperty("metadata").GetProperty("state").GetString());
+        var bad = await _client.PostAsJsonAsync(wait, new { timeout = "an hour" });
+        Assert.Contains("timeout 'an hour' is not a duration", GoogleErrorAssert.Message(await GoogleErrorAssert.ReadAsync(bad, HttpStatusCode.BadRequest, "INVALID_ARGUMENT")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CancelOperation_MidImport_LeavesTheDatasetAsItWasAndReportsCancelled()
     {
         using var temp = new TempFolder();
