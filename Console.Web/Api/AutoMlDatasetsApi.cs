@@ -143,10 +143,21 @@ public static class AutoMlDatasetsApi
             $"{AutoMl.Parent(project, location)}/datasets/{AutoMl.Id(id)}/annotationSpecs/{AutoMl.Id(label.Id)}", label.Name, label.ImageCount));
     }
 
-    private static async Task<Ok<DatasetList>> ListAsync(string project, string location, IDatasetService datasets, CancellationToken cancellationToken)
+    /// <summary>
+    /// AutoML's <c>datasets.list</c>, newest first; <c>filter</c>: <c>imageClassificationDatasetMetadata:*</c>,
+    /// <c>imageObjectDetectionDatasetMetadata:*</c>, <c>displayName=NAME</c>, joined by AND.
+    /// </summary>
+    private static async Task<Ok<DatasetList>> ListAsync(string project, string location, string? filter, IDatasetService datasets, CancellationToken cancellationToken)
     {
+        var terms = AutoMlListFilter.Parse(filter, "datasets", "imageClassificationDatasetMetadata", "imageObjectDetectionDatasetMetadata", "displayName");
         var all = await datasets.ListAsync(cancellationToken);
-        return TypedResults.Ok(new DatasetList(all.Select(d => ToResource(project, location, d, null)).ToList()));
+        var matching = all.Where(d => terms.All(t => t.Field switch
+        {
+            "imageClassificationDatasetMetadata" => d.Kind != DatasetKind.ObjectDetection,
+            "imageObjectDetectionDatasetMetadata" => d.Kind == DatasetKind.ObjectDetection,
+            _ => d.DisplayName == t.Value,
+        }));
+        return TypedResults.Ok(new DatasetList(matching.Select(d => ToResource(project, location, d, null)).ToList()));
     }
 
     private static async Task<Ok<DatasetResource>> GetAsync(string project, string location, string datasetId, IDatasetService datasets, CancellationToken cancellationToken)

@@ -123,9 +123,20 @@ public static class ModelsApi
         return TypedResults.Ok(AutoMlOperation.From(project, location, operation));
     }
 
-    private static async Task<Ok<ModelList>> ListAsync(string project, string location, IModelService models, ModelDeployment deployment, CancellationToken cancellationToken)
+    /// <summary>
+    /// AutoML's <c>models.list</c>; <c>filter</c>: <c>datasetId=ID</c>, <c>imageClassificationModelMetadata:*</c>,
+    /// <c>imageObjectDetectionModelMetadata:*</c>, <c>displayName=NAME</c>, joined by AND.
+    /// </summary>
+    private static async Task<Ok<ModelList>> ListAsync(string project, string location, string? filter, IModelService models, ModelDeployment deployment, CancellationToken cancellationToken)
     {
-        var list = await models.ListAsync(cancellationToken);
+        var terms = AutoMlListFilter.Parse(filter, "models", "datasetId", "imageClassificationModelMetadata", "imageObjectDetectionModelMetadata", "displayName");
+        var list = (await models.ListAsync(cancellationToken)).Where(m => terms.All(t => t.Field switch
+        {
+            "datasetId" => m.DatasetId is { } d && AutoMl.Id(d) == t.Value,
+            "imageClassificationModelMetadata" => m.Kind != Domain.Datasets.DatasetKind.ObjectDetection,
+            "imageObjectDetectionModelMetadata" => m.Kind == Domain.Datasets.DatasetKind.ObjectDetection,
+            _ => m.DisplayName == t.Value,
+        }));
         var deployed = await deployment.DeployedAsync(cancellationToken);
         return TypedResults.Ok(new ModelList(list.Select(m => AutoMl.Model(m, project, location, deployed.Contains(m.Id))).ToList(), string.Empty));
     }

@@ -58,6 +58,12 @@ public sealed class AutoMlDatasetsApiTests : IAsyncLifetime
 
         var list = await _client.GetFromJsonAsync<JsonElement>($"{Root}/datasets");
         Assert.Equal([IdOf(detection), id], list.GetProperty("datasets").EnumerateArray().Select(IdOf));
+        // AutoML's filter, in either spelling of the field.
+        var classifications = await _client.GetFromJsonAsync<JsonElement>($"{Root}/datasets?filter=image_classification_dataset_metadata:*");
+        Assert.Equal([id], classifications.GetProperty("datasets").EnumerateArray().Select(IdOf));
+        var detectionFilter = Uri.EscapeDataString("imageObjectDetectionDatasetMetadata:* AND displayName=\"raccoons\"");
+        var detections = await _client.GetFromJsonAsync<JsonElement>($"{Root}/datasets?filter={detectionFilter}");
+        Assert.Equal([IdOf(detection)], detections.GetProperty("datasets").EnumerateArray().Select(IdOf));
         // Any project and location value means the default project.
         var got = await _client.GetFromJsonAsync<JsonElement>($"/v1/projects/my-project/locations/eu/datasets/{id}");
         Assert.Equal($"projects/my-project/locations/eu/datasets/{id}", got.GetProperty("name").GetString());

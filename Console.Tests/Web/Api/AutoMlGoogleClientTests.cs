@@ -52,6 +52,8 @@ public sealed class AutoMlGoogleClientTests(ITestOutputHelper output)
             Assert.Equal(("bees", 20), (steps["getAnnotationSpec"].GetProperty("displayName").GetString(), steps["getAnnotationSpec"].GetProperty("exampleCount").GetInt32()));
             Assert.Equal("hymenoptera-renamed", steps["updateDataset"].GetProperty("displayName").GetString());
             Assert.StartsWith("projects/default/locations/us-central1/models/", steps["trained"].GetProperty("name").GetString(), StringComparison.Ordinal);
+            Assert.Equal([steps["trained"].GetProperty("name").GetString()], steps["listModels"].GetProperty("ofDataset").EnumerateArray().Select(m => m.GetString()));
+            Assert.Equal(0, steps["listModels"].GetProperty("detectors").GetInt32());
             var evaluations = steps["listModelEvaluations"];
             Assert.Equal(3, evaluations.GetProperty("count").GetInt32());
             Assert.Equal(["ants", "bees"], evaluations.GetProperty("labels").EnumerateArray().Select(l => l.GetString()));

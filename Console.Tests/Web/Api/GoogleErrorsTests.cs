@@ -44,6 +44,8 @@ public sealed class GoogleErrorsTests : IAsyncLifetime
         { "POST", $"{Root}/models/999:deploy", "{}", HttpStatusCode.NotFound, "NOT_FOUND", "not-found", "Model 999 was not found." },
         { "POST", $"{Root}/models/999:undeploy", "{}", HttpStatusCode.NotFound, "NOT_FOUND", "not-found", "Model 999 was not found." },
         { "DELETE", $"{Root}/models/999", null, HttpStatusCode.NotFound, "NOT_FOUND", "not-found", "Model 999 was not found." },
+        { "GET", $"{Root}/datasets?filter=exampleCount%3D3", null, HttpStatusCode.BadRequest, "INVALID_ARGUMENT", "invalid-argument", "filter term 'exampleCount=3' is not supported for datasets" },
+        { "GET", $"{Root}/models?filter=dataset_id%3D1%20AND%20labels.env%3Dprod", null, HttpStatusCode.BadRequest, "INVALID_ARGUMENT", "invalid-argument", "filter term 'labels.env=prod' is not supported for models" },
         // Decided by routing and binding, before any of the console's code: still the Google shape, with a message.
         { "GET", $"{Root}/no-such-collection", null, HttpStatusCode.NotFound, "NOT_FOUND", "not-found", $"Nothing is at GET {Root}/no-such-collection." },
         { "PUT", $"{Root}/datasets", "{}", HttpStatusCode.MethodNotAllowed, "UNIMPLEMENTED", "unimplemented", $"PUT is not allowed on {Root}/datasets." },

@@ -52,6 +52,10 @@ try {
   const [model] = await trainOp.promise();
   print('trained', { name: model.name });
 
+  const [ofDataset] = await client.listModels({ parent, filter: `dataset_id=${dataset.name.split('/').pop()}` });
+  const [detectors] = await client.listModels({ parent, filter: 'image_object_detection_model_metadata:*' });
+  print('listModels', { ofDataset: ofDataset.map(m => m.name), detectors: detectors.length });
+
   const [evaluations] = await client.listModelEvaluations({ parent: model.name, filter: '' });
   const overall = evaluations.find(e => !e.annotationSpecId);
   print('listModelEvaluations', { count: evaluations.length, auPrc: overall?.classificationEvaluationMetrics?.auPrc ?? null, labels: evaluations.filter(e => e.annotationSpecId).map(e => e.displayName).sort() });

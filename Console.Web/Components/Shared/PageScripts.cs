@@ -1,4 +1,5 @@
 using Microsoft.JSInterop;
+using MudBlazor;
 
 namespace VisionConsole.Web.Components.Shared;
 
@@ -20,6 +21,23 @@ public sealed class PageScripts(IJSRuntime js) : IAsyncDisposable
         catch (JSException)
         {
             return false;
+        }
+    }
+
+    /// <summary>Copies <paramref name="text"/> and says so in a snackbar, or says how to copy it by hand when the browser refused.</summary>
+    /// <param name="text">What to copy.</param>
+    /// <param name="what">What it is, for the notice ("The download URL").</param>
+    /// <param name="snackbar">The page's snackbar.</param>
+    public async Task CopyWithNoticeAsync(string text, string what, ISnackbar snackbar)
+    {
+        ArgumentNullException.ThrowIfNull(snackbar);
+        if (await CopyTextAsync(text))
+        {
+            snackbar.Add($"{what} is copied.", Severity.Success);
+        }
+        else
+        {
+            snackbar.Add("The browser did not allow copying; select the text and copy it by hand.", Severity.Warning);
         }
     }
 

@@ -35,15 +35,5 @@ public sealed partial class ApiPage
         _snippets = ApiSnippets.For(new ApiSnippetContext(Navigation.BaseUri, dataset?.Id, dataset?.Kind, model?.Id));
     }
 
-    private async Task CopyAsync(string text, string what)
-    {
-        if (await Scripts.CopyTextAsync(text))
-        {
-            Snackbar.Add($"Copied: {what}.", Severity.Success);
-        }
-        else
-        {
-            Snackbar.Add("The browser did not allow copying; select the text and copy it by hand.", Severity.Warning);
-        }
-    }
+    private Task CopyAsync(string text, string what) => Scripts.CopyWithNoticeAsync(text, $"The call \u201c{what}\u201d", Snackbar);
 }

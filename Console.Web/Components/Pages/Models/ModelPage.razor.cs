@@ -149,15 +149,5 @@ public partial class ModelPage
 
     private Task CopyUrlAsync() => CopyAsync(PackageUrl, "The download URL");
 
-    private async Task CopyAsync(string text, string what)
-    {
-        if (await Scripts.CopyTextAsync(text))
-        {
-            Snackbar.Add($"{what} is copied.", Severity.Success);
-        }
-        else
-        {
-            Snackbar.Add("The browser did not allow copying; select the text and copy it by hand.", Severity.Warning);
-        }
-    }
+    private Task CopyAsync(string text, string what) => Scripts.CopyWithNoticeAsync(text, what, Snackbar);
 }
