@@ -57,6 +57,8 @@ public static class ConsoleDomainServiceCollectionExtensions
         services.AddSingleton<Operations.DataOperationService>();
         // Model exports need the trainer's IModelService and its job (ModelExportOperationJob), registered by AddTrainer.
         services.AddSingleton<Models.ModelExportService>();
+        // Batch predictions run the trainer's predictors (BatchPredictionJob, registered by AddTrainer).
+        services.AddSingleton<Models.BatchPredictionService>();
         services.AddSingleton<Hosting.HostedModelService>();
         services.AddSingleton<Hosting.IHostedModels>(provider => provider.GetRequiredService<Hosting.HostedModelService>());
         services.AddTransient<Operations.IOperationJob, Operations.ImportOperationJob>();

@@ -18,6 +18,7 @@ namespace VisionConsole.Domain.Operations;
 [JsonDerivedType(typeof(ExportRequest), ExportRequest.Kind)]
 [JsonDerivedType(typeof(Models.ModelExportRequest), Models.ModelExportRequest.Kind)]
 [JsonDerivedType(typeof(Storage.BackupRequest), Storage.BackupRequest.Kind)]
+[JsonDerivedType(typeof(Models.BatchPredictRequest), Models.BatchPredictRequest.Kind)]
 public abstract record OperationRequest;
 
 /// <summary>An operation's latest progress report, one derived record per kind.</summary>
@@ -27,6 +28,7 @@ public abstract record OperationRequest;
 [JsonDerivedType(typeof(ExportProgress), ExportRequest.Kind)]
 [JsonDerivedType(typeof(Models.ModelExportProgress), Models.ModelExportRequest.Kind)]
 [JsonDerivedType(typeof(Storage.BackupProgress), Storage.BackupRequest.Kind)]
+[JsonDerivedType(typeof(Models.BatchPredictProgress), Models.BatchPredictRequest.Kind)]
 public abstract record OperationProgress;
 
 /// <summary>What a succeeded operation produced, one derived record per kind.</summary>
@@ -36,6 +38,7 @@ public abstract record OperationProgress;
 [JsonDerivedType(typeof(ExportResult), ExportRequest.Kind)]
 [JsonDerivedType(typeof(Models.ModelExportResult), Models.ModelExportRequest.Kind)]
 [JsonDerivedType(typeof(Storage.BackupResult), Storage.BackupRequest.Kind)]
+[JsonDerivedType(typeof(Models.BatchPredictResult), Models.BatchPredictRequest.Kind)]
 public abstract record OperationResult
 {
     /// <summary>The model version the operation produced, when it produces one (trainings).</summary>
@@ -141,8 +144,11 @@ public static class OperationKinds
     /// <summary>Backing up the data folder (<see cref="Storage.BackupRequest"/>, <see cref="Storage.BackupProgress"/>, <see cref="Storage.BackupResult"/>).</summary>
     public static OperationKind Backup { get; } = new(Storage.BackupRequest.Kind, typeof(Storage.BackupRequest), typeof(Storage.BackupProgress), typeof(Storage.BackupResult));
 
+    /// <summary>Running a model over an upload's images (<see cref="Models.BatchPredictRequest"/>, <see cref="Models.BatchPredictProgress"/>, <see cref="Models.BatchPredictResult"/>).</summary>
+    public static OperationKind BatchPredict { get; } = new(Models.BatchPredictRequest.Kind, typeof(Models.BatchPredictRequest), typeof(Models.BatchPredictProgress), typeof(Models.BatchPredictResult));
+
     /// <summary>Every kind.</summary>
-    public static IReadOnlyList<OperationKind> All { get; } = [TrainClassifier, TrainDetector, ImportData, ExportData, ExportModel, Backup];
+    public static IReadOnlyList<OperationKind> All { get; } = [TrainClassifier, TrainDetector, ImportData, ExportData, ExportModel, Backup, BatchPredict];
 
     /// <summary>The JSON settings of every stored request, progress and result: camelCase, enums as strings.</summary>
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)

@@ -65,6 +65,7 @@ public static class TrainerServiceCollectionExtensions
         services.AddTransient<IOperationJob, ClassificationTrainingJob>();
         services.AddTransient<IOperationJob, DetectionTrainingJob>();
         services.AddTransient<IOperationJob, ModelExportOperationJob>();
+        services.AddTransient<IOperationJob, VisionConsole.Trainer.Inference.BatchPredictionJob>();
         services.TryAddSingleton<VisionConsole.Trainer.Export.ModelPackageBuilder>();
         services.TryAddSingleton<VisionConsole.Domain.Models.IModelFormats>(sp => sp.GetRequiredService<VisionConsole.Trainer.Export.ModelPackageBuilder>());
         services.TryAddSingleton<VisionConsole.Trainer.Detection.DetectorInference>();

@@ -20,6 +20,7 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails)
             NotFoundException e => (StatusCodes.Status404NotFound, e.Code, "Not found"),
             // A version sent as If-Match that no longer holds is a failed precondition (RFC 9110); in the body it is a conflict.
             ConcurrencyConflictException e when httpContext.Request.Headers.IfMatch.Count > 0 => (StatusCodes.Status412PreconditionFailed, e.Code, "Precondition failed"),
+            UnsupportedUploadException e => (StatusCodes.Status415UnsupportedMediaType, e.Code, "Unsupported media type"),
             DomainException e when ConflictCodes.Contains(e.Code) => (StatusCodes.Status409Conflict, e.Code, "Conflict"),
             DomainException e => (StatusCodes.Status400BadRequest, e.Code, "Invalid request"),
             ImageRejectedException => (StatusCodes.Status400BadRequest, "image-rejected", "Image refused"),

@@ -188,50 +188,8 @@ public static class AutoMlDatasetsApi
         var id = ParseId(datasetId);
         await datasets.GetAsync(id, cancellationToken);
         var importFormat = ParseImportFormat(format);
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
-            || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
-            || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 } boundary)
-        {
-            return Problem(StatusCodes.Status415UnsupportedMediaType, $"Send the files as multipart/form-data, one part named 'file' per file (got content type '{request.ContentType}').");
-        }
-
         var folder = operations.CreateUploadFolder();
-        var files = new List<ImportFile>();
-        try
-        {
-            var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = MaxImportBytes };
-            var part = 0;
-            for (var section = await reader.ReadNextSectionAsync(cancellationToken); section is not null; section = await reader.ReadNextSectionAsync(cancellationToken))
-            {
-                part++;
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
-                {
-                    continue; // Form fields are not files; nothing to import from them.
-                }
-                var name = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-                if (string.IsNullOrWhiteSpace(name))
-                {
-                    name = $"part-{part.ToString(CultureInfo.InvariantCulture)}";
-                }
-                if (files.Any(f => f.Name == name))
-                {
-                    throw new DomainException("invalid-upload", $"Two parts are named '{name}'; every uploaded file needs its own name (relative paths are fine).");
-                }
-                // Stored under a number: the client's name (perhaps a relative path) is kept only as the file's name in the plan.
-                var path = Path.Combine(folder, part.ToString("D6", CultureInfo.InvariantCulture));
-                var target = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-                await using (target)
-                {
-                    await section.Body.CopyToAsync(target, cancellationToken);
-                }
-                files.Add(new ImportFile(name, path));
-            }
-        }
-        catch
-        {
-            Directory.Delete(folder, recursive: true);
-            throw;
-        }
+        var files = await MultipartUpload.SpoolAsync(request, folder, MaxImportBytes, cancellationToken);
         if (files.Count == 0)
         {
             Directory.Delete(folder, recursive: true);

@@ -25,6 +25,9 @@ public sealed record AutoMlOperation(
     /// <summary>The download URL of a finished model export's file.</summary>
     public static string ModelExportUri(long operationId) => $"/api/model-exports/{operationId.ToString(CultureInfo.InvariantCulture)}";
 
+    /// <summary>The download URL of a finished batch prediction's JSON Lines.</summary>
+    public static string BatchPredictionUri(long operationId) => $"/api/batch-predictions/{operationId.ToString(CultureInfo.InvariantCulture)}";
+
     /// <summary>The download URL of an import's CSV report.</summary>
     public static string ReportUri(long operationId) => $"/api/imports/{operationId.ToString(CultureInfo.InvariantCulture)}/report";
 
@@ -69,6 +72,7 @@ public sealed record AutoMlOperation(
                 r.Format.ToString(), r.Items, r.Imported, r.Duplicates, r.Refused, r.Warnings, r.Errors, r.LabelsCreated, r.LabelsAssigned, r.BoxesAdded, ReportUri(operation.Id)),
             ExportResult r => new ExportDataResponse(FormatName(r.Format), r.ImageCount, r.ByteSize, ExportUri(operation.Id)),
             ModelExportResult r => new ExportModelResponse(ModelFormatName(r.Format), r.VersionNumber, r.ByteSize, ModelExportUri(operation.Id)),
+            BatchPredictResult r => new BatchPredictResponse(r.Images, r.Failed, r.ByteSize, BatchPredictionUri(operation.Id)),
             _ => null,
         };
         return new AutoMlOperation($"{parent}/operations/{AutoMl.Id(operation.Id)}", metadata, operation.Done, error, response);
@@ -138,6 +142,7 @@ public sealed record AutoMlOperation(
             },
             ImportProgress p => Percent(p.Done, p.Total),
             ExportProgress p => Percent(p.Done, p.Total),
+            BatchPredictProgress p => Percent(p.Done, p.Total),
             _ => 0,
         };
     }
@@ -189,6 +194,7 @@ public sealed record AutoMlOperationMetadata(
 [JsonDerivedType(typeof(ExportModelResponse))]
 [JsonDerivedType(typeof(EmptyResponse))]
 [JsonDerivedType(typeof(DatasetOperationResponse))]
+[JsonDerivedType(typeof(BatchPredictResponse))]
 public abstract record AutoMlOperationResponse
 {
     /// <summary>The protobuf type of the response.</summary>
@@ -228,6 +234,16 @@ public sealed record ExportModelResponse(string ModelFormat, int VersionNumber, 
 {
     /// <inheritdoc />
     public override string Type => Empty;
+}
+
+/// <summary>
+/// A finished batch prediction's response (AutoML's BatchPredictResult; the console's output is not in Cloud Storage but
+/// served at <c>downloadUri</c>): images read, the ones that failed (an <c>error</c> line each), the output's size.
+/// </summary>
+public sealed record BatchPredictResponse(int Images, int Failed, long ByteSize, string DownloadUri) : AutoMlOperationResponse
+{
+    /// <inheritdoc />
+    public override string Type => "type.googleapis.com/google.cloud.automl.v1.BatchPredictResult";
 }
 
 /// <summary>A created dataset: the dataset resource, as <c>datasets.create</c>'s operation answers it.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using VisionConsole.Domain;
+using VisionConsole.Domain.Models;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Operations;
 
@@ -17,6 +18,7 @@ public static class DataOperationsApi
     {
         endpoints.MapGet("/api/exports/{operationId:long}", DownloadExport).WithTags("Exports").ProducesFile("application/zip").ProducesProblem(StatusCodes.Status404NotFound);
         endpoints.MapGet("/api/imports/{operationId:long}/report", DownloadReport).WithTags("Imports").ProducesFile("text/csv").ProducesProblem(StatusCodes.Status404NotFound);
+        endpoints.MapGet("/api/batch-predictions/{operationId:long}", DownloadPredictions).WithTags("Batch predictions").ProducesFile("application/x-ndjson").ProducesProblem(StatusCodes.Status404NotFound);
         endpoints.MapGet("/api/datasets/{id:long}/health", HealthAsync).WithTags("Datasets").ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
@@ -31,6 +33,12 @@ public static class DataOperationsApi
     {
         var path = operations.ImportReportPath(operationId) ?? throw new NotFoundException($"The report of import operation {operationId}");
         return TypedResults.PhysicalFile(path, "text/csv; charset=utf-8", $"import-{operationId}-report.csv");
+    }
+
+    private static PhysicalFileHttpResult DownloadPredictions(long operationId, BatchPredictionService batches)
+    {
+        var path = batches.FindOutput(operationId) ?? throw new NotFoundException($"The output of batch prediction operation {operationId}");
+        return TypedResults.PhysicalFile(path, "application/x-ndjson", $"batch-{operationId}.jsonl", enableRangeProcessing: true);
     }
 
     private static async Task<Ok<DatasetHealth>> HealthAsync(long id, DatasetHealthService health, CancellationToken cancellationToken) =>

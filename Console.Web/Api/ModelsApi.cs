@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Metrics;
 using VisionConsole.Domain.Models;
+using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Training;
 using VisionConsole.Trainer.Detection;
 using VisionConsole.Trainer.Inference;
@@ -67,6 +68,11 @@ public static class ModelsApi
         group.MapGet("/{id:long}", GetAsync);
         group.MapDelete("/{id:long}", DeleteAsync);
         group.MapPost("/{id:long}:deploy", DeployAsync).DisableAntiforgery();
+        group.MapPost("/{id:long}:batchPredict", BatchPredictAsync)
+            .WithMetadata(new RequestSizeLimitAttribute(AutoMlDatasetsApi.MaxImportBytes))
+            .RequireRateLimiting(ApiRateLimits.Import)
+            .ProducesGoogleError(StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests)
+            .DisableAntiforgery();
         group.MapPost("/{id:long}:undeploy", UndeployAsync).DisableAntiforgery();
         group.MapGet("/{id:long}/modelEvaluations", EvaluationsAsync);
         group.MapGet("/{id:long}/modelEvaluations/{evaluationId}", EvaluationAsync);
@@ -155,6 +161,21 @@ public static class ModelsApi
     {
         await deployment.DeployAsync(id, cancellationToken);
         return TypedResults.Ok(AutoMlOperation.Immediate(project, location, "deploy-model", id, null, new EmptyResponse()));
+    }
+
+    /// <summary>
+    /// AutoML's <c>models.batchPredict</c>: the images (and zips of them) of a multipart upload, spooled to disk, predicted
+    /// by an operation; <c>?score_threshold=</c> (default 0.5) leaves out what scores below it. The done operation's
+    /// <c>response.downloadUri</c> serves the JSON Lines.
+    /// </summary>
+    private static async Task<Ok<AutoMlOperation>> BatchPredictAsync(
+        string project, string location, long id, [FromQuery(Name = "score_threshold")] float? scoreThreshold, HttpRequest request,
+        DataOperationService operations, BatchPredictionService batches, ICurrentUser user, CancellationToken cancellationToken)
+    {
+        var folder = operations.CreateUploadFolder();
+        var files = await MultipartUpload.SpoolAsync(request, folder, AutoMlDatasetsApi.MaxImportBytes, cancellationToken);
+        var operation = await batches.StartAsync(id, folder, files, scoreThreshold ?? 0.5f, user.Name, cancellationToken);
+        return TypedResults.Ok(AutoMlOperation.From(project, location, operation));
     }
 
     /// <summary>AutoML's <c>models.undeploy</c>: frees the model's loaded session (memory); answers a done operation.</summary>

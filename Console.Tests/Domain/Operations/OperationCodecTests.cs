@@ -106,7 +106,7 @@ public sealed class OperationCodecTests
     {
         var error = Assert.Throws<OperationDataException>(() => OperationKinds.Of("train-unicorn", 12));
 
-        Assert.Equal("Operation 12 (train-unicorn) has an unreadable kind: this build knows only train-classifier, train-detector, import-data, export-data, export-model, backup", error.Message);
+        Assert.Equal("Operation 12 (train-unicorn) has an unreadable kind: this build knows only train-classifier, train-detector, import-data, export-data, export-model, backup, batch-predict", error.Message);
     }
 
     [Fact]
@@ -133,6 +133,23 @@ public sealed class OperationCodecTests
         Assert.Equal(request, kind.ReadRequest(kind.WriteRequest(request), 1));
         Assert.Equal(result, kind.ReadResult(kind.WriteResult(result), 1));
         Assert.Contains("\"format\":\"Tflite\"", kind.WriteRequest(request), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BatchPredict_RequestProgressAndResultWrittenAndRead_KeepTheirKindAndFields()
+    {
+        var request = new VisionConsole.Domain.Models.BatchPredictRequest(5, [new VisionConsole.Domain.Import.ImportFile("photos.zip", "/data/uploads/7/000001")], 0.25f, "ann");
+        var progress = new VisionConsole.Domain.Models.BatchPredictProgress(3, 9, 1);
+        var result = new VisionConsole.Domain.Models.BatchPredictResult(9, 1, "predictions/batch-7.jsonl", 4096);
+        var kind = OperationKinds.ForRequest(request);
+
+        var back = (VisionConsole.Domain.Models.BatchPredictRequest)kind.ReadRequest(kind.WriteRequest(request), 7);
+
+        Assert.Equal("batch-predict", kind.Name);
+        Assert.Equal((5L, 0.25f, "ann"), (back.ModelId, back.ScoreThreshold, back.User));
+        Assert.Equal(request.Files, back.Files);
+        Assert.Equal(progress, kind.ReadProgress(kind.WriteProgress(progress), 7));
+        Assert.Equal(result, kind.ReadResult(kind.WriteResult(result), 7));
     }
 
     [Fact]

@@ -57,6 +57,10 @@ public static class ApiSnippets
                 printf '{"payload":{"image":{"imageBytes":"%s"}}}' "$(base64 -w0 photo.jpg)" |
                   curl -s -X POST "{{{{v1}}}}/models/{{{{model}}}}:predict" -H "Content-Type: application/json" -d @-
                 """),
+            new("Predict a zip of photos (a batch prediction operation; its response's downloadUri serves JSON Lines)", $$$"""
+                curl -s -X POST "{{{v1}}}/models/{{{model}}}:batchPredict?score_threshold=0.5" \
+                  -F "file=@photos.zip;type=application/zip"
+                """),
             new("Read the model's evaluations", $"curl -s \"{v1}/models/{model}/modelEvaluations\""),
             new("Download the model's ONNX file (version 1)", $"curl -fL -o model.onnx \"{root}/api/models/{model}/versions/1/model.onnx\""),
             new("The console's own API: a dataset's images", $"curl -s \"{root}/api/datasets/{dataset}/images?take=20\""),

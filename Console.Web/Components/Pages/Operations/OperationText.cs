@@ -28,6 +28,7 @@ public static class OperationText
         ExportRequest.Kind => "Export",
         VisionConsole.Domain.Models.ModelExportRequest.Kind => "Model export",
         VisionConsole.Domain.Storage.BackupRequest.Kind => "Backup",
+        VisionConsole.Domain.Models.BatchPredictRequest.Kind => "Batch prediction",
         _ when kind.StartsWith("train-", StringComparison.Ordinal) => "Training",
         _ => kind,
     };
@@ -79,6 +80,7 @@ public static class OperationText
             : operation.Kind == ExportRequest.Kind ? $"Export of {dataset}"
             : operation.Request is VisionConsole.Domain.Models.ModelExportRequest export ? string.Create(CultureInfo.InvariantCulture, $"Export of model {export.ModelId} v{export.VersionNumber} ({export.Format})")
             : operation.Kind == VisionConsole.Domain.Storage.BackupRequest.Kind ? "Backup of the data folder"
+            : operation.Request is VisionConsole.Domain.Models.BatchPredictRequest batch ? string.Create(CultureInfo.InvariantCulture, $"Batch prediction with model {batch.ModelId}")
             : KindName(operation.Kind);
     }
 
