@@ -48,15 +48,8 @@ public sealed class BatchPredictionService(OperationStore store, IModelService m
                 throw new DomainException("invalid-argument", $"score_threshold {scoreThreshold.ToString(CultureInfo.InvariantCulture)} is not between 0 and 1.");
             }
             await models.GetAsync(modelId, cancellationToken).ConfigureAwait(false);
-            var request = new BatchPredictRequest(modelId, files, scoreThreshold, user);
-            return await store.CreateAsync(request, null, user, new { kind = BatchPredictRequest.Kind, modelId, files = files.Count }, id =>
-            {
-                // The row is not visible to the runner until the commit, so the files are in place when it is.
-                var target = ImportOperationJob.UploadFolder(options, id);
-                Directory.Move(full, target);
-                full = target;
-                return request with { Files = files.Select(f => new ImportFile(f.Name, Path.Combine(target, Path.GetRelativePath(uploadFolder, f.Path)))).ToList() };
-            }, cancellationToken).ConfigureAwait(false);
+            return await DataOperationService.CreateWithUploadAsync(store, options, uploadFolder, files, new BatchPredictRequest(modelId, files, scoreThreshold, user),
+                (request, moved) => request with { Files = moved }, null, user, new { kind = BatchPredictRequest.Kind, modelId, files = files.Count }, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -51,22 +51,50 @@ public sealed class DataOperationService(
                 await DatasetService.EnsureDatasetAsync(db, datasetId, cancellationToken).ConfigureAwait(false);
             }
             var spooled = new ImportRequest(datasetId, files, format, User: user);
-            return await store.CreateAsync(spooled, datasetId, user, new { kind = ImportRequest.Kind, datasetId, files = files.Count, format }, id =>
+            return await CreateWithUploadAsync(store, options, uploadFolder, files, spooled, (request, moved) => request with { Files = moved },
+                datasetId, user, new { kind = ImportRequest.Kind, datasetId, files = files.Count, format }, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            DeleteIfPresent(full);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Queues <paramref name="request"/> with the files spooled in <paramref name="uploadFolder"/>: the folder becomes
+    /// <c>&lt;data&gt;/uploads/&lt;operation&gt;/</c> before the operation is visible to the runner, and the request is
+    /// rewritten (<paramref name="withFiles"/>) to name the moved files. The folder is deleted when the queueing fails.
+    /// </summary>
+    internal static async Task<OperationSummary> CreateWithUploadAsync<TRequest>(
+        OperationStore store, ConsoleOptions options, string uploadFolder, IReadOnlyList<ImportFile> files, TRequest request,
+        Func<TRequest, IReadOnlyList<ImportFile>, TRequest> withFiles, long? datasetId, string user, object auditDetails, CancellationToken cancellationToken)
+        where TRequest : OperationRequest
+    {
+        var full = Path.GetFullPath(uploadFolder);
+        try
+        {
+            return await store.CreateAsync(request, datasetId, user, auditDetails, id =>
             {
                 // The row is not visible to the runner until the commit, so the files are in place when it is.
                 var target = ImportOperationJob.UploadFolder(options, id);
                 Directory.Move(full, target);
                 full = target;
-                return spooled with { Files = files.Select(f => new ImportFile(f.Name, Path.Combine(target, Path.GetRelativePath(uploadFolder, f.Path)))).ToList() };
+                return withFiles(request, files.Select(f => new ImportFile(f.Name, Path.Combine(target, Path.GetRelativePath(uploadFolder, f.Path)))).ToList());
             }, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            if (Directory.Exists(full))
-            {
-                Directory.Delete(full, recursive: true);
-            }
+            DeleteIfPresent(full);
             throw;
+        }
+    }
+
+    private static void DeleteIfPresent(string folder)
+    {
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
         }
     }
 

@@ -30,6 +30,10 @@ public sealed class ModelDeployment(IDbContextFactory<ConsoleDbContext> contextF
     public async Task UndeployAsync(long modelId, CancellationToken cancellationToken = default) =>
         sessions.Evict(await ModelFileAsync(modelId, cancellationToken).ConfigureAwait(false));
 
+    /// <summary>Whether the model's latest version is loaded now.</summary>
+    public async Task<bool> IsDeployedAsync(long modelId, CancellationToken cancellationToken = default) =>
+        sessions.Cached.Contains(await ModelFileAsync(modelId, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
+
     /// <summary>The models (by id) whose latest version is loaded now.</summary>
     public async Task<IReadOnlySet<long>> DeployedAsync(CancellationToken cancellationToken = default)
     {

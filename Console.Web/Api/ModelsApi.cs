@@ -150,7 +150,7 @@ public static class ModelsApi
     private static async Task<Ok<ModelResource>> GetAsync(string project, string location, long id, IModelService models, ModelDeployment deployment, CancellationToken cancellationToken)
     {
         var model = await models.GetAsync(id, cancellationToken);
-        return TypedResults.Ok(AutoMl.Model(model, project, location, (await deployment.DeployedAsync(cancellationToken)).Contains(id)));
+        return TypedResults.Ok(AutoMl.Model(model, project, location, await deployment.IsDeployedAsync(id, cancellationToken)));
     }
 
     /// <summary>
