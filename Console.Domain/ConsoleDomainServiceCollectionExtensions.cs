@@ -36,6 +36,8 @@ public static class ConsoleDomainServiceCollectionExtensions
             ConsoleDatabase.Configure(builder, resolved.DatabasePath, resolved.BusyTimeout);
         });
         services.AddSingleton<ConsoleDatabase>();
+        services.AddSingleton<Accounts.ApiKeyService>();
+        services.AddSingleton<Accounts.ProjectAccessService>();
         services.AddHostedService<DatabaseStartup>();
         services.AddSingleton<StorageSweepSignal>();
         services.AddSingleton<StorageSweeper>();

@@ -1,19 +1,21 @@
 using System.Globalization;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Storage;
+using VisionConsole.Web.Accounts;
 
 namespace VisionConsole.Web;
 
 /// <summary>
 /// The console binary's commands besides serving: <c>backup [--data DIR] [--to FILE]</c> writes a consistent backup of a
 /// data folder (while the console runs on it, or not) and <c>restore FILE --data DIR</c> restores one into a new, empty
-/// data folder (<see cref="DataBackup"/>). The data folder is found as the console finds it (<c>--data</c>, else
+/// data folder (<see cref="DataBackup"/>); <c>users</c> and <c>api-keys</c> manage accounts and keys without a browser
+/// (<see cref="AccountCommands"/>). The data folder is found as the console finds it (<c>--data</c>, else
 /// <c>VISIONCONSOLE_DATA</c>, else <c>./.data</c>).
 /// </summary>
 public static class ConsoleCommands
 {
     /// <summary>True when the command line asks for a command rather than the web console.</summary>
-    public static bool IsCommand(string[] args) => args is ["backup", ..] or ["restore", ..];
+    public static bool IsCommand(string[] args) => args is ["backup", ..] or ["restore", ..] or ["users", ..] or ["api-keys", ..];
 
     /// <summary>Runs the command; returns the exit code (0 done, 1 refused with the reason on <paramref name="error"/>, 2 usage).</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
@@ -21,6 +23,10 @@ public static class ConsoleCommands
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
+        if (args is ["users" or "api-keys", ..])
+        {
+            return await AccountCommands.RunAsync(args, output, error, cancellationToken).ConfigureAwait(false);
+        }
         var rest = args.Skip(1).ToList();
         string? file = null;
         if (args[0] == "restore")

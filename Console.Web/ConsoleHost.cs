@@ -14,6 +14,7 @@ using VisionConsole.Domain.Storage;
 using VisionConsole.Trainer.Export;
 using VisionConsole.Trainer.Inference;
 using VisionConsole.Trainer.Jobs;
+using VisionConsole.Web.Accounts;
 using VisionConsole.Web.Api;
 using VisionConsole.Web.Components;
 using VisionConsole.Web.Hubs;
@@ -59,6 +60,7 @@ public static class ConsoleHost
         builder.Services.AddScoped<CircuitUser>();
         builder.Services.AddScoped<VisionConsole.Web.Components.Shared.PageScripts>();
         builder.Services.AddScoped<ICurrentUser, HttpCurrentUser>();
+        builder.Services.AddConsoleAuthentication();
         // Before AddProblemDetails: the first writer that can write a problem writes it.
         builder.Services.AddSingleton<Microsoft.AspNetCore.Http.IProblemDetailsWriter, GoogleErrorWriter>();
         builder.Services.AddProblemDetails();
@@ -87,6 +89,7 @@ public static class ConsoleHost
         app.UseExceptionHandler();
         // Errors decided without a body (routing's 404/405/415) become problem details too.
         app.UseStatusCodePages();
+        app.UseConsoleSecurityHeaders();
         // The repository's top-level wwwroot (console.css, scripts); package assets are mapped below.
         app.UseStaticFiles();
         // The API page's viewer: Swagger UI from its NuGet package (no CDN, no npm at run time) over /openapi/v1.json.
@@ -96,6 +99,9 @@ public static class ConsoleHost
             ui.SwaggerEndpoint("/openapi/v1.json", "Vision Console");
             ui.DocumentTitle = "Vision Console API";
         });
+        // Routing after the files above, so they are served before any endpoint (and its authorization) is chosen.
+        app.UseRouting();
+        app.UseConsoleAuthentication();
         app.UseAntiforgery();
         app.UseRateLimiter();
 
@@ -105,8 +111,9 @@ public static class ConsoleHost
         {
             ResultStatusCodes = { [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable },
             ResponseWriter = HealthReportWriter.WriteAsync,
-        });
-        app.MapConsoleUser();
+        }).AllowAnonymous();
+        app.MapAccountEndpoints();
+        app.MapApiKeysApi();
         app.MapDatasetsApi();
         app.MapBoxesApi();
         app.MapBlobsApi();
@@ -118,9 +125,9 @@ public static class ConsoleHost
         app.MapModelsApi();
         app.MapModelPackagesApi();
         app.MapHostedModelsApi();
-        app.MapHub<ConsoleHub>("/hubs/console");
+        app.MapHub<ConsoleHub>("/hubs/console").RequireAuthorization(ConsolePolicies.Read);
 
-        app.MapStaticAssets();
+        app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

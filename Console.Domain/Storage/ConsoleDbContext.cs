@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using VisionConsole.Domain.Accounts;
 using VisionConsole.Domain.Auditing;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Models;
@@ -13,7 +15,7 @@ namespace VisionConsole.Domain.Storage;
 /// The schema is created and upgraded by the migrations in <c>Storage/Migrations</c> (the first four hand-written,
 /// later ones generated with <c>dotnet ef migrations add</c>); a change here needs a new migration there (a test compares both).
 /// </summary>
-public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options) : DbContext(options)
+public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options) : IdentityUserContext<ConsoleUser>(options)
 {
     public DbSet<Project> Projects => Set<Project>();
 
@@ -39,6 +41,10 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
 
     public DbSet<Hosting.HostedModel> HostedModels => Set<Hosting.HostedModel>();
 
+    public DbSet<ProjectMember> ProjectMembers => Set<ProjectMember>();
+
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
     /// <inheritdoc />
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -49,6 +55,33 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        // Identity's tables (AspNetUsers, its claims, logins and tokens).
+        base.OnModelCreating(modelBuilder);
+        modelBuilder.Entity<ConsoleUser>(e => e.Property(u => u.UserName).HasMaxLength(ConsoleUser.MaxUserNameLength));
+
+        modelBuilder.Entity<ProjectMember>(e =>
+        {
+            e.ToTable("ProjectMembers");
+            e.HasKey(m => new { m.ProjectId, m.UserId });
+            e.Property(m => m.Role).HasConversion<string>().HasMaxLength(16);
+            e.HasOne<Project>().WithMany().HasForeignKey(m => m.ProjectId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<ConsoleUser>().WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ApiKey>(e =>
+        {
+            e.ToTable("ApiKeys");
+            e.Property(k => k.Name).HasMaxLength(ApiKey.MaxNameLength);
+            e.Property(k => k.Prefix).HasMaxLength(16);
+            e.Property(k => k.Hash).HasMaxLength(64);
+            e.HasIndex(k => k.Hash).IsUnique();
+            e.Property(k => k.Role).HasConversion<string>().HasMaxLength(16);
+            e.Property(k => k.CreatedBy).HasMaxLength(ConsoleUser.MaxUserNameLength);
+            e.Property(k => k.RevokedBy).HasMaxLength(ConsoleUser.MaxUserNameLength);
+            e.HasOne<Project>().WithMany().HasForeignKey(k => k.ProjectId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<ConsoleUser>().WithMany().HasForeignKey(k => k.CreatedByUserId).OnDelete(DeleteBehavior.Restrict);
+        });
+
         modelBuilder.Entity<Project>(e =>
         {
             e.ToTable("Projects");

@@ -16,11 +16,9 @@ public sealed class BackupsApiTests : IAsyncLifetime
     private readonly ConsoleWebFactory _factory = new();
     private HttpClient _client = null!;
 
-    public Task InitializeAsync()
+    public async Task InitializeAsync()
     {
-        _client = _factory.CreateClient();
-        _client.DefaultRequestHeaders.Add("X-User", "ann");
-        return Task.CompletedTask;
+        _client = await _factory.CreateClientAsAsync("ann");
     }
 
     public async Task DisposeAsync()

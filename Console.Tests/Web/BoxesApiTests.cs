@@ -126,7 +126,7 @@ public sealed class BoxesApiTests : IAsyncLifetime
     private async Task<HttpResponseMessage> PutAsync(string url, string user, object body, string? ifMatch = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = JsonContent.Create(body) };
-        request.Headers.Add("X-User", user);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await _factory.Accounts.KeyAsync(user));
         if (ifMatch is not null)
         {
             request.Headers.IfMatch.Add(EntityTagHeaderValue.Parse(ifMatch));

@@ -1,7 +1,11 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using VisionConsole.Domain.Accounts;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Tests.Domain;
 using VisionConsole.Tests.Domain.Datasets;
+using VisionConsole.Web.Accounts;
 
 namespace VisionConsole.Tests.Web;
 
@@ -45,12 +49,61 @@ public sealed class ConsoleCommandsTests
         }
     }
 
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    [Fact]
+    public async Task UsersAndApiKeys_CommandLine_FirstAccountAdministratorThenAMemberAKeyAndAReset()
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+        var data = TestDatabase.NewFolder();
+        try
+        {
+            var first = await RunWithInputAsync("root-password-1\n", "users", "create", "--user", "root", "--data", data);
+            var member = await RunAsync("users", "create", "--user", "lab", "--role", "labeler", "--password", "lab-password-1", "--data", data);
+            var taken = await RunAsync("users", "create", "--user", "lab", "--password", "lab-password-1", "--data", data);
+            var key = await RunAsync("api-keys", "create", "--user", "lab", "--name", "ci", "--role", "labeler", "--data", data);
+            var reset = await RunWithInputAsync("new-password-22\n", "users", "reset-password", "--user", "lab", "--data", data);
+            var badRole = await RunAsync("api-keys", "create", "--user", "lab", "--role", "boss", "--data", data);
+            var usage = await RunAsync("users", "create", "--data", data);
+
+            Assert.True(first.ExitCode == 0, first.Error);
+            Assert.Contains("account root created: administrator (the first account)", first.Output, StringComparison.Ordinal);
+            Assert.True(member.ExitCode == 0, member.Error);
+            Assert.Contains("account lab created: labeler in project default", member.Output, StringComparison.Ordinal);
+            Assert.Equal(1, taken.ExitCode);
+            Assert.Contains("is already taken", taken.Error, StringComparison.Ordinal);
+            Assert.True(key.ExitCode == 0, key.Error);
+            Assert.True(reset.ExitCode == 0, reset.Error);
+            Assert.Equal(1, badRole.ExitCode);
+            Assert.Contains("'boss' is not a role", badRole.Error, StringComparison.Ordinal);
+            Assert.Equal(2, usage.ExitCode);
+            await using var database = TestDatabase.CreateUninitialized(configure: services => services.AddConsoleIdentity(), folder: data);
+            var identity = await database.Get<ApiKeyService>().CheckAsync(key.Output.Trim());
+            Assert.Equal(("default", ProjectRole.Labeler, "lab"), (identity!.ProjectName, identity.Role, identity.UserName));
+            await using var scope = database.Services.CreateAsyncScope();
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>();
+            var lab = (await users.FindByNameAsync("lab"))!;
+            Assert.True(await users.CheckPasswordAsync(lab, "new-password-22"));
+            Assert.False(await users.CheckPasswordAsync(lab, "lab-password-1"));
+            Assert.True((await users.FindByNameAsync("root"))!.IsAdministrator);
+            Assert.False(lab.IsAdministrator);
+        }
+        finally
+        {
+            TestDatabase.DeleteFolder(data);
+        }
+    }
+
+    private static Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args) => RunWithInputAsync(null, args);
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunWithInputAsync(string? input, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input is not null, WorkingDirectory = AppContext.BaseDirectory };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Console.Web.dll"));
         foreach (var arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input);
+            process.StandardInput.Close();
+        }
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();

@@ -49,7 +49,7 @@ public sealed class DatasetHubTests : IAsyncLifetime
             Content = JsonContent.Create(new { imageIds = new[] { image.Id }, add = new[] { ants.Id } }),
         })
         {
-            request.Headers.Add("X-User", "ann");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await _factory.Accounts.KeyAsync("ann"));
             (await _client.SendAsync(request)).EnsureSuccessStatusCode();
         }
 
@@ -73,7 +73,7 @@ public sealed class DatasetHubTests : IAsyncLifetime
         using var hub = await HubClient.ConnectAsync(_factory);
         await hub.InvokeAsync("SubscribeOperations");
 
-        var export = await _client.PostAsJsonAsync($"/v1/projects/p/locations/l/datasets/{dataset.Id}:exportData", new { outputConfig = new { format = "AUTOML_CSV" } });
+        var export = await _client.PostAsJsonAsync($"/v1/projects/default/locations/l/datasets/{dataset.Id}:exportData", new { outputConfig = new { format = "AUTOML_CSV" } });
         export.EnsureSuccessStatusCode();
 
         // Every update carries the operation with its kind's own records, each tagged with its kind: no JSON string to parse.
@@ -117,7 +117,9 @@ public sealed class DatasetHubTests : IAsyncLifetime
         public static async Task<HubClient> ConnectAsync(ConsoleWebFactory factory)
         {
             // Skipping negotiation is allowed for WebSockets: the hub takes the connection as it comes.
-            var socket = await factory.Server.CreateWebSocketClient().ConnectAsync(new Uri(factory.Server.BaseAddress, "hubs/console"), CancellationToken.None);
+            // A browser's WebSocket cannot send headers: the key goes as access_token, as SignalR's clients send it.
+            var key = Uri.EscapeDataString(await factory.Accounts.KeyAsync());
+            var socket = await factory.Server.CreateWebSocketClient().ConnectAsync(new Uri(factory.Server.BaseAddress, $"hubs/console?access_token={key}"), CancellationToken.None);
             var client = new HubClient(socket);
             await client.SendAsync(new { protocol = "json", version = 1 });
             var handshake = await client.ReceiveAsync();

@@ -165,6 +165,8 @@ public sealed class KillRestartTests(ITestOutputHelper output)
 
         public static async Task<ConsoleProcess> StartAsync(string data)
         {
+            // Before the console starts, as a script would: the account and its key, from the console's command line.
+            var key = await TestAccounts.CommandLineKeyAsync(data, "labeler");
             using var probe = new TcpListener(IPAddress.Loopback, 0);
             probe.Start();
             var port = ((IPEndPoint)probe.LocalEndpoint).Port;
@@ -185,7 +187,7 @@ public sealed class KillRestartTests(ITestOutputHelper output)
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
-            client.DefaultRequestHeaders.Add("X-User", "labeler");
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
             for (var attempt = 0; attempt < 600; attempt++)
             {
                 try

@@ -48,7 +48,8 @@ public sealed class LabelsApiTests : IAsyncLifetime
         {
             Content = JsonContent.Create(new { imageIds = ids, add = new[] { ants.Id } }),
         };
-        request.Headers.Add("Cookie", "vc_user=carol");
+        // A labeler may label (and the audit names her).
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await _factory.Accounts.KeyAsync("carol", VisionConsole.Domain.Accounts.ProjectRole.Labeler));
         var response = await _client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -85,11 +86,13 @@ public sealed class LabelsApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task CreateDataset_XUserHeaderAndCookie_HeaderWins()
+    public async Task CreateDataset_AnnsKeyAndAnotherNameInTheOldHeaderAndCookie_RecordsAnn()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/datasets") { Content = JsonContent.Create(new { displayName = "d", kind = "SingleLabel" }) };
-        request.Headers.Add("X-User", "ann");
-        request.Headers.Add("Cookie", "vc_user=carol");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await _factory.Accounts.KeyAsync("ann"));
+        // What named the user before accounts existed: neither may speak for anyone now.
+        request.Headers.Add("X-User", "mallory");
+        request.Headers.Add("Cookie", "vc_user=mallory");
 
         var created = (await (await _client.SendAsync(request)).Content.ReadFromJsonAsync<DatasetSummary>(Json))!;
 

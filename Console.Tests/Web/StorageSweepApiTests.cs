@@ -18,11 +18,9 @@ public sealed class StorageSweepApiTests : IAsyncLifetime
     private readonly ConsoleWebFactory _factory = new() { Settings = { ["sweep-grace"] = "00:00:00" } };
     private HttpClient _client = null!;
 
-    public Task InitializeAsync()
+    public async Task InitializeAsync()
     {
-        _client = _factory.CreateClient();
-        _client.DefaultRequestHeaders.Add("X-User", "ann");
-        return Task.CompletedTask;
+        _client = await _factory.CreateClientAsAsync("ann");
     }
 
     public async Task DisposeAsync()

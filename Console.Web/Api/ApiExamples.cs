@@ -28,6 +28,7 @@ internal static class ApiExamples
         [typeof(OperationsApi.WaitOperationBody)] = """{"timeout":"30s"}""",
         [typeof(ModelsApi.ExportModelRequest)] = """{"outputConfig":{"modelFormat":"tflite"}}""",
         [typeof(ModelPackagesApi.TagRequest)] = """{"tags":["production"]}""",
+        [typeof(ApiKeysApi.CreateApiKeyRequest)] = """{"name":"ci","role":"editor"}""",
         [typeof(HostedModelsApi.ModelBody)] = """{"displayName":"insects","tags":["edge"],"tfliteModel":{"automlModel":"projects/default/locations/us-central1/models/5"}}""",
         [typeof(HostedModelsApi.RollbackBody)] = """{"version":1}""",
     };

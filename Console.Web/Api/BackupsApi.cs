@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Storage;
+using VisionConsole.Web.Accounts;
 
 namespace VisionConsole.Web.Api;
 
@@ -13,7 +14,8 @@ public static class BackupsApi
 {
     public static IEndpointRouteBuilder MapBackupsApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/backups").WithTags("Backups");
+        // A backup holds every project: owners only.
+        var group = endpoints.MapGroup("/api/backups").WithTags("Backups").RequireAuthorization(ConsolePolicies.Manage);
         group.MapPost("", StartAsync);
         group.MapGet("", List);
         group.MapGet("/{name}", Download).ProducesFile("application/zip").ProducesProblem(StatusCodes.Status404NotFound);

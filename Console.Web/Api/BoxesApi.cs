@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Datasets;
+using VisionConsole.Web.Accounts;
 
 namespace VisionConsole.Web.Api;
 
@@ -35,11 +36,11 @@ public static class BoxesApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/boxes", GetAsync);
-        group.MapPut("/boxes", SaveAsync).ProducesProblem(StatusCodes.Status412PreconditionFailed);
-        group.MapPost("/boxes", AddAsync).ProducesProblem(StatusCodes.Status412PreconditionFailed);
-        group.MapPatch("/boxes/{boxId:long}", UpdateAsync).ProducesProblem(StatusCodes.Status412PreconditionFailed);
-        group.MapDelete("/boxes/{boxId:long}", DeleteAsync).ProducesProblem(StatusCodes.Status412PreconditionFailed);
-        group.MapPut("/no-objects", SetNoObjectsAsync).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        group.MapPut("/boxes", SaveAsync).RequireAuthorization(ConsolePolicies.Label).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        group.MapPost("/boxes", AddAsync).RequireAuthorization(ConsolePolicies.Label).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        group.MapPatch("/boxes/{boxId:long}", UpdateAsync).RequireAuthorization(ConsolePolicies.Label).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        group.MapDelete("/boxes/{boxId:long}", DeleteAsync).RequireAuthorization(ConsolePolicies.Label).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        group.MapPut("/no-objects", SetNoObjectsAsync).RequireAuthorization(ConsolePolicies.Label).ProducesProblem(StatusCodes.Status412PreconditionFailed);
         return endpoints;
     }
 

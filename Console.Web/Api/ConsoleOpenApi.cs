@@ -18,7 +18,19 @@ internal static class ConsoleOpenApi
             {
                 document.Info.Title = "Vision Console";
                 document.Info.Description = "The console's own API (/api), Cloud AutoML Vision v1 (/v1) and Firebase ML v1beta2 (/v1beta2). "
-                    + "The /api routes answer errors as problem details (RFC 9457) with a stable code; the Google-compatible routes as Google's JSON error body.";
+                    + "The /api routes answer errors as problem details (RFC 9457) with a stable code; the Google-compatible routes as Google's JSON error body. "
+                    + "Every route but /healthz needs Authorization: Bearer <API key> (the console's API keys page).";
+                // One scheme for every route, so Swagger UI's Authorize button sends the key.
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes["apiKey"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    Description = "An API key of the project (vck_...), made on the console's API keys page or with `users`/`api-keys` on its command line.",
+                };
+                document.Security ??= [];
+                document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("apiKey", document)] = [] });
                 return Task.CompletedTask;
             });
             options.AddDocumentTransformer(AddHealthzAsync);

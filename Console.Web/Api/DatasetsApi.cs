@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Datasets;
+using VisionConsole.Web.Accounts;
 
 namespace VisionConsole.Web.Api;
 
@@ -67,7 +68,7 @@ public static class DatasetsApi
             .WithMetadata(new RequestSizeLimitAttribute(MaxUploadBytes))
             .DisableAntiforgery();
         group.MapPut("/{id:long}/images/{imageId:long}/split", SetSplitAsync).ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapPost("/{id:long}/images:labels", ChangeLabelsAsync).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{id:long}/images:labels", ChangeLabelsAsync).RequireAuthorization(ConsolePolicies.Label).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/{id:long}/labels/{labelId:long}", GetLabelUsageAsync);
         group.MapPatch("/{id:long}/labels/{labelId:long}", RenameLabelAsync).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id:long}/labels/{labelId:long}:merge", MergeLabelAsync);

@@ -162,5 +162,5 @@ public static class HostedModelsApi
         m.ActiveVersion,
         [.. m.Versions.Select(v => new VersionResource(v.Number, v.ModelHash, v.SizeBytes.ToString(CultureInfo.InvariantCulture), AutoMlModel(v.SourceModelId), v.CreatedAt, FileUri(m.Id, v.Number)))]);
 
-    private static string AutoMlModel(long id) => $"projects/console/locations/local/models/{id.ToString(CultureInfo.InvariantCulture)}";
+    private static string AutoMlModel(long id) => $"projects/{VisionConsole.Domain.Projects.Project.DefaultName}/locations/local/models/{id.ToString(CultureInfo.InvariantCulture)}";
 }

@@ -10,6 +10,7 @@ using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Training;
 using VisionConsole.Trainer.Detection;
 using VisionConsole.Trainer.Inference;
+using VisionConsole.Web.Accounts;
 
 namespace VisionConsole.Web.Api;
 
@@ -68,7 +69,8 @@ public static class ModelsApi
         group.MapGet("/{id:long}", GetAsync);
         group.MapDelete("/{id:long}", DeleteAsync);
         group.MapPost("/{id:long}:deploy", DeployAsync).DisableAntiforgery();
-        group.MapPost("/{id:long}:batchPredict", BatchPredictAsync)
+        // Predictions change nothing in the project: a viewer may ask for them.
+        group.MapPost("/{id:long}:batchPredict", BatchPredictAsync).RequireAuthorization(ConsolePolicies.Read)
             .WithMetadata(new RequestSizeLimitAttribute(AutoMlDatasetsApi.MaxImportBytes))
             .RequireRateLimiting(ApiRateLimits.Import)
             .ProducesGoogleError(StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests)
@@ -77,7 +79,7 @@ public static class ModelsApi
         group.MapGet("/{id:long}/modelEvaluations", EvaluationsAsync);
         group.MapGet("/{id:long}/modelEvaluations/{evaluationId}", EvaluationAsync);
         group.MapPost("/{id:long}:export", ExportAsync).DisableAntiforgery();
-        group.MapPost("/{id:long}:predict", PredictAsync)
+        group.MapPost("/{id:long}:predict", PredictAsync).RequireAuthorization(ConsolePolicies.Read)
             .RequireRateLimiting(ApiRateLimits.Predict)
             .ProducesGoogleError(StatusCodes.Status429TooManyRequests)
             .Produces<PredictResponse>()

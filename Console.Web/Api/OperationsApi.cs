@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Operations;
+using VisionConsole.Web.Accounts;
 
 namespace VisionConsole.Web.Api;
 
@@ -25,7 +26,7 @@ public static class OperationsApi
         group.MapGet("/", ListAsync);
         group.MapGet("/{id:long}", GetAsync);
         group.MapPost("/{id:long}:cancel", CancelAsync).ProducesGoogleError(409).DisableAntiforgery();
-        group.MapPost("/{id:long}:wait", WaitAsync).DisableAntiforgery();
+        group.MapPost("/{id:long}:wait", WaitAsync).RequireAuthorization(ConsolePolicies.Read).DisableAntiforgery();
         return endpoints;
     }
 

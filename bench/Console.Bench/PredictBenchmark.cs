@@ -12,6 +12,7 @@ using Microsoft.ML.OnnxRuntime;
 using VisionConsole.Domain.Imaging;
 using VisionConsole.Trainer.Inference;
 using VisionConsole.Web;
+using VisionConsole.Web.Accounts;
 
 namespace VisionConsole.Bench;
 
@@ -74,15 +75,31 @@ internal static class PredictBenchmark
             // The benchmarks measure the console, not its rate limiter: a load test sends more than a client's share.
             "--RateLimits:Predict:PermitLimit", "0", .. settings]));
         await app.StartAsync();
+        // Calls go with a real API key, as a script's would: its check is part of what a request costs.
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        if (await AccountCommands.RunAsync(["users", "create", "--user", "bench", "--password", "bench-password", "--data", data], output, error) != 0
+            || await AccountCommands.RunAsync(["api-keys", "create", "--user", "bench", "--name", "bench", "--role", "owner", "--data", data], output, error) != 0)
+        {
+            throw new InvalidOperationException($"no API key for the benchmark: {error}");
+        }
+        Keys.AddOrUpdate(app, output.ToString().Trim().Split('\n')[^1]);
         return app;
     }
 
-    /// <summary>An HTTP client for the started console's address.</summary>
-    internal static HttpClient Client(WebApplication app) => new()
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<WebApplication, string> Keys = [];
+
+    /// <summary>An HTTP client for the started console's address, with the benchmark account's API key.</summary>
+    internal static HttpClient Client(WebApplication app)
     {
-        BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()),
-        Timeout = TimeSpan.FromMinutes(30),
-    };
+        var client = new HttpClient
+        {
+            BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()),
+            Timeout = TimeSpan.FromMinutes(30),
+        };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Keys.TryGetValue(app, out var key) ? key : null);
+        return client;
+    }
 
     internal static void DeleteDataFolder(string data)
     {

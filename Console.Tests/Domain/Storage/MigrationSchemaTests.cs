@@ -20,7 +20,8 @@ public class MigrationSchemaTests
     private const string FifthStep = "20261201000000_OneOperationModel";
     private const string SixthStep = "20261202011051_ImageDeletionAndLabelEdits";
     private const string SeventhStep = "20261202041049_BoxLabeling";
-    private const string LatestStep = "20261203082526_HostedModels";
+    private const string EighthStep = "20261203082526_HostedModels";
+    private const string LatestStep = "20261204003848_Accounts";
 
     [Fact]
     public async Task Initialize_DatabaseAtFirstStepWithRows_UpgradesInPlaceKeepingRows()
@@ -41,7 +42,7 @@ public class MigrationSchemaTests
 
             await using (var db = database.OpenContext())
             {
-                Assert.Equal([InitialStep, SecondStep, ThirdStep, FourthStep, FifthStep, SixthStep, SeventhStep, LatestStep], await db.Database.GetAppliedMigrationsAsync());
+                Assert.Equal([InitialStep, SecondStep, ThirdStep, FourthStep, FifthStep, SixthStep, SeventhStep, EighthStep, LatestStep], await db.Database.GetAppliedMigrationsAsync());
                 Assert.Equal(1, await db.Projects.CountAsync());
             }
             var datasets = database.Get<IDatasetService>();

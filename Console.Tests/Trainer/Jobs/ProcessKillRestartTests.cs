@@ -86,10 +86,11 @@ public sealed class ProcessKillRestartTests(ITestOutputHelper output)
     {
         private readonly Process _process;
 
-        private ConsoleProcess(Process process, Uri address)
+        private ConsoleProcess(Process process, Uri address, string key)
         {
             _process = process;
             Client = new HttpClient { BaseAddress = address };
+            Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
         }
 
         public HttpClient Client { get; }
@@ -101,6 +102,8 @@ public sealed class ProcessKillRestartTests(ITestOutputHelper output)
             var dll = Path.Combine(NodeScript.RepoRoot, "Console.Web", "bin", configuration, "net10.0", "Console.Web.dll");
             Assert.True(File.Exists(dll), $"{dll} is not built.");
             var address = new Uri($"http://127.0.0.1:{FreePort()}");
+            // Before the console starts, as a script would: the account and its key, from the console's command line.
+            var key = VisionConsole.Tests.Web.TestAccounts.CommandLineKeyAsync(dataFolder).GetAwaiter().GetResult();
             var start = new ProcessStartInfo("dotnet")
             {
                 WorkingDirectory = Path.Combine(NodeScript.RepoRoot, "Console.Web"),
@@ -121,7 +124,7 @@ public sealed class ProcessKillRestartTests(ITestOutputHelper output)
             process.ErrorDataReceived += (_, e) => Log(output, e.Data);
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            return new ConsoleProcess(process, address);
+            return new ConsoleProcess(process, address, key);
         }
 
         public async Task WaitHealthyAsync()

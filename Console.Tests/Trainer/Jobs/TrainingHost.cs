@@ -43,6 +43,9 @@ internal sealed class TrainingHost : IAsyncDisposable
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
         });
         Client = _factory.CreateClient();
+        // The administrator's key (made on the first start; a restart on the folder makes another for the same account).
+        Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Bearer", new VisionConsole.Tests.Web.TestAccounts(_factory.Services).KeyAsync().GetAwaiter().GetResult());
     }
 
     public string Folder { get; }

@@ -25,13 +25,12 @@ public sealed class AutoMlDatasetsApiTests : IAsyncLifetime
     private WebApplicationFactory _app = null!;
     private HttpClient _client = null!;
 
-    public Task InitializeAsync()
+    public async Task InitializeAsync()
     {
         _app = new WebApplicationFactory(_factory.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
             services.AddSingleton<IImageStore>(sp => new GatedImageStore(ActivatorUtilities.CreateInstance<ImageStore>(sp), _gate)))));
-        _client = _app.Inner.CreateClient();
-        _client.DefaultRequestHeaders.Add("X-User", "ann");
-        return Task.CompletedTask;
+        // The first client starts the host (and makes the administrator); then a key of ann's.
+        _client = await _factory.Accounts.AuthorizeAsync(_app.Inner.CreateClient(), "ann");
     }
 
     public async Task DisposeAsync()
@@ -65,8 +64,8 @@ public sealed class AutoMlDatasetsApiTests : IAsyncLifetime
         var detections = await _client.GetFromJsonAsync<JsonElement>($"{Root}/datasets?filter={detectionFilter}");
         Assert.Equal([IdOf(detection)], detections.GetProperty("datasets").EnumerateArray().Select(IdOf));
         // Any project and location value means the default project.
-        var got = await _client.GetFromJsonAsync<JsonElement>($"/v1/projects/my-project/locations/eu/datasets/{id}");
-        Assert.Equal($"projects/my-project/locations/eu/datasets/{id}", got.GetProperty("name").GetString());
+        var got = await _client.GetFromJsonAsync<JsonElement>($"/v1/projects/default/locations/eu/datasets/{id}");
+        Assert.Equal($"projects/default/locations/eu/datasets/{id}", got.GetProperty("name").GetString());
         Assert.Equal(0, got.GetProperty("labelStats").GetArrayLength());
 
         var delete = await _client.DeleteAsync(new Uri($"{Root}/datasets/{id}", UriKind.Relative));

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using VisionConsole.Tests.Domain;
+using VisionConsole.Tests.Web;
 using VisionConsole.Tests.Trainer.Ort;
 using VisionConsole.Web;
 using Xunit.Abstractions;
@@ -40,7 +41,7 @@ public sealed class AutoMlGoogleClientTests(ITestOutputHelper output)
             await app.StartAsync();
             var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Port;
 
-            var steps = await RunFlowAsync(port, "vc-test-key", zip, ants[30]);
+            var steps = await RunFlowAsync(port, await new TestAccounts(app.Services).KeyAsync(), zip, ants[30]);
 
             // The library asks for and reads enums as numbers ($alt=json;enum-encoding=int): 1 is MULTICLASS.
             Assert.Equal(("hymenoptera", 1), (steps["createDataset"].GetProperty("displayName").GetString(), steps["createDataset"].GetProperty("classificationType").GetInt32()));

@@ -35,7 +35,7 @@ public sealed class GoogleErrorsTests : IAsyncLifetime
         { "GET", $"{Root}/models/999", null, HttpStatusCode.NotFound, "NOT_FOUND", "not-found", "Model 999" },
         { "GET", $"{Root}/operations/999", null, HttpStatusCode.NotFound, "NOT_FOUND", "not-found", "Operation 999" },
         { "POST", $"{Root}/models/999:predict", """{"payload":{"image":{"imageBytes":"AAAA"}}}""", HttpStatusCode.NotFound, "NOT_FOUND", "not-found", "999" },
-        { "GET", "/v1beta2/projects/p/models/77", null, HttpStatusCode.NotFound, "NOT_FOUND", "not-found", "Hosted model 77 was not found." },
+        { "GET", "/v1beta2/projects/default/models/77", null, HttpStatusCode.NotFound, "NOT_FOUND", "not-found", "Hosted model 77 was not found." },
         { "PATCH", $"{Root}/datasets/999", """{"displayName":"x"}""", HttpStatusCode.BadRequest, "INVALID_ARGUMENT", "invalid-argument", "updateMask is required" },
         { "PATCH", $"{Root}/datasets/999?updateMask=displayName,labels", """{"displayName":"x"}""", HttpStatusCode.BadRequest, "INVALID_ARGUMENT", "invalid-argument", "updateMask field 'labels' cannot be changed" },
         { "PATCH", $"{Root}/datasets/999?updateMask=displayName", """{"displayName":"x"}""", HttpStatusCode.NotFound, "NOT_FOUND", "not-found", "Dataset 999 was not found." },

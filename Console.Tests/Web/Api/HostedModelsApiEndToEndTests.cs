@@ -16,7 +16,7 @@ namespace VisionConsole.Tests.Web.Api;
 /// </summary>
 public sealed class HostedModelsApiEndToEndTests(ITestOutputHelper output)
 {
-    private const string Models = "/v1beta2/projects/console/models";
+    private const string Models = "/v1beta2/projects/default/models";
 
     [Fact]
     public async Task HostPublishReplaceRollBack_TwoTrainedModels_AppDownloadFollowsActiveVersionWithEtags()
@@ -30,7 +30,7 @@ public sealed class HostedModelsApiEndToEndTests(ITestOutputHelper output)
         {
             displayName = "bugs",
             tags = new[] { "insects", "demo" },
-            tfliteModel = new { automlModel = $"projects/console/locations/local/models/{first}" },
+            tfliteModel = new { automlModel = $"projects/default/locations/local/models/{first}" },
         }));
         Assert.True(created["done"]!.GetValue<bool>());
         var model = created["response"]!;

@@ -13,8 +13,8 @@ public sealed class RateLimitTests
     public async Task Predict_OverTheLimit_429WithRetryAfterInGoogleShapeAndOtherKeysUnaffected()
     {
         await using var factory = new ConsoleWebFactory { Settings = { ["RateLimits:Predict:PermitLimit"] = "2", ["RateLimits:Predict:Window"] = "00:10:00" } };
-        using var alice = Client(factory, "alice-key");
-        using var bob = Client(factory, "bob-key");
+        using var alice = Client(factory, "alice");
+        using var bob = Client(factory, "bob");
         var body = new { payload = new { image = new { imageBytes = "AAAA" } } };
 
         // The first two reach the endpoint (no such model); the third is refused before it.
@@ -38,7 +38,7 @@ public sealed class RateLimitTests
     public async Task ImportAndTraining_LimitsFromConfiguration_ImportRefusedTrainingOff()
     {
         await using var factory = new ConsoleWebFactory { Settings = { ["RateLimits:Import:PermitLimit"] = "1", ["RateLimits:Training:PermitLimit"] = "0" } };
-        using var client = Client(factory, "carol-key");
+        using var client = Client(factory, "carol");
 
         using var first = new MultipartFormDataContent { { new StringContent("x"), "note" } };
         await GoogleErrorAssert.ReadAsync(await client.PostAsync(new Uri($"{Root}/datasets/999:importData", UriKind.Relative), first), HttpStatusCode.NotFound, "NOT_FOUND");
@@ -50,10 +50,11 @@ public sealed class RateLimitTests
             await GoogleErrorAssert.ReadAsync(await client.PostAsJsonAsync($"{Root}/models", new { displayName = "m" }), HttpStatusCode.BadRequest, "INVALID_ARGUMENT");
     }
 
-    private static HttpClient Client(ConsoleWebFactory factory, string key)
+    /// <summary>A client with a real API key of its own account (<paramref name="account"/>): limits count per key.</summary>
+    private static HttpClient Client(ConsoleWebFactory factory, string account)
     {
         var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", factory.Accounts.KeyAsync(account).GetAwaiter().GetResult());
         return client;
     }
 }

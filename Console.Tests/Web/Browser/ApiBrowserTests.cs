@@ -72,6 +72,8 @@ public sealed class ApiBrowserTests(ConsoleServerFixture server, ITestOutputHelp
     private async Task<JsonElement> CurlAsync(string command, string folder)
     {
         var start = new ProcessStartInfo("bash") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        // The key the page tells the user to export.
+        start.Environment[ApiSnippets.KeyVariable] = await server.Accounts.KeyAsync();
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(command);
         using var process = Process.Start(start)!;

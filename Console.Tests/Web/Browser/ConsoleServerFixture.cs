@@ -16,6 +16,10 @@ public sealed class ConsoleServerFixture : IAsyncLifetime
 {
     private WebApplication? _app;
     private IPlaywright? _playwright;
+    private string? _signedIn;
+
+    /// <summary>The administrator's sign-in (Playwright storage state) for contexts a test opens itself.</summary>
+    public string SignedInState => _signedIn ?? throw new InvalidOperationException("The server has not started.");
 
     public string DataFolder { get; } = Path.Combine(Path.GetTempPath(), "vision-console-browser-" + Guid.NewGuid().ToString("N")[..8]);
 
@@ -25,6 +29,9 @@ public sealed class ConsoleServerFixture : IAsyncLifetime
 
     /// <summary>The server's warnings and errors, oldest first, each stamped with its time.</summary>
     public ConcurrentQueue<string> ServerLog { get; } = new();
+
+    /// <summary>The console's accounts and keys (the administrator signs in every browser context).</summary>
+    public TestAccounts Accounts { get; private set; } = null!;
 
     /// <summary>The running host's services, for seeding data the UI has no form for yet.</summary>
     public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("The server has not started.");
@@ -48,6 +55,8 @@ public sealed class ConsoleServerFixture : IAsyncLifetime
         _app = ConsoleHost.Build(builder);
         await _app.StartAsync();
         BaseAddress = new Uri(_app.Urls.Single());
+        Accounts = new TestAccounts(_app.Services);
+        await Accounts.AccountAsync(TestAccounts.AdministratorName);
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -56,6 +65,24 @@ public sealed class ConsoleServerFixture : IAsyncLifetime
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
         });
+        _signedIn = await SignInAsync(TestAccounts.AdministratorName);
+    }
+
+    /// <summary>
+    /// Signs <paramref name="userName"/> (made with <paramref name="role"/> in the default project if new) in through the sign-in page once, in a context of its own, and answers that
+    /// context's cookies (Playwright's storage state) for the contexts the tests open.
+    /// </summary>
+    public async Task<string> SignInAsync(string userName, VisionConsole.Domain.Accounts.ProjectRole role = VisionConsole.Domain.Accounts.ProjectRole.Owner)
+    {
+        await Accounts.AccountAsync(userName, role);
+        await using var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseAddress.ToString() });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("account/login");
+        await page.FillAsync("[data-test=login-user]", userName);
+        await page.FillAsync("[data-test=login-password]", TestAccounts.Password);
+        await page.ClickAsync("[data-test=login-submit]");
+        await page.WaitForURLAsync(url => !url.Contains("/account/", StringComparison.Ordinal));
+        return await context.StorageStateAsync();
     }
 
     public async Task DisposeAsync()
@@ -77,16 +104,19 @@ public sealed class ConsoleServerFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// A fresh browser context on this server (1400 x 1000, downloads accepted, <paramref name="timeoutMs"/> for
+    /// A fresh browser context on this server, signed in as the administrator or with <paramref name="storageState"/>
+    /// (1400 x 1000, downloads accepted, <paramref name="timeoutMs"/> for
     /// actions and expectations) with one page whose console errors are collected. Closing the session writes
     /// what a failure needs to <paramref name="output"/>: the page's last URL and state, its console, and the
     /// server's warnings while it was open.
     /// </summary>
-    public async Task<BrowserSession> OpenPageAsync(ITestOutputHelper output, float timeoutMs = 60_000)
+    public async Task<BrowserSession> OpenPageAsync(ITestOutputHelper output, float timeoutMs = 60_000, string? storageState = null)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = BaseAddress.ToString(),
+            // Signed in as the administrator unless the test brings another sign-in ("{}" for none).
+            StorageState = storageState ?? _signedIn,
             ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
             AcceptDownloads = true,
         });

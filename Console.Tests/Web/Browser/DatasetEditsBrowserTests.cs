@@ -156,6 +156,7 @@ public sealed class DatasetEditsBrowserTests(ConsoleServerFixture server, ITestO
         var context = await server.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = server.BaseAddress.ToString(),
+            StorageState = server.SignedInState,
             ViewportSize = new ViewportSize { Width = 390, Height = 844 },
             IsMobile = true,
             HasTouch = true,

@@ -19,7 +19,7 @@ public sealed class LabelingBrowserTests(ConsoleServerFixture server, ITestOutpu
             .. Directory.GetFiles(Path.Combine(folder, "ants"), "*.jpg").Order(StringComparer.Ordinal).Take(2),
             .. Directory.GetFiles(Path.Combine(folder, "bees"), "*.jpg").Order(StringComparer.Ordinal).Take(2),
         ];
-        await using var session = await server.OpenPageAsync(output);
+        await using var session = await server.OpenPageAsync(output, storageState: await server.SignInAsync("Dana", VisionConsole.Domain.Accounts.ProjectRole.Editor));
         var page = session.Page;
         var consoleErrors = session.ConsoleErrors;
         try
@@ -47,13 +47,10 @@ public sealed class LabelingBrowserTests(ConsoleServerFixture server, ITestOutpu
 
     private async Task LabelAsync(IPage page, string[] files)
     {
-        // Who I am: set in the top bar, kept in a cookie, carried by the circuit.
+        // Who I am: the account the session signed in as, shown in the top bar and carried by the circuit.
         await page.GotoAsync("/");
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
-        await page.Locator("[data-test=user-name]").FillAsync("Dana");
-        await page.Locator("[data-test=user-save]").ClickAsync();
-        await Expect(page.Locator("[data-test=user-name]")).ToHaveValueAsync("Dana");
-        await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
+        await Expect(page.Locator("[data-test=user-name]")).ToHaveTextAsync("Dana");
 
         await page.Locator("[data-test=create-dataset]").ClickAsync();
         await page.Locator("#dataset-name").FillAsync("Insects to label");

@@ -14,8 +14,9 @@ public sealed partial class LiveLabelsBrowserTests(ConsoleServerFixture server, 
     public async Task Label_AnnLabelsWhileBoHasTheDatasetOpen_BoSeesTheChipsInGridAndViewerWithoutReload()
     {
         var datasetId = await SeedAsync();
-        await using var bo = await server.OpenPageAsync(output);
-        await using var ann = await server.OpenPageAsync(output);
+        // Two labelers, each signed in in a browser context of their own.
+        await using var bo = await server.OpenPageAsync(output, storageState: await server.SignInAsync("bo", VisionConsole.Domain.Accounts.ProjectRole.Labeler));
+        await using var ann = await server.OpenPageAsync(output, storageState: await server.SignInAsync("ann", VisionConsole.Domain.Accounts.ProjectRole.Labeler));
         try
         {
             await LabelLiveAsync(datasetId, bo.Page, ann.Page);
@@ -90,14 +91,12 @@ public sealed partial class LiveLabelsBrowserTests(ConsoleServerFixture server, 
         await Expect(bo.Locator(".label-bar .label-button[title*=' ants '] .label-count")).ToHaveTextAsync("2");
     }
 
-    /// <summary>Sets who the session is (top bar, kept in a cookie, carried by the circuit), then opens the dataset once the circuit is live.</summary>
+    /// <summary>Checks who the session is signed in as (the top bar), then opens the dataset once the circuit is live.</summary>
     private static async Task OpenAsAsync(IPage page, string user, long datasetId)
     {
         await page.GotoAsync("/");
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
-        await page.Locator("[data-test=user-name]").FillAsync(user);
-        await page.Locator("[data-test=user-save]").ClickAsync();
-        await Expect(page.Locator("[data-test=user-name]")).ToHaveValueAsync(user);
+        await Expect(page.Locator("[data-test=user-name]")).ToHaveTextAsync(user);
         await page.GotoAsync($"/datasets/{datasetId}");
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
         await Expect(page.Locator("h1")).ToHaveTextAsync("Shared insects");

@@ -165,7 +165,7 @@ public sealed class TrainingBrowserTests(ConsoleServerFixture server, ITestOutpu
         await page.Locator("input[data-test=hosted-name], [data-test=hosted-name] input").First.FillAsync("hymenoptera-e2e");
         await page.Locator("[data-test=hosted-create]").ClickAsync();
         await Assertions.Expect(page.Locator("[data-hosted=hymenoptera-e2e] [data-test=hosted-active]")).ToContainTextAsync("v1 active");
-        var hosted = await page.APIRequest.GetAsync("/v1beta2/projects/console/models/hymenoptera-e2e:download");
+        var hosted = await page.APIRequest.GetAsync("/v1beta2/projects/default/models/hymenoptera-e2e:download");
         Assert.Equal(200, hosted.Status);
         Assert.Contains($"\"modelHash\":\"{hash}\"", await hosted.TextAsync(), StringComparison.Ordinal);
 

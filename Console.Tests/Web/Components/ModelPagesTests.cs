@@ -30,7 +30,7 @@ public sealed class ModelPagesTests
         Assert.Null(displayName);
         cut.WaitForAssertion(() => Assert.Equal(PackageUrl, cut.Find("input[data-test=stable-url], [data-test=stable-url] input").GetAttribute("value")));
         Assert.Equal("Ants and bees model", cut.Find("[data-test=model-name]").Text());
-        Assert.Contains($"curl -fL -o model.zip \"{PackageUrl}\"", cut.Find("[data-test=snippet-shell]").Text(), StringComparison.Ordinal);
+        Assert.Contains($"curl -fL -H \"Authorization: Bearer $VC_API_KEY\" -o model.zip \"{PackageUrl}\"", cut.Find("[data-test=snippet-shell]").Text(), StringComparison.Ordinal);
         Assert.Contains("Version 1 of Ants and bees model is published.", providers.Markup, StringComparison.Ordinal);
     }
 

@@ -25,8 +25,17 @@ public static class ApiSnippets
     /// <summary>AutoML's project and location; the console has one project, and any value addresses it.</summary>
     public const string Parent = "projects/default/locations/us-central1";
 
-    /// <summary>The calls, in the order a script makes them.</summary>
-    public static IReadOnlyList<ApiSnippet> For(ApiSnippetContext context)
+    /// <summary>The shell variable every call sends as its bearer token: an API key from the API keys page.</summary>
+    public const string KeyVariable = "VC_API_KEY";
+
+    /// <summary>The header every call sends.</summary>
+    public const string AuthorizationHeader = $"-H \"Authorization: Bearer ${KeyVariable}\"";
+
+    /// <summary>The calls, in the order a script makes them, each sending <see cref="AuthorizationHeader"/>.</summary>
+    public static IReadOnlyList<ApiSnippet> For(ApiSnippetContext context) =>
+        [.. Calls(context).Select(s => s with { Code = s.Code.Replace("curl -s ", $"curl -s {AuthorizationHeader} ", StringComparison.Ordinal).Replace("curl -fL ", $"curl -fL {AuthorizationHeader} ", StringComparison.Ordinal) })];
+
+    private static IReadOnlyList<ApiSnippet> Calls(ApiSnippetContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var root = context.BaseUrl.TrimEnd('/');

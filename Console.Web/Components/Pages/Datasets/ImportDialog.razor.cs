@@ -150,7 +150,7 @@ public partial class ImportDialog
         {
             return;
         }
-        var url = $"v1/projects/console/locations/local/datasets/{DatasetId}:importData?format={FormatParameter(_format)}";
+        var url = $"v1/projects/{VisionConsole.Domain.Projects.Project.DefaultName}/locations/local/datasets/{DatasetId}:importData?format={FormatParameter(_format)}";
         if (!await _importer.InvokeAsync<bool>("start", url))
         {
             Flow.UploadFinished(new UploadOutcome(null, "Choose the files to import first."));

@@ -28,9 +28,9 @@ public static class ModelSnippets
     private static IReadOnlyList<ModelSnippet> Build(string packageUrl, string manifestUrl, string outputs, string verb) =>
     [
         new("curl", "shell", $$"""
-            # The latest published version of this model, and its manifest
-            curl -fL -o model.zip "{{packageUrl}}"
-            curl -fL "{{manifestUrl}}"
+            # The latest published version of this model, and its manifest (VC_API_KEY: a viewer key from the API keys page)
+            curl -fL -H "Authorization: Bearer $VC_API_KEY" -o model.zip "{{packageUrl}}"
+            curl -fL -H "Authorization: Bearer $VC_API_KEY" "{{manifestUrl}}"
             unzip -o model.zip model.onnx dict.txt manifest.json
             """),
         new("Kotlin (Android)", "kotlin", $$"""
@@ -38,7 +38,9 @@ public static class ModelSnippets
             // build.gradle: implementation("com.microsoft.onnxruntime:onnxruntime-android:1.31.0")
             val modelDir = File(context.filesDir, "vision-model").apply { mkdirs() }
             withContext(Dispatchers.IO) {
-                ZipInputStream(URL("{{packageUrl}}").openStream()).use { zip ->
+                // apiKey: a viewer key of the project (API keys page), kept out of source control.
+                val download = URL("{{packageUrl}}").openConnection().apply { setRequestProperty("Authorization", "Bearer $apiKey") }
+                ZipInputStream(download.getInputStream()).use { zip ->
                     generateSequence { zip.nextEntry }.filter { it.name == "model.onnx" || it.name == "dict.txt" }
                         .forEach { entry -> File(modelDir, entry.name).outputStream().use { zip.copyTo(it) } }
                 }
@@ -51,8 +53,10 @@ public static class ModelSnippets
         new("Swift (iOS)", "swift", $$"""
             // ML Kit-style: download the published model once, cache it, then {{verb}} on device.
             // Package.swift: onnxruntime-swift-package-manager, ZIPFoundation
-            let url = URL(string: "{{packageUrl}}")!
-            let (zipFile, _) = try await URLSession.shared.download(from: url)
+            // apiKey: a viewer key of the project (API keys page), kept out of source control.
+            var request = URLRequest(url: URL(string: "{{packageUrl}}")!)
+            request.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization")
+            let (zipFile, _) = try await URLSession.shared.download(for: request)
             let modelDir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0].appendingPathComponent("vision-model")
             try? FileManager.default.removeItem(at: modelDir)
             try FileManager.default.unzipItem(at: zipFile, to: modelDir)
@@ -66,7 +70,9 @@ public static class ModelSnippets
             import * as ort from "onnxruntime-web";
             import JSZip from "jszip";
 
-            const zip = await JSZip.loadAsync(await (await fetch("{{packageUrl}}")).arrayBuffer());
+            // apiKey: a viewer key of the project (API keys page), kept out of source control.
+            const download = await fetch("{{packageUrl}}", { headers: { Authorization: `Bearer ${apiKey}` } });
+            const zip = await JSZip.loadAsync(await download.arrayBuffer());
             const labels = (await zip.file("dict.txt").async("string")).trim().split("\n");
             const manifest = JSON.parse(await zip.file("manifest.json").async("string"));
             const session = await ort.InferenceSession.create(await zip.file("model.onnx").async("uint8array"));
