@@ -127,7 +127,7 @@ public static class DetectorHeadTrainer
         if (train.Count == 0)
             throw new ArgumentException("There are no training examples.", nameof(train));
         var clock = Stopwatch.StartNew();
-        torch.set_num_threads(options.Threads ?? Environment.ProcessorCount);
+        TorchThreads.Use(options.Threads);
         torch.manual_seed(options.Seed);
         using var scope = torch.NewDisposeScope();
         using var network = new HeadNetwork(initial);

@@ -67,7 +67,7 @@ public static class HeadTrainer
             }
         }
 
-        torch.set_num_threads(options.MaxDegreeOfParallelism ?? Environment.ProcessorCount);
+        TorchThreads.Use(options.MaxDegreeOfParallelism);
         using var scope = torch.NewDisposeScope();
         var (mean, std) = Standardization(fit, options.FeatureScaling);
         var x = StandardizedTensor(fit, mean, std);

@@ -163,7 +163,7 @@ public static class TopBlockTrainer
             }
         }
 
-        torch.set_num_threads(options.Head.MaxDegreeOfParallelism ?? Environment.ProcessorCount);
+        TorchThreads.Use(options.Head.MaxDegreeOfParallelism);
         using var scope = torch.NewDisposeScope();
         var history = new List<HeadTrainingProgress>();
         var relay = new Relay(history, progress);
