@@ -82,16 +82,4 @@ public sealed class ProjectAccessService(IDbContextFactory<ConsoleDbContext> con
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         return new ProjectMemberSummary(user.Id, user.UserName ?? user.Id, member.Role, member.AddedAt);
     }
-
-    /// <summary>The project's members by user name.</summary>
-    public async Task<IReadOnlyList<ProjectMemberSummary>> MembersAsync(string projectName, CancellationToken cancellationToken = default)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        return await (from m in db.ProjectMembers
-                      join p in db.Projects on m.ProjectId equals p.Id
-                      join u in db.Users on m.UserId equals u.Id
-                      where p.Name == projectName
-                      orderby u.UserName
-                      select new ProjectMemberSummary(u.Id, u.UserName ?? u.Id, m.Role, m.AddedAt)).ToListAsync(cancellationToken).ConfigureAwait(false);
-    }
 }

@@ -32,16 +32,6 @@ public static class ConsolePolicies
         return services;
     }
 
-    /// <summary>The policy name of <paramref name="permission"/>.</summary>
-    public static string Of(ProjectPermission permission) => permission switch
-    {
-        ProjectPermission.Read => Read,
-        ProjectPermission.Label => Label,
-        ProjectPermission.Review => Review,
-        ProjectPermission.Edit => Edit,
-        _ => Manage,
-    };
-
     private static AuthorizationPolicy Policy(ProjectPermission? permission) =>
         new AuthorizationPolicyBuilder().RequireAuthenticatedUser().AddRequirements(new ProjectAccessRequirement(permission)).Build();
 }
