@@ -96,7 +96,7 @@ public static class DetectorHeadTrainer
         var positiveLoss = (p.log() * q * q * positive).sum();
         var negativeLoss = (q.log() * p * p * away * away * negative).sum();
         var count = positive.sum().maximum(one);
-        return -(positiveLoss + negativeLoss) / count;
+        return -positiveLoss.Plus(negativeLoss) / count;
     }
 
     /// <summary>The frozen parts of <paramref name="heads"/> run once on an example's features.</summary>
@@ -131,7 +131,7 @@ public static class DetectorHeadTrainer
         torch.manual_seed(options.Seed);
         using var scope = torch.NewDisposeScope();
         using var network = new HeadNetwork(initial);
-        using var optimizer = torch.optim.Adam(network.parameters(), options.LearningRate);
+        using var optimizer = new AdamOptimizer([new AdamGroup(network.parameters().ToArray(), options.LearningRate, 0)]);
         using var trainSet = new Resident(train, initial, height * width);
         using var validationSet = new Resident(validation, initial, height * width);
         var random = new Random(options.Seed);
@@ -160,13 +160,13 @@ public static class DetectorHeadTrainer
                 }
                 using var step = torch.NewDisposeScope();
                 var batch = order.Skip(start).Take(options.BatchSize).ToArray();
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 var loss = Loss(network, trainSet, batch, initial, height * width, options.BoxWeight);
                 var value = loss.item<float>();
                 if (!float.IsFinite(value))
                     throw new DetectorDivergedException($"The detector's training loss became {value} in epoch {epoch}; try a smaller learning rate or check the boxes.");
                 loss.backward();
-                optimizer.step();
+                optimizer.Step();
                 sum += value;
                 batches++;
             }
@@ -233,7 +233,7 @@ public static class DetectorHeadTrainer
         // Box [N, 4, cells] in pixels -> rows of the centre cells [objects, 4] in cells.
         var atCentres = box.permute(0, 2, 1).reshape(-1, 4).index_select(0, torch.tensor(centreIndex.ToArray())) / TensorConstant.Of(heads.Stride);
         var l1 = (atCentres - torch.tensor(distances.ToArray(), [centreIndex.Count, 4])).abs().sum() / TensorConstant.Of(centreIndex.Count);
-        return focal + TensorConstant.Of(boxWeight) * l1;
+        return focal.Plus(TensorConstant.Of(boxWeight) * l1);
     }
 
     /// <summary>A set's inputs and heatmaps as three tensors built once, so a batch is an index, not a copy of managed arrays.</summary>
@@ -296,7 +296,7 @@ public static class DetectorHeadTrainer
         // One matmul per example on its own view: batching them (matmul broadcasting or index_select) copies 8 MB per
         // example and step, which was most of an epoch's time.
         public (Tensor Logits, Tensor Box) Forward(Tensor[] classInputs, Tensor boxBase) =>
-            (torch.stack(classInputs.Select(x => torch.matmul(_weight, x)).ToArray()) + _bias, boxBase * _boxScale + _boxShift);
+            (torch.stack(classInputs.Select(x => torch.matmul(_weight, x)).ToArray()).Plus(_bias), (boxBase * _boxScale).Plus(_boxShift));
 
         /// <summary>The heads with the trained values; the box correction folded into the box pointwise layer (output = scale * 16 * (w x + b) + shift).</summary>
         public DetectorHeads Export(DetectorHeads shape)

@@ -111,8 +111,8 @@ internal sealed class ClassificationLoss
             var loss = smoothing > 0 ? hard * TensorConstant.Of(1 - smoothing) - logP.mean([1L]) * TensorConstant.Of(smoothing) : hard;
             return loss * weight;
         }
-        var smoothedTargets = smoothing > 0 ? targets * TensorConstant.Of(1 - smoothing) + TensorConstant.Of(smoothing / 2) : targets;
-        var weights = targets * _positiveWeight + (TensorConstant.Of(1) - targets) * _negativeWeight;
+        var smoothedTargets = smoothing > 0 ? (targets * TensorConstant.Of(1 - smoothing)).Plus(TensorConstant.Of(smoothing / 2)) : targets;
+        var weights = (targets * _positiveWeight).Plus((TensorConstant.Of(1) - targets) * _negativeWeight);
         var bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, smoothedTargets, weights, reduction: nn.Reduction.None);
         return bce.sum(1);
     }

@@ -100,7 +100,7 @@ public static class HeadTrainer
                     if (shouldStop())
                         return null;
                     var count = Math.Min(batchSize, fit.Count - start);
-                    optimizer.zero_grad();
+                    optimizer.ZeroGrad();
                     using (torch.NewDisposeScope())
                     {
                         var rows = torch.tensor(order.AsSpan(start, count).ToArray().Select(i => (long)i).ToArray());
@@ -109,7 +109,7 @@ public static class HeadTrainer
                         lossSum += batchLoss.item<float>() * count;
                     }
                     // Outside the batch's dispose scope: the optimizer's state lives across steps.
-                    optimizer.step();
+                    optimizer.Step();
                 }
                 return lossSum / fit.Count;
             },
@@ -343,19 +343,11 @@ public static class HeadTrainer
         }
 
         /// <summary>Adam with the L2 penalty on weights only: <c>lambda * w</c> joins their gradient, as <c>(lambda / 2) |W|^2</c> in the loss would.</summary>
-        public optim.Optimizer Adam(double learningRate, double weightDecay) => Adam(learningRate, weightDecay, []);
+        public AdamOptimizer Adam(double learningRate, double weightDecay) => Adam(learningRate, weightDecay, []);
 
         /// <summary>As <see cref="Adam(double, double)"/>, with more parameters (and their own step size and decay) in the same optimizer.</summary>
-        public optim.Optimizer Adam(double learningRate, double weightDecay, IReadOnlyList<(IEnumerable<TorchSharp.Modules.Parameter> Parameters, double LearningRate, double WeightDecay)> extra)
-        {
-            var groups = new List<TorchSharp.Modules.Adam.ParamGroup>
-            {
-                new(_weights, new TorchSharp.Modules.Adam.Options { LearningRate = learningRate, weight_decay = weightDecay }),
-                new(_biases, new TorchSharp.Modules.Adam.Options { LearningRate = learningRate, weight_decay = 0 }),
-            };
-            groups.AddRange(extra.Select(e => new TorchSharp.Modules.Adam.ParamGroup(e.Parameters, new TorchSharp.Modules.Adam.Options { LearningRate = e.LearningRate, weight_decay = e.WeightDecay })));
-            return torch.optim.Adam(groups, learningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8);
-        }
+        public AdamOptimizer Adam(double learningRate, double weightDecay, IReadOnlyList<AdamGroup> extra) =>
+            new([new AdamGroup(_weights, learningRate, weightDecay), new AdamGroup(_biases, learningRate, 0), .. extra]);
 
         public void Initialize(Random rng)
         {

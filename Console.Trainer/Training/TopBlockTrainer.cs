@@ -191,7 +191,7 @@ public static class TopBlockTrainer
         var validationTargets = validation is null ? null : loss.Targets(validation.LabelArrays);
         var pull = torch.tensor((float)(options.PretrainedPull / 2));
         using var optimizer = headNetwork.Adam(options.HeadLearningRate, headOptions.WeightDecay,
-            [(network.Parameters, options.TopLearningRate, 0.0)]); // the top is pulled towards its pretrained weights instead
+            [new AdamGroup(network.Parameters, options.TopLearningRate, 0.0)]); // the top is pulled towards its pretrained weights instead
         var bestTop = network.Snapshot();
         var bestHead = headNetwork.Snapshot();
         var groups = Groups(fit);
@@ -213,16 +213,16 @@ public static class TopBlockTrainer
                     if (shouldStop())
                         return null;
                     var count = Math.Min(options.BatchSize, order.Length - start);
-                    optimizer.zero_grad();
+                    optimizer.ZeroGrad();
                     using (torch.NewDisposeScope())
                     {
                         var rows = torch.tensor(order.AsSpan(start, count).ToArray());
                         var batchLoss = loss.Mean(Logits(fitX.index_select(0, rows)), targets.index_select(0, rows), smoothed: true);
-                        var total = batchLoss + network.PretrainedPenalty() * pull;
+                        var total = batchLoss.Plus(network.PretrainedPenalty() * pull);
                         total.backward();
                         lossSum += batchLoss.item<float>() * count;
                     }
-                    optimizer.step();
+                    optimizer.Step();
                 }
                 return lossSum / order.Length;
             },
@@ -369,7 +369,7 @@ public static class TopBlockTrainer
         private readonly Tensor _scale;
         private readonly Tensor?[] _clipMax;
 
-        public IEnumerable<TorchSharp.Modules.Parameter> Parameters => _weights.Concat(_biases);
+        public IReadOnlyList<TorchSharp.Modules.Parameter> Parameters => [.. _weights, .. _biases];
 
         /// <summary>uint8 <c>[B, C, P]</c> to pooled features <c>[B, Outputs]</c>.</summary>
         public Tensor Forward(Tensor activations)
@@ -396,7 +396,7 @@ public static class TopBlockTrainer
             var (batch, channels, side) = (x.shape[0], (long)layer.Inputs, (long)_pretrained.Side);
             var k = (long)layer.Kernel;
             var patches = torch.nn.functional.unfold(x, k, padding: k / 2).view(batch, channels, k * k, side * side);
-            var y = (patches * weight.view(1, channels, k * k, 1)).sum(2) + bias.view(1, channels, 1);
+            var y = (patches * weight.view(1, channels, k * k, 1)).sum(2).Plus(bias.view(1, channels, 1));
             return y.view(batch, channels, side, side);
         }
 
@@ -409,7 +409,7 @@ public static class TopBlockTrainer
             }
             var total = Squares(0);
             for (var i = 1; i < _weights.Length; i++)
-                total = total + Squares(i);
+                total = total.Plus(Squares(i));
             return total;
         }
 

@@ -3,9 +3,8 @@ using TorchSharp;
 namespace VisionConsole.Trainer.Training;
 
 /// <summary>
-/// The one place that sets libtorch's intra-op thread count. Setting it resizes a process-wide thread pool, which is not
-/// safe while another training in the same process is inside an operation (CI saw two concurrent trainings fail with
-/// corrupted optimizer scalars), so it is set only when the count really changes, one caller at a time.
+/// The one place that sets libtorch's intra-op thread count. Setting it resizes a process-wide thread pool that another
+/// training in the same process may be using, so it is set only when the count really changes, one caller at a time.
 /// </summary>
 public static class TorchThreads
 {

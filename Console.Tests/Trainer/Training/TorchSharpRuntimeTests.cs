@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text;
 using TorchSharp;
 using VisionConsole.Build;
+using VisionConsole.Trainer.Training;
 using static TorchSharp.torch;
 
 namespace VisionConsole.Tests.Trainer.Training;
@@ -15,22 +16,22 @@ public class TorchSharpRuntimeTests
     private const string NativeFolder = "runtimes/linux-x64/native";
 
     [Fact]
-    public void TorchSharp_TinyModel_TrainsWithAutogradAndAdam()
+    public void TorchSharp_TinyModel_TrainsWithAutogradAndOurAdam()
     {
         // XOR: not linearly separable, so a falling loss and a perfect score need the hidden layer's gradients.
         torch.manual_seed(3);
         using var x = tensor(new float[] { 0, 0, 0, 1, 1, 0, 1, 1 }, [4, 2]);
         using var y = tensor(new long[] { 0, 1, 1, 0 });
         using var model = nn.Sequential(("hidden", nn.Linear(2, 16)), ("relu", nn.ReLU()), ("out", nn.Linear(16, 2)));
-        using var optimizer = optim.Adam(model.parameters(), lr: 0.05);
+        using var optimizer = new AdamOptimizer([new AdamGroup(model.parameters().ToArray(), 0.05, 0)]);
         using var lossFunction = nn.CrossEntropyLoss();
         float first = 0, last = 0;
         for (var step = 0; step < 300; step++)
         {
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             using var loss = lossFunction.forward(model.forward(x), y);
             loss.backward();
-            optimizer.step();
+            optimizer.Step();
             last = loss.item<float>();
             if (step == 0)
             {
