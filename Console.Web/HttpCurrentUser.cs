@@ -1,4 +1,6 @@
 using VisionConsole.Domain;
+using VisionConsole.Domain.Accounts;
+using VisionConsole.Domain.Projects;
 
 namespace VisionConsole.Web;
 
@@ -27,4 +29,28 @@ public sealed class CircuitUser
 
     /// <summary>Whether that account administers the console.</summary>
     public bool IsAdministrator { get; set; }
+
+    /// <summary>
+    /// The account's role in the project the pages show (<see cref="Project.DefaultName"/>), read when the circuit starts;
+    /// null when it is not a member. Pages render write controls only where it allows them.
+    /// </summary>
+    public ProjectRole? Role { get; set; }
+
+    /// <summary>Whether <see cref="Role"/> allows <paramref name="permission"/>.</summary>
+    public bool Can(ProjectPermission permission) => Role is { } role && ProjectRoles.Allows(role, permission);
+
+    /// <summary>
+    /// Throws unless <see cref="Role"/> allows <paramref name="permission"/>: the first line of every handler that writes,
+    /// behind the control the page renders only when <see cref="Can"/> is true.
+    /// </summary>
+    /// <exception cref="DomainException">Code <c>permission-denied</c>, naming the role needed and the role held.</exception>
+    public void Require(ProjectPermission permission)
+    {
+        if (!Can(permission))
+        {
+            var held = Role is { } role ? $"you have the {role.ToString().ToLowerInvariant()} role" : "you are not a member";
+            throw new DomainException("permission-denied",
+                $"This needs the {ProjectRoles.Least(permission).ToString().ToLowerInvariant()} role in project '{Project.DefaultName}'; {held}.");
+        }
+    }
 }

@@ -1,11 +1,16 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using VisionConsole.Domain.Accounts;
+using VisionConsole.Domain.Datasets;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
 namespace VisionConsole.Tests.Web.Browser;
 
-/// <summary>Signing in and out in chromium, a role that does not open a page, and the API keys page: create, use, revoke.</summary>
+/// <summary>
+/// Signing in and out in chromium, a role that does not open a page, the controls a viewer's and a labeler's pages show,
+/// and the API keys page: create, use, revoke.
+/// </summary>
 public sealed class AccountsBrowserTests(ConsoleServerFixture server, ITestOutputHelper output) : IClassFixture<ConsoleServerFixture>
 {
     private const string NotSignedIn = """{"cookies":[],"origins":[]}""";
@@ -73,5 +78,54 @@ public sealed class AccountsBrowserTests(ConsoleServerFixture server, ITestOutpu
 
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await client.GetAsync("api/datasets")).StatusCode);
         Assert.True(session.ConsoleErrors.Count == 0, "Browser console errors: " + string.Join(" | ", session.ConsoleErrors));
+    }
+
+    [Fact]
+    public async Task DatasetPage_ViewerThenLabeler_ViewerSeesNoWriteControlsLabelerLabelsButCannotDelete()
+    {
+        var datasets = server.Services.GetRequiredService<IDatasetService>();
+        var intake = server.Services.GetRequiredService<IImageIntake>();
+        var dataset = await datasets.CreateAsync("Roles", DatasetKind.SingleLabel, "ann");
+        await datasets.AddLabelAsync(dataset.Id, "ants", "ann");
+        foreach (var file in Directory.GetFiles(Path.Combine(SharedData.Hymenoptera, "train", "ants"), "*.jpg").Order(StringComparer.Ordinal).Take(2))
+        {
+            await using var stream = File.OpenRead(file);
+            Assert.True((await intake.AddAsync(dataset.Id, Path.GetFileName(file), stream, "ann")).Accepted);
+        }
+
+        var viewer = await server.SignInAsync("vera", ProjectRole.Viewer);
+        await using (var session = await server.OpenPageAsync(output, storageState: viewer))
+        {
+            var page = session.Page;
+            await page.GotoAsync($"/datasets/{dataset.Id}");
+            await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
+            await Expect(page.Locator(".image-tile")).ToHaveCountAsync(2);
+            foreach (var control in new[] { "open-import", "open-export", "resplit", "train-dataset", "label-bar", "delete-images" })
+            {
+                await Expect(page.Locator($"[data-test={control}]")).ToHaveCountAsync(0);
+            }
+            await Expect(page.Locator("nav a[href='settings']")).ToHaveCountAsync(0);
+            await page.GotoAsync("/datasets");
+            await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
+            await Expect(page.Locator(".dataset-link").Filter(new() { HasText = "Roles" })).ToBeVisibleAsync();
+            await Expect(page.Locator("[data-test=create-dataset], [data-test=delete-dataset]")).ToHaveCountAsync(0);
+            Assert.True(session.ConsoleErrors.Count == 0, "Browser console errors: " + string.Join(" | ", session.ConsoleErrors));
+        }
+
+        var labeler = await server.SignInAsync("lars", ProjectRole.Labeler);
+        await using (var session = await server.OpenPageAsync(output, storageState: labeler))
+        {
+            var page = session.Page;
+            await page.GotoAsync($"/datasets/{dataset.Id}");
+            await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
+            await Expect(page.Locator("[data-test=label-bar]")).ToBeVisibleAsync();
+            await Expect(page.Locator("[data-test=delete-images], [data-test=split-menu], [data-test=open-import]")).ToHaveCountAsync(0);
+            await page.Locator(".image-tile .image-tile-name").First.ClickAsync();
+            await page.Locator("[data-test=label-bar] button[data-label-id]").First.ClickAsync();
+            await Expect(page.Locator(".image-tile .image-label").First).ToHaveTextAsync("ants");
+            Assert.True(session.ConsoleErrors.Count == 0, "Browser console errors: " + string.Join(" | ", session.ConsoleErrors));
+        }
+        var labeled = await datasets.QueryImagesAsync(dataset.Id, new ImageQuery(Take: 10));
+        Assert.Single(labeled.Items, i => i.Labels.Contains("ants"));
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
 using VisionConsole.Domain;
+using VisionConsole.Domain.Accounts;
 using VisionConsole.Domain.Datasets;
 
 namespace VisionConsole.Tests.Web.Components;
@@ -18,7 +19,8 @@ internal sealed class ConsoleTestContext : BunitContext
 {
     /// <param name="datasets">The dataset service the components see (an empty in-memory one by default).</param>
     /// <param name="configure">Registers more services (fakes of the training and model services, for example).</param>
-    public ConsoleTestContext(IDatasetService? datasets = null, Action<IServiceCollection>? configure = null)
+    /// <param name="role">The circuit account's role in the project (owner by default: every control rendered).</param>
+    public ConsoleTestContext(IDatasetService? datasets = null, Action<IServiceCollection>? configure = null, ProjectRole? role = ProjectRole.Owner)
     {
         // The default second is too short for a dialog's round trip on a loaded machine; waits end as soon as they pass.
         DefaultWaitTimeout = TimeSpan.FromSeconds(30);
@@ -34,7 +36,7 @@ internal sealed class ConsoleTestContext : BunitContext
         Services.AddSingleton<IDatasetChangeNotifier, DatasetChangeNotifier>();
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<ICurrentUser, TestUser>();
-        Services.AddScoped<VisionConsole.Web.CircuitUser>();
+        Services.AddScoped(_ => new VisionConsole.Web.CircuitUser { Role = role });
         Services.AddScoped<VisionConsole.Web.Components.Shared.PageScripts>();
         Services.AddSingleton(new VisionConsole.Web.ConsoleEnvironment("/srv/vision", "/srv/vision/console.db", "/srv/vision/blobs", [("libvips", "8.14.1")]));
         Services.AddSingleton<VisionConsole.Trainer.Inference.IExecutionProviderInfo>(new TestExecutionProvider("CPU", null, false, "Cpu", "1.31.1"));

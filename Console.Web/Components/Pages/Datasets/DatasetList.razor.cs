@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using VisionConsole.Domain;
+using VisionConsole.Domain.Accounts;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Web.Components.Shared;
 
@@ -57,6 +58,7 @@ public partial class DatasetList
 
     private async Task CreateAsync()
     {
+        Access.Require(ProjectPermission.Edit);
         var dialog = await Dialogs.ShowAsync<CreateDatasetDialog>("Create dataset", new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true });
         if (await dialog.Result is { Canceled: false, Data: DatasetSummary dataset })
         {
@@ -67,6 +69,7 @@ public partial class DatasetList
 
     private async Task DeleteAsync(DatasetSummary dataset)
     {
+        Access.Require(ProjectPermission.Edit);
         var confirmed = await ConfirmActionDialog.AskAsync(Dialogs, "Delete dataset",
             $"Delete the dataset {dataset.DisplayName} with its {dataset.ImageCount:N0} images and {dataset.LabelCount:N0} labels? This cannot be undone.",
             "Delete", () => Datasets.DeleteAsync(dataset.Id, CurrentUser.Name));

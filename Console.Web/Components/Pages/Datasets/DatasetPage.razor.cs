@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using VisionConsole.Domain;
+using VisionConsole.Domain.Accounts;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Operations;
 
@@ -27,6 +28,7 @@ public partial class DatasetPage
     [Inject] private IDialogService Dialogs { get; set; } = null!;
     [Inject] private NavigationManager Navigation { get; set; } = null!;
     [Inject] private IDatasetEdits Edits { get; set; } = null!;
+    [Inject] private CircuitUser Access { get; set; } = null!;
 
     [Parameter] public long DatasetId { get; set; }
 
@@ -105,6 +107,7 @@ public partial class DatasetPage
 
     private async Task OpenImportAsync()
     {
+        Access.Require(ProjectPermission.Edit);
         var parameters = new DialogParameters<ImportDialog> { { d => d.DatasetId, DatasetId }, { d => d.OnImportFinished, EventCallback.Factory.Create<OperationSummary>(this, RefreshAsync) } };
         var dialog = await Dialogs.ShowAsync<ImportDialog>("Import data", parameters,
             new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true, BackdropClick = false, CloseOnEscapeKey = false });
@@ -114,12 +117,14 @@ public partial class DatasetPage
 
     private async Task OpenExportAsync()
     {
+        Access.Require(ProjectPermission.Edit);
         var parameters = new DialogParameters<ExportDialog> { { d => d.DatasetId, DatasetId }, { d => d.Kind, _dataset?.Kind ?? DatasetKind.SingleLabel } };
         await Dialogs.ShowAsync<ExportDialog>("Export dataset", parameters, new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true });
     }
 
     private async Task ResplitAsync()
     {
+        Access.Require(ProjectPermission.Edit);
         ResplitResult? result = null;
         var done = await Shared.ConfirmActionDialog.AskAsync(Dialogs, "Re-split 80/10/10",
             "Split every image again: 80% train, 10% validation, 10% test, per label, the same on every machine. Splits chosen by hand are replaced.",

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using MudBlazor;
 using VisionConsole.Domain;
+using VisionConsole.Domain.Accounts;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Web.Components.Shared;
 
@@ -34,6 +35,7 @@ public partial class ImageBrowser
     [Inject] private IDialogService Dialogs { get; set; } = null!;
     [Inject] private IDatasetEdits Edits { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
+    [Inject] private CircuitUser Access { get; set; } = null!;
 
     [Parameter, EditorRequired] public long DatasetId { get; set; }
     [Parameter] public IReadOnlyList<LabelSummary> Labels { get; set; } = [];
@@ -52,8 +54,8 @@ public partial class ImageBrowser
     /// <summary>The selection, for tests and the page.</summary>
     public ImageSelection Selection => _selection;
 
-    /// <summary>Whole-image labeling applies to classification datasets; detection labels are boxes.</summary>
-    private bool Labeling => Kind != DatasetKind.ObjectDetection;
+    /// <summary>Whole-image labeling applies to classification datasets (detection labels are boxes), for labelers and up.</summary>
+    private bool Labeling => Kind != DatasetKind.ObjectDetection && Access.Can(ProjectPermission.Label);
 
     private IReadOnlyList<long> VisibleIds => _page is null ? [] : [.. _page.Items.Select(i => i.Id)];
 
@@ -263,6 +265,7 @@ public partial class ImageBrowser
 
     private async Task ChangeSelectionAsync(long[] add, long[] remove, bool fromKeyboard)
     {
+        Access.Require(ProjectPermission.Label);
         if (_selection.Count == 0 || (add.Length == 0 && remove.Length == 0))
         {
             _labelError = _selection.Count == 0 ? "Select images first: click a tile, use the arrow keys, or turn on Select." : null;
@@ -341,6 +344,7 @@ public partial class ImageBrowser
     {
         try
         {
+            Access.Require(ProjectPermission.Edit);
             await Datasets.AddLabelAsync(DatasetId, name, CurrentUser.Name);
             _labelError = null;
             await OnLabelsChanged.InvokeAsync();
@@ -355,6 +359,7 @@ public partial class ImageBrowser
 
     private async Task ManageLabelsAsync()
     {
+        Access.Require(ProjectPermission.Edit);
         var parameters = new DialogParameters<LabelsDialog>
         {
             { d => d.DatasetId, DatasetId },
@@ -374,6 +379,7 @@ public partial class ImageBrowser
         }
         try
         {
+            Access.Require(ProjectPermission.Edit);
             var changed = await Edits.SetSplitsAsync(DatasetId, [.. _selection.Ids], split, CurrentUser.Name);
             Snackbar.Add($"{changed:N0} image(s) moved to {split.Describe()}.", Severity.Success);
             _labelError = null;
@@ -387,6 +393,7 @@ public partial class ImageBrowser
 
     private async Task DeleteSelectedAsync()
     {
+        Access.Require(ProjectPermission.Edit);
         var ids = _selection.Ids.ToList();
         if (ids.Count == 0)
         {
@@ -409,6 +416,7 @@ public partial class ImageBrowser
     {
         try
         {
+            Access.Require(ProjectPermission.Edit);
             OfferUndo(await Edits.DeleteImagesAsync(DatasetId, [image.Id], CurrentUser.Name));
         }
         catch (DomainException e)

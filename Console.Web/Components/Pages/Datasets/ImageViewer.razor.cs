@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using VisionConsole.Domain;
+using VisionConsole.Domain.Accounts;
 using VisionConsole.Domain.Datasets;
 
 namespace VisionConsole.Web.Components.Pages.Datasets;
@@ -144,6 +145,7 @@ public partial class ImageViewer
         var labeled = false;
         try
         {
+            Access.Require(ProjectPermission.Label);
             await Datasets.ChangeLabelsAsync(DatasetId, new LabelChange([image.Id], add, remove, new Dictionary<long, long> { [image.Id] = image.Version }), CurrentUser.Name);
             _error = null;
             labeled = add.Length > 0;
@@ -213,6 +215,7 @@ public partial class ImageViewer
         }
         try
         {
+            Access.Require(ProjectPermission.Edit);
             await Datasets.SetSplitAsync(DatasetId, image.Id, split, image.Version, CurrentUser.Name);
             _error = null;
         }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using VisionConsole.Domain;
+using VisionConsole.Domain.Accounts;
 using VisionConsole.Domain.Hosting;
 
 namespace VisionConsole.Web.Components.Pages.Models;
@@ -16,6 +17,7 @@ public partial class HostedForApps
 
     [Inject] private IHostedModels Hosting { get; set; } = null!;
     [Inject] private ICurrentUser CurrentUser { get; set; } = null!;
+    [Inject] private CircuitUser Access { get; set; } = null!;
 
     /// <summary>The console model shown on the page.</summary>
     [Parameter] public long ModelId { get; set; }
@@ -54,6 +56,7 @@ public partial class HostedForApps
     {
         try
         {
+            Access.Require(ProjectPermission.Edit);
             await change();
             _error = null;
         }

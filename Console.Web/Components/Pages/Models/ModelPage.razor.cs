@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using VisionConsole.Domain;
+using VisionConsole.Domain.Accounts;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Models;
 using VisionConsole.Web.Api;
@@ -28,6 +29,7 @@ public partial class ModelPage
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
     [Inject] private PageScripts Scripts { get; set; } = null!;
     [Inject] private ICurrentUser CurrentUser { get; set; } = null!;
+    [Inject] private CircuitUser Access { get; set; } = null!;
 
     [Parameter] public long ModelId { get; set; }
 
@@ -99,6 +101,7 @@ public partial class ModelPage
 
     private async Task PublishAsync(ModelVersionSummary version)
     {
+        Access.Require(ProjectPermission.Edit);
         if (_model is null)
         {
             return;
@@ -121,6 +124,7 @@ public partial class ModelPage
     {
         try
         {
+            Access.Require(ProjectPermission.Edit);
             await Publishing.RemoveTagAsync(ModelId, version.Number, tag, CurrentUser.Name);
             Snackbar.Add($"Removed the tag {tag} from version {version.Number}.", Severity.Info);
             await LoadAsync();
@@ -133,6 +137,7 @@ public partial class ModelPage
 
     private async Task DeleteAsync()
     {
+        Access.Require(ProjectPermission.Edit);
         if (_model is not { } model)
         {
             return;

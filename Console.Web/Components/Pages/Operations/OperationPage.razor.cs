@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using VisionConsole.Domain;
+using VisionConsole.Domain.Accounts;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Models;
 using VisionConsole.Domain.Operations;
@@ -35,6 +36,7 @@ public partial class OperationPage
     [Inject] private IDatasetService Datasets { get; set; } = null!;
     [Inject] private IOperationNotifier Notifier { get; set; } = null!;
     [Inject] private ICurrentUser CurrentUser { get; set; } = null!;
+    [Inject] private CircuitUser Access { get; set; } = null!;
 
     [Parameter] public long OperationId { get; set; }
 
@@ -170,6 +172,7 @@ public partial class OperationPage
         _cancelling = true;
         try
         {
+            Access.Require(ProjectPermission.Edit);
             _operation = await Operations.CancelAsync(OperationId, CurrentUser.Name);
             _actionError = null;
         }

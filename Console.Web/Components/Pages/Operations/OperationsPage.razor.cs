@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using VisionConsole.Domain;
+using VisionConsole.Domain.Accounts;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Operations;
 using VisionConsole.Domain.Training;
@@ -26,6 +27,7 @@ public partial class OperationsPage
     [Inject] private IDialogService Dialogs { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
     [Inject] private ICurrentUser CurrentUser { get; set; } = null!;
+    [Inject] private CircuitUser Access { get; set; } = null!;
 
     /// <summary>The grid's request as a domain query: filter, sorted column, page.</summary>
     internal static OperationQuery ToQuery(GridState<OperationSummary> state, string filter)
@@ -102,6 +104,7 @@ public partial class OperationsPage
 
     private async Task CancelAsync(OperationSummary operation)
     {
+        Access.Require(ProjectPermission.Edit);
         var confirmed = await ConfirmActionDialog.AskAsync(Dialogs, "Cancel operation",
             $"Stop {operation.Title(DatasetName(operation.DatasetId))}? Work done so far is discarded.", "Stop it",
             () => Operations.CancelAsync(operation.Id, CurrentUser.Name));
