@@ -48,6 +48,7 @@ public static class ConsoleDomainServiceCollectionExtensions
         services.AddSingleton<DatasetService>();
         services.AddSingleton<IDatasetService>(provider => provider.GetRequiredService<DatasetService>());
         services.AddSingleton<IDatasetEdits>(provider => provider.GetRequiredService<DatasetService>());
+        services.AddSingleton<LabelingQueue>();
         services.AddSingleton<IImageIntake, ImageIntake>();
         services.AddSingleton<IBoxLabeling, BoxLabelingService>();
         services.AddSingleton<DatasetHealthService>();

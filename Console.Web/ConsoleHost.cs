@@ -116,6 +116,7 @@ public static class ConsoleHost
         app.MapApiKeysApi();
         app.MapDatasetsApi();
         app.MapBoxesApi();
+        app.MapLabelingQueueApi();
         app.MapBlobsApi();
         app.MapAutoMlDatasetsApi();
         app.MapDataOperationsApi();

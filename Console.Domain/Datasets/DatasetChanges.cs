@@ -22,6 +22,9 @@ public static class DatasetChangeKind
 
     /// <summary>A label was created; no image changed (<see cref="DatasetChange.ImageIds"/> is empty, <see cref="DatasetChange.ImageCount"/> 0).</summary>
     public const string LabelCreated = "label-created";
+
+    /// <summary>A reviewer accepted or rejected images' labels.</summary>
+    public const string Review = "review";
 }
 
 /// <summary>

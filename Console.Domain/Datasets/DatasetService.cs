@@ -274,6 +274,7 @@ public sealed partial class DatasetService(IDbContextFactory<ConsoleDbContext> c
             var changed = !before.SequenceEqual(after, StringComparer.Ordinal);
             if (changed)
             {
+                image.MarkLabeled(user, now);
                 db.AuditEvents.Add(AuditEvent.Of(user, now, "image", id, "labels-changed", new { labels = before }, new { labels = after }));
             }
             results.Add(new ImageLabelState(id, after, image.Version, changed));

@@ -390,6 +390,78 @@ public sealed class Image
         BoxesVersion++;
         BoxesChangedBy = user;
         BoxesChangedAt = at;
+        MarkLabeled(user, at);
+    }
+
+    /// <summary>Who last changed the image's labels or boxes (null before anyone did): the labeler the review counts.</summary>
+    public string? LabeledBy { get; private set; }
+
+    /// <summary>When <see cref="LabeledBy"/> last changed them.</summary>
+    public DateTimeOffset? LabeledAt { get; private set; }
+
+    /// <summary>Where the image's labels stand with a reviewer.</summary>
+    public ImageReviewState ReviewState { get; private set; }
+
+    /// <summary>The reviewer's comment on a rejection (kept with the image until its next review).</summary>
+    public string? ReviewComment { get; private set; }
+
+    /// <summary>Who last accepted or rejected the image's labels.</summary>
+    public string? ReviewedBy { get; private set; }
+
+    /// <summary>When they did.</summary>
+    public DateTimeOffset? ReviewedAt { get; private set; }
+
+    /// <summary>Whether the image has labels (whole-image labels, boxes, or "no objects") a reviewer can judge.</summary>
+    public bool HasLabels => _labels.Count > 0 || _boxes.Count > 0 || NoObjects;
+
+    /// <summary>
+    /// Records that <paramref name="user"/> changed the labels or boxes: the change waits for a review again, whatever the
+    /// last review said. <see cref="Labels"/> changes call it through the service, box changes here.
+    /// </summary>
+    public void MarkLabeled(string user, DateTimeOffset at)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(user);
+        LabeledBy = user;
+        LabeledAt = at;
+        ReviewState = ImageReviewState.Unreviewed;
+    }
+
+    /// <summary>A reviewer accepts the image's labels as they are at <paramref name="expectedVersion"/>.</summary>
+    /// <exception cref="DomainException"><c>not-labeled</c> when there is nothing to review.</exception>
+    /// <exception cref="ConcurrencyConflictException">The labels changed since that version.</exception>
+    public void Accept(long expectedVersion, string reviewer, DateTimeOffset at) => Review(ImageReviewState.Accepted, null, expectedVersion, reviewer, at);
+
+    /// <summary>A reviewer rejects the image's labels with <paramref name="comment"/>; the image goes back to the labeling queue.</summary>
+    /// <exception cref="DomainException"><c>not-labeled</c>, or <c>invalid-comment</c> when the comment is empty or longer than <see cref="MaxReviewCommentLength"/>.</exception>
+    /// <exception cref="ConcurrencyConflictException">The labels changed since that version.</exception>
+    public void Reject(string comment, long expectedVersion, string reviewer, DateTimeOffset at)
+    {
+        if (string.IsNullOrWhiteSpace(comment) || comment.Trim().Length > MaxReviewCommentLength)
+        {
+            throw new DomainException("invalid-comment", $"A rejection needs a comment of 1 to {MaxReviewCommentLength} characters saying what to fix.");
+        }
+        Review(ImageReviewState.Rejected, comment.Trim(), expectedVersion, reviewer, at);
+    }
+
+    /// <summary>The longest review comment kept.</summary>
+    public const int MaxReviewCommentLength = 1000;
+
+    private void Review(ImageReviewState state, string? comment, long expectedVersion, string reviewer, DateTimeOffset at)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(reviewer);
+        if (expectedVersion != Version)
+        {
+            throw new ConcurrencyConflictException($"Image {Id} ('{FileName}') changed since version {expectedVersion} (now {Version}, labeled by {LabeledBy ?? "nobody"}); look at it again before reviewing.");
+        }
+        if (!HasLabels)
+        {
+            throw new DomainException("not-labeled", $"Image {Id} ('{FileName}') has no labels yet; there is nothing to review.");
+        }
+        ReviewState = state;
+        ReviewComment = comment;
+        ReviewedBy = reviewer;
+        ReviewedAt = at;
+        Version++;
     }
 
     private ImageChangedException StaleBoxes(string basedOn)
@@ -399,6 +471,19 @@ public sealed class Image
             $"Image {Id} ('{FileName}') changed since this edit was based on {basedOn}: its boxes were saved{who} (now version {BoxesVersion}). Reload its boxes and make the edit again.",
             BoxesVersion, BoxesChangedBy, BoxesChangedAt);
     }
+}
+
+/// <summary>Where an image's labels stand with a reviewer.</summary>
+public enum ImageReviewState
+{
+    /// <summary>Not reviewed since its labels last changed (or never labeled).</summary>
+    Unreviewed,
+
+    /// <summary>A reviewer accepted the labels.</summary>
+    Accepted,
+
+    /// <summary>A reviewer rejected the labels with a comment; the image is back in the labeling queue.</summary>
+    Rejected,
 }
 
 /// <summary>Where an image stands for box labeling.</summary>

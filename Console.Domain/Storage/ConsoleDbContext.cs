@@ -45,6 +45,8 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
+    public DbSet<ImageLease> ImageLeases => Set<ImageLease>();
+
     /// <inheritdoc />
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -122,6 +124,10 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
             e.Ignore(i => i.EffectiveSplit);
             e.Ignore(i => i.IsDeleted);
             e.Ignore(i => i.BoxState);
+            e.Ignore(i => i.HasLabels);
+            e.Property(i => i.ReviewState).HasConversion<string>().HasMaxLength(16);
+            e.Property(i => i.ReviewComment).HasMaxLength(Image.MaxReviewCommentLength);
+            e.HasIndex(i => new { i.DatasetId, i.ReviewState });
             e.Property(i => i.DeletionBatch).HasMaxLength(36);
             // A deleted image stays (with its labels and boxes) until its delete is undone or purged, seen by nothing else.
             e.HasQueryFilter(i => i.DeletedAt == null);
@@ -130,6 +136,15 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
             e.HasIndex(i => new { i.DatasetId, i.DeletionBatch });
             e.HasIndex(i => new { i.DatasetId, i.Split });
             e.HasIndex(i => i.Sha256);
+        });
+
+        modelBuilder.Entity<ImageLease>(e =>
+        {
+            e.ToTable("ImageLeases");
+            // One holder per image: the primary key is what makes two labelers unable to take the same image.
+            e.HasKey(l => l.ImageId);
+            e.HasOne<Image>().WithOne().HasForeignKey<ImageLease>(l => l.ImageId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(l => new { l.DatasetId, l.Holder });
         });
 
         modelBuilder.Entity<ImageLabel>(e =>

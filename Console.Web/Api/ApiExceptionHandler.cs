@@ -11,7 +11,7 @@ namespace VisionConsole.Web.Api;
 /// </summary>
 internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails) : IExceptionHandler
 {
-    private static readonly HashSet<string> ConflictCodes = new(StringComparer.Ordinal) { "conflict", "duplicate-label", "invalid-transition" };
+    private static readonly HashSet<string> ConflictCodes = new(StringComparer.Ordinal) { "conflict", "duplicate-label", "invalid-transition", "lease-lost" };
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {

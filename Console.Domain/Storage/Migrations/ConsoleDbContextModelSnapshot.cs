@@ -405,11 +405,32 @@ namespace VisionConsole.Domain.Storage.Migrations
                     b.Property<int>("Height")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("LabeledAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LabeledBy")
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("NoObjects")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("PerceptualHash")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReviewComment")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReviewState")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReviewedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReviewedBy")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Sha256")
                         .IsRequired()
@@ -434,6 +455,8 @@ namespace VisionConsole.Domain.Storage.Migrations
 
                     b.HasIndex("DatasetId", "DeletionBatch");
 
+                    b.HasIndex("DatasetId", "ReviewState");
+
                     b.HasIndex("DatasetId", "Sha256")
                         .IsUnique()
                         .HasFilter("\"DeletedAt\" IS NULL");
@@ -456,6 +479,28 @@ namespace VisionConsole.Domain.Storage.Migrations
                     b.HasIndex("LabelId");
 
                     b.ToTable("ImageLabels", (string)null);
+                });
+
+            modelBuilder.Entity("VisionConsole.Domain.Datasets.ImageLease", b =>
+                {
+                    b.Property<long>("ImageId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("DatasetId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ImageId");
+
+                    b.HasIndex("DatasetId", "Holder");
+
+                    b.ToTable("ImageLeases", (string)null);
                 });
 
             modelBuilder.Entity("VisionConsole.Domain.Datasets.Label", b =>
@@ -892,6 +937,15 @@ namespace VisionConsole.Domain.Storage.Migrations
                     b.Navigation("Image");
 
                     b.Navigation("Label");
+                });
+
+            modelBuilder.Entity("VisionConsole.Domain.Datasets.ImageLease", b =>
+                {
+                    b.HasOne("VisionConsole.Domain.Datasets.Image", null)
+                        .WithOne()
+                        .HasForeignKey("VisionConsole.Domain.Datasets.ImageLease", "ImageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("VisionConsole.Domain.Datasets.Label", b =>

@@ -21,7 +21,8 @@ public class MigrationSchemaTests
     private const string SixthStep = "20261202011051_ImageDeletionAndLabelEdits";
     private const string SeventhStep = "20261202041049_BoxLabeling";
     private const string EighthStep = "20261203082526_HostedModels";
-    private const string LatestStep = "20261204003848_Accounts";
+    private const string NinthStep = "20261204003848_Accounts";
+    private const string LatestStep = "20261204033051_LabelingQueue";
 
     [Fact]
     public async Task Initialize_DatabaseAtFirstStepWithRows_UpgradesInPlaceKeepingRows()
@@ -42,7 +43,7 @@ public class MigrationSchemaTests
 
             await using (var db = database.OpenContext())
             {
-                Assert.Equal([InitialStep, SecondStep, ThirdStep, FourthStep, FifthStep, SixthStep, SeventhStep, EighthStep, LatestStep], await db.Database.GetAppliedMigrationsAsync());
+                Assert.Equal([InitialStep, SecondStep, ThirdStep, FourthStep, FifthStep, SixthStep, SeventhStep, EighthStep, NinthStep, LatestStep], await db.Database.GetAppliedMigrationsAsync());
                 Assert.Equal(1, await db.Projects.CountAsync());
             }
             var datasets = database.Get<IDatasetService>();
@@ -81,8 +82,11 @@ public class MigrationSchemaTests
                 Assert.Equal("""{"top1":0.95}""", (await db.Evaluations.SingleAsync()).MetricsJson);
                 // Images from before the hash was kept have none until the health page computes it.
                 Assert.All(await db.Images.ToListAsync(), i => Assert.Null(i.PerceptualHash));
-                // Upgraded images are not deleted (the fifth step's columns start empty).
+                // Upgraded images are not deleted (the fifth step's columns start empty), and wait for a first review.
                 Assert.Equal(3, await db.Images.CountAsync());
+                var upgraded = await db.Images.ToListAsync();
+                Assert.All(upgraded, i => Assert.Equal(ImageReviewState.Unreviewed, i.ReviewState));
+                Assert.Equal(["bob"], upgraded.Where(i => i.LabeledBy is not null).Select(i => i.LabeledBy)); // drew the box above
                 var audit = await db.AuditEvents.SingleAsync();
                 Assert.Equal(("dataset", "1", "created"), (audit.EntityType, audit.EntityId, audit.Action));
             }

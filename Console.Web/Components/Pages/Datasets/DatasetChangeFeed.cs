@@ -108,6 +108,7 @@ public sealed class DatasetChangeFeed : IDisposable
             DatasetChangeKind.ImagesAdded => $"added {images}",
             DatasetChangeKind.ImagesRemoved => $"removed {images}",
             DatasetChangeKind.LabelCreated => "created a label",
+            DatasetChangeKind.Review => $"reviewed {images}",
             _ => $"changed {images}",
         };
     }

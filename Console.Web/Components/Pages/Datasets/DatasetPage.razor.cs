@@ -17,6 +17,7 @@ public partial class DatasetPage
     private IReadOnlyList<LabelSummary> _labels = [];
     private string? _loadError;
     private ImageBrowser? _browser;
+    private LabelingProgressPanel? _progress;
     private DatasetChangeFeed? _feed;
     private long? _loadedId;
 
@@ -102,6 +103,10 @@ public partial class DatasetPage
         if (_browser is not null)
         {
             await _browser.ReloadAsync();
+        }
+        if (_progress is not null)
+        {
+            await _progress.RefreshAsync();
         }
     }
 
