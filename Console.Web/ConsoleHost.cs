@@ -117,6 +117,7 @@ public static class ConsoleHost
         app.MapDatasetsApi();
         app.MapBoxesApi();
         app.MapLabelingQueueApi();
+        app.MapAuditApi();
         app.MapBlobsApi();
         app.MapAutoMlDatasetsApi();
         app.MapDataOperationsApi();

@@ -9,7 +9,8 @@ namespace VisionConsole.Tests.Web.Browser;
 
 /// <summary>
 /// Two labelers signed in in two browser contexts take images from one dataset's queue at once, and a reviewer's
-/// rejection puts an image back in the queue with its comment; the dataset page counts it all per person.
+/// rejection puts an image back in the queue with its comment; the dataset page counts it all per person and its
+/// history names who did what.
 /// </summary>
 public sealed class LabelingQueueBrowserTests(ConsoleServerFixture server, ITestOutputHelper output) : IClassFixture<ConsoleServerFixture>
 {
@@ -56,6 +57,13 @@ public sealed class LabelingQueueBrowserTests(ConsoleServerFixture server, ITest
         await larsSession.Page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
         await Expect(larsSession.Page.Locator("[data-test=progress-rejected]")).ToHaveTextAsync("1 rejected");
         await Expect(larsSession.Page.Locator("[data-test=progress-people] tr[data-user=lena]")).ToContainTextAsync("lena");
+        // The dataset's history says who labeled and who rejected what.
+        await larsSession.Page.ClickAsync("[data-test=dataset-history]");
+        var rejection = larsSession.Page.Locator("[data-test=audit-list] tr[data-action=review-rejected]");
+        await Expect(rejection).ToContainTextAsync("rita");
+        await Expect(rejection).ToContainTextAsync(lenaFile);
+        await Expect(rejection).ToContainTextAsync("This one is a bee.");
+        await Expect(larsSession.Page.Locator("[data-test=audit-list] tr[data-action=labels-changed]").First).ToContainTextAsync("lena");
         Assert.True(lenaSession.ConsoleErrors.Count == 0, "Browser console errors: " + string.Join(" | ", lenaSession.ConsoleErrors));
         Assert.True(larsSession.ConsoleErrors.Count == 0, "Browser console errors: " + string.Join(" | ", larsSession.ConsoleErrors));
     }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
+using MudBlazor;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Accounts;
 using VisionConsole.Domain.Datasets;
@@ -23,6 +24,7 @@ public partial class ImageViewer
     [Inject] private ICurrentUser CurrentUser { get; set; } = null!;
     [Inject] private IDatasetChangeNotifier Changes { get; set; } = null!;
     [Inject] private TimeProvider Time { get; set; } = null!;
+    [Inject] private IDialogService Dialogs { get; set; } = null!;
 
     [Parameter, EditorRequired] public long DatasetId { get; set; }
     /// <summary>The browser's filters; paging is ignored (the viewer walks the whole filtered list).</summary>
@@ -225,6 +227,15 @@ public partial class ImageViewer
         }
         await LoadAsync();
         await OnChanged.InvokeAsync();
+    }
+
+    private async Task ShowHistoryAsync()
+    {
+        if (_image is { } image)
+        {
+            var parameters = new DialogParameters<ImageHistoryDialog> { { d => d.DatasetId, DatasetId }, { d => d.ImageId, image.Id } };
+            await Dialogs.ShowAsync<ImageHistoryDialog>($"History of {image.FileName}", parameters, new DialogOptions { MaxWidth = MaxWidth.Large, FullWidth = true, CloseButton = true });
+        }
     }
 
     private async Task DeleteAsync()
