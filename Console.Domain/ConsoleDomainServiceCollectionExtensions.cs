@@ -49,6 +49,7 @@ public static class ConsoleDomainServiceCollectionExtensions
         services.AddSingleton<IDatasetService>(provider => provider.GetRequiredService<DatasetService>());
         services.AddSingleton<IDatasetEdits>(provider => provider.GetRequiredService<DatasetService>());
         services.AddSingleton<LabelingQueue>();
+        services.AddSingleton<DatasetPresence>();
         services.AddSingleton<Auditing.AuditTrail>();
         services.AddSingleton<IImageIntake, ImageIntake>();
         services.AddSingleton<IBoxLabeling, BoxLabelingService>();

@@ -54,10 +54,13 @@ public static class ConsoleHost
         builder.Services.AddSignalR().AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddHostedService<OperationHubRelay>();
         builder.Services.AddHostedService<DatasetChangeHubRelay>();
+        builder.Services.AddHostedService<PresenceHubRelay>();
         builder.Services.AddSingleton<IModelPublishing, ModelPublishing>();
 
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<CircuitUser>();
+        builder.Services.AddScoped<Components.Pages.Datasets.CircuitPresence>();
+        builder.Services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, Components.Pages.Datasets.PresenceCircuitHandler>();
         builder.Services.AddScoped<VisionConsole.Web.Components.Shared.PageScripts>();
         builder.Services.AddScoped<ICurrentUser, HttpCurrentUser>();
         builder.Services.AddConsoleAuthentication();

@@ -11,8 +11,10 @@ namespace VisionConsole.Web.Hubs;
 /// <c>operationUpdated</c> messages carrying an <see cref="OperationUpdate"/> (state, progress with the epoch history, result).
 /// A client that joins the group of one dataset (<see cref="SubscribeDataset"/>) receives <c>datasetChanged</c> messages
 /// carrying a <see cref="DatasetChange"/> after every committed change to that dataset's labels, boxes, splits or images.
+/// A client that says where it is in a dataset (<see cref="JoinDataset"/>) is shown to the others there, and the group
+/// receives <c>presenceChanged</c> with a <see cref="PresenceSnapshot"/> whenever someone arrives, moves or leaves.
 /// </summary>
-public sealed class ConsoleHub : Hub
+public sealed class ConsoleHub(DatasetPresence presence) : Hub
 {
     /// <summary>The client method every operation event is sent to.</summary>
     public const string OperationUpdated = "operationUpdated";
@@ -46,6 +48,34 @@ public sealed class ConsoleHub : Hub
 
     /// <summary>Stop receiving the changes of one dataset.</summary>
     public Task UnsubscribeDataset(long datasetId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, DatasetGroup(datasetId));
+
+    /// <summary>The client method presence snapshots are sent to.</summary>
+    public const string PresenceChanged = "presenceChanged";
+
+    /// <summary>
+    /// This connection is on <paramref name="datasetId"/>, on <paramref name="imageId"/> or (null) its grid: it joins the
+    /// dataset's group, the others there see it, and it gets who is there now.
+    /// </summary>
+    public async Task<PresenceSnapshot> JoinDataset(long datasetId, long? imageId)
+    {
+        await Groups.AddToGroupAsync(Context.ConnectionId, DatasetGroup(datasetId)).ConfigureAwait(false);
+        presence.Set(Context.ConnectionId, Context.User?.Identity?.Name ?? Context.ConnectionId, datasetId, imageId);
+        return presence.Snapshot(datasetId);
+    }
+
+    /// <summary>This connection left the dataset it was on (it stays in the group until it unsubscribes).</summary>
+    public Task LeaveDataset()
+    {
+        presence.Leave(Context.ConnectionId);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        presence.Leave(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
 }
 
 /// <summary>
@@ -107,6 +137,19 @@ internal sealed class DatasetChangeHubRelay(IDatasetChangeNotifier notifier, IHu
     protected override IClientProxy Recipients(IHubClients clients, DatasetChange value) => clients.Group(ConsoleHub.DatasetGroup(value.DatasetId));
 
     protected override string Describe(DatasetChange value) => $"a {value.Kind} change of dataset {value.DatasetId}";
+}
+
+/// <summary>Relays every presence snapshot to the group of its dataset.</summary>
+internal sealed class PresenceHubRelay(DatasetPresence presence, IHubContext<ConsoleHub> hub, ILogger<PresenceHubRelay> logger)
+    : HubRelay<PresenceSnapshot>(hub, logger)
+{
+    protected override string Method => ConsoleHub.PresenceChanged;
+
+    protected override IDisposable Subscribe(Action<PresenceSnapshot> relay) => presence.Subscribe(relay);
+
+    protected override IClientProxy Recipients(IHubClients clients, PresenceSnapshot value) => clients.Group(ConsoleHub.DatasetGroup(value.DatasetId));
+
+    protected override string Describe(PresenceSnapshot value) => $"who is on dataset {value.DatasetId}";
 }
 
 /// <summary>Relays every <see cref="IOperationNotifier"/> event to the hub's groups (the operation's and the all-operations group).</summary>

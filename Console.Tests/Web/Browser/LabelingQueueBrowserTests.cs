@@ -9,8 +9,8 @@ namespace VisionConsole.Tests.Web.Browser;
 
 /// <summary>
 /// Two labelers signed in in two browser contexts take images from one dataset's queue at once, and a reviewer's
-/// rejection puts an image back in the queue with its comment; the dataset page counts it all per person and its
-/// history names who did what.
+/// rejection puts an image back in the queue with its comment; the dataset page shows who is on which image, counts it
+/// all per person, and its history names who did what.
 /// </summary>
 public sealed class LabelingQueueBrowserTests(ConsoleServerFixture server, ITestOutputHelper output) : IClassFixture<ConsoleServerFixture>
 {
@@ -56,6 +56,9 @@ public sealed class LabelingQueueBrowserTests(ConsoleServerFixture server, ITest
         await larsSession.Page.GotoAsync($"/datasets/{dataset}");
         await larsSession.Page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
         await Expect(larsSession.Page.Locator("[data-test=progress-rejected]")).ToHaveTextAsync("1 rejected");
+        // Lena is still on her queue page: Lars sees her on the dataset and on the tile of the image she has open.
+        await Expect(larsSession.Page.Locator("[data-test=presence]")).ToContainTextAsync("lena");
+        await Expect(larsSession.Page.Locator(".image-tile").Filter(new() { HasText = lenaSecond }).Locator("[data-test=tile-presence]")).ToHaveTextAsync("lena");
         await Expect(larsSession.Page.Locator("[data-test=progress-people] tr[data-user=lena]")).ToContainTextAsync("lena");
         // The dataset's history says who labeled and who rejected what.
         await larsSession.Page.ClickAsync("[data-test=dataset-history]");

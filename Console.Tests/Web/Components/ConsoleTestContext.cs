@@ -34,6 +34,8 @@ internal sealed class ConsoleTestContext : BunitContext
             Services.AddSingleton(edits);
         }
         Services.AddSingleton<IDatasetChangeNotifier, DatasetChangeNotifier>();
+        Services.AddSingleton<DatasetPresence>();
+        Services.AddScoped<VisionConsole.Web.Components.Pages.Datasets.CircuitPresence>();
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<ICurrentUser, TestUser>();
         Services.AddScoped(_ => new VisionConsole.Web.CircuitUser { Role = role });

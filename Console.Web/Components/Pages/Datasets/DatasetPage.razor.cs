@@ -18,6 +18,7 @@ public partial class DatasetPage
     private string? _loadError;
     private ImageBrowser? _browser;
     private LabelingProgressPanel? _progress;
+    private PresenceSession? _presence;
     private DatasetChangeFeed? _feed;
     private long? _loadedId;
 
@@ -30,6 +31,7 @@ public partial class DatasetPage
     [Inject] private NavigationManager Navigation { get; set; } = null!;
     [Inject] private IDatasetEdits Edits { get; set; } = null!;
     [Inject] private CircuitUser Access { get; set; } = null!;
+    [Inject] private CircuitPresence Presence { get; set; } = null!;
 
     [Parameter] public long DatasetId { get; set; }
 
@@ -54,6 +56,14 @@ public partial class DatasetPage
         {
             _loadedId = DatasetId;
             _dataset = null;
+            if (_presence is null)
+            {
+                _presence = Presence.Open(CurrentUser.Name, DatasetId, null, () => _ = InvokeAsync(StateHasChanged));
+            }
+            else
+            {
+                _presence.MoveTo(DatasetId, null);
+            }
             await LoadAsync();
         }
     }
@@ -141,5 +151,9 @@ public partial class DatasetPage
         }
     }
 
-    public void Dispose() => _feed?.Dispose();
+    public void Dispose()
+    {
+        _feed?.Dispose();
+        _presence?.Dispose();
+    }
 }

@@ -51,6 +51,12 @@ public partial class ImageBrowser
     /// <summary>Raised after labels were created or assigned, so the page can refresh its counts and label list.</summary>
     [Parameter] public EventCallback OnLabelsChanged { get; set; }
 
+    /// <summary>Who is on the dataset: tiles show the others who have an image open.</summary>
+    [Parameter] public PresenceSnapshot? Presence { get; set; }
+
+    private ILookup<long, string>? Viewers => Presence?.People.Where(p => p.ImageId is not null && p.User != CurrentUser.Name)
+        .ToLookup(p => p.ImageId!.Value, p => p.User);
+
     /// <summary>The selection, for tests and the page.</summary>
     public ImageSelection Selection => _selection;
 

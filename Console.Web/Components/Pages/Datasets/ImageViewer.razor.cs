@@ -19,12 +19,14 @@ public partial class ImageViewer
     private string? _error;
     private int _loadedIndex = -1;
     private DatasetChangeFeed? _feed;
+    private PresenceSession? _presence;
 
     [Inject] private IDatasetService Datasets { get; set; } = null!;
     [Inject] private ICurrentUser CurrentUser { get; set; } = null!;
     [Inject] private IDatasetChangeNotifier Changes { get; set; } = null!;
     [Inject] private TimeProvider Time { get; set; } = null!;
     [Inject] private IDialogService Dialogs { get; set; } = null!;
+    [Inject] private CircuitPresence Presence { get; set; } = null!;
 
     [Parameter, EditorRequired] public long DatasetId { get; set; }
     /// <summary>The browser's filters; paging is ignored (the viewer walks the whole filtered list).</summary>
@@ -84,6 +86,14 @@ public partial class ImageViewer
             }
             _image = page.Items.FirstOrDefault();
             _loadedIndex = Index;
+            if (_presence is null)
+            {
+                _presence = Presence.Open(CurrentUser.Name, DatasetId, _image?.Id, () => _ = InvokeAsync(StateHasChanged));
+            }
+            else
+            {
+                _presence.MoveTo(DatasetId, _image?.Id);
+            }
         }
         catch (DomainException e)
         {
@@ -251,5 +261,9 @@ public partial class ImageViewer
         }
     }
 
-    public void Dispose() => _feed?.Dispose();
+    public void Dispose()
+    {
+        _feed?.Dispose();
+        _presence?.Dispose();
+    }
 }

@@ -36,6 +36,7 @@ public partial class BoxLabelingPage
     private long _shownImage;
     private Task? _creating;
     private IDisposable? _subscription;
+    private VisionConsole.Web.Components.Pages.Datasets.PresenceSession? _presence;
     private string? _changedElsewhere;
     private long? _loadedDataset;
 
@@ -47,6 +48,7 @@ public partial class BoxLabelingPage
     [Inject] private NavigationManager Navigation { get; set; } = null!;
     [Inject] private IJSRuntime JS { get; set; } = null!;
     [Inject] private IDatasetChangeNotifier Changes { get; set; } = null!;
+    [Inject] private VisionConsole.Web.Components.Pages.Datasets.CircuitPresence Presence { get; set; } = null!;
 
     [Parameter] public long DatasetId { get; set; }
 
@@ -304,6 +306,14 @@ public partial class BoxLabelingPage
         await FlushAsync();
         _image = await Boxes.GetBoxesAsync(DatasetId, imageId);
         _editor.Load(_image);
+        if (_presence is null)
+        {
+            _presence = Presence.Open(CurrentUser.Name, DatasetId, imageId, () => _ = InvokeAsync(StateHasChanged));
+        }
+        else
+        {
+            _presence.MoveTo(DatasetId, imageId);
+        }
         _saveError = null;
         _conflict = null;
         _changedElsewhere = null;
@@ -468,6 +478,7 @@ public partial class BoxLabelingPage
     public async ValueTask DisposeAsync()
     {
         _subscription?.Dispose();
+        _presence?.Dispose();
         try
         {
             // Moving away from the page never drops the last edit.

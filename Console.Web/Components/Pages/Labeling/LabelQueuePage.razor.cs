@@ -19,11 +19,13 @@ public partial class LabelQueuePage
     private QueueItem? _item;
     private string? _error;
     private ITimer? _renewal;
+    private VisionConsole.Web.Components.Pages.Datasets.PresenceSession? _presence;
 
     [Inject] private LabelingQueue Queue { get; set; } = null!;
     [Inject] private IDatasetService Datasets { get; set; } = null!;
     [Inject] private ICurrentUser CurrentUser { get; set; } = null!;
     [Inject] private TimeProvider Time { get; set; } = null!;
+    [Inject] private VisionConsole.Web.Components.Pages.Datasets.CircuitPresence Presence { get; set; } = null!;
 
     [Parameter] public long DatasetId { get; set; }
 
@@ -41,6 +43,7 @@ public partial class LabelQueuePage
             _dataset = await Datasets.GetAsync(DatasetId);
             _labels = await Datasets.ListLabelsAsync(DatasetId);
             _item = await Queue.NextAsync(DatasetId, CurrentUser.Name);
+            _presence = Presence.Open(CurrentUser.Name, DatasetId, _item?.ImageId, () => _ = InvokeAsync(StateHasChanged));
         }
         catch (DomainException e)
         {
@@ -105,6 +108,7 @@ public partial class LabelQueuePage
         {
             _chosen.Clear();
             _item = await Queue.NextAsync(DatasetId, CurrentUser.Name, skipping);
+            _presence?.MoveTo(DatasetId, _item?.ImageId);
         }
         catch (DomainException e)
         {
@@ -120,6 +124,7 @@ public partial class LabelQueuePage
         {
             await _renewal.DisposeAsync();
         }
+        _presence?.Dispose();
         // Leaving the page gives the image back at once instead of when its hold lapses.
         if (_item is { } item)
         {
