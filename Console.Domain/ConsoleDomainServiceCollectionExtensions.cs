@@ -50,6 +50,7 @@ public static class ConsoleDomainServiceCollectionExtensions
         services.AddSingleton<IDatasetEdits>(provider => provider.GetRequiredService<DatasetService>());
         services.AddSingleton<LabelingQueue>();
         services.AddSingleton<DatasetPresence>();
+        services.AddSingleton<LabelSuggestions>();
         services.AddSingleton<Auditing.AuditTrail>();
         services.AddSingleton<IImageIntake, ImageIntake>();
         services.AddSingleton<IBoxLabeling, BoxLabelingService>();

@@ -121,6 +121,7 @@ public static class ConsoleHost
         app.MapBoxesApi();
         app.MapLabelingQueueApi();
         app.MapAuditApi();
+        app.MapLabelSuggestionsApi();
         app.MapBlobsApi();
         app.MapAutoMlDatasetsApi();
         app.MapDataOperationsApi();

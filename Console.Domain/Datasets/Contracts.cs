@@ -31,7 +31,12 @@ public sealed record ImageSummary(long Id, string Sha256, string FileName, strin
 /// A label change over several images at once: <paramref name="Add"/> and <paramref name="Remove"/> are label ids.
 /// <paramref name="ExpectedVersions"/> (image id to the version the user saw) is optional; an image whose version moved on is refused.
 /// </summary>
-public sealed record LabelChange(IReadOnlyCollection<long> ImageIds, IReadOnlyCollection<long> Add, IReadOnlyCollection<long> Remove, IReadOnlyDictionary<long, long>? ExpectedVersions = null);
+/// <param name="ImageIds">The images to change.</param>
+/// <param name="Add">Label ids to add.</param>
+/// <param name="Remove">Label ids to remove.</param>
+/// <param name="ExpectedVersions">Image id to the version the user saw (optional).</param>
+/// <param name="Source">Where the labels came from when not from the person alone (a model's suggestion); kept in the audit.</param>
+public sealed record LabelChange(IReadOnlyCollection<long> ImageIds, IReadOnlyCollection<long> Add, IReadOnlyCollection<long> Remove, IReadOnlyDictionary<long, long>? ExpectedVersions = null, string? Source = null);
 
 /// <summary>An image's whole-image labels after a change, its new version, and whether the change altered it.</summary>
 public sealed record ImageLabelState(long ImageId, IReadOnlyList<string> Labels, long Version, bool Changed);

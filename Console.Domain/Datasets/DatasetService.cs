@@ -275,7 +275,8 @@ public sealed partial class DatasetService(IDbContextFactory<ConsoleDbContext> c
             if (changed)
             {
                 image.MarkLabeled(user, now);
-                db.AuditEvents.Add(AuditEvent.Of(user, now, "image", id, "labels-changed", new { labels = before }, new { labels = after }));
+                db.AuditEvents.Add(AuditEvent.Of(user, now, "image", id, "labels-changed", new { labels = before },
+                    change.Source is null ? new { labels = after } : (object)new { labels = after, source = change.Source }));
             }
             results.Add(new ImageLabelState(id, after, image.Version, changed));
         }

@@ -29,6 +29,8 @@ internal static class ApiExamples
         [typeof(ModelsApi.ExportModelRequest)] = """{"outputConfig":{"modelFormat":"tflite"}}""",
         [typeof(ModelPackagesApi.TagRequest)] = """{"tags":["production"]}""",
         [typeof(ApiKeysApi.CreateApiKeyRequest)] = """{"name":"ci","role":"editor"}""",
+        [typeof(LabelSuggestionsApi.SuggestRequest)] = """{"modelId":5,"skip":0,"take":50}""",
+        [typeof(LabelSuggestionsApi.AcceptRequest)] = """{"modelId":5,"items":[{"imageId":12,"labelId":2,"version":1}]}""",
         [typeof(LabelingQueueApi.ReviewRequest)] = """{"accept":false,"comment":"The second box is a dog, not a raccoon.","version":7}""",
         [typeof(HostedModelsApi.ModelBody)] = """{"displayName":"insects","tags":["edge"],"tfliteModel":{"automlModel":"projects/default/locations/us-central1/models/5"}}""",
         [typeof(HostedModelsApi.RollbackBody)] = """{"version":1}""",

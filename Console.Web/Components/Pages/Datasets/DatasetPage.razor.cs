@@ -130,6 +130,17 @@ public partial class DatasetPage
         await RefreshAsync();
     }
 
+    private async Task OpenSuggestionsAsync()
+    {
+        Access.Require(ProjectPermission.Label);
+        var parameters = new DialogParameters<SuggestLabelsDialog> { { d => d.DatasetId, DatasetId } };
+        var dialog = await Dialogs.ShowAsync<SuggestLabelsDialog>("Suggest labels with a model", parameters, new DialogOptions { MaxWidth = MaxWidth.Large, FullWidth = true, CloseButton = true });
+        if (await dialog.Result is { Canceled: false })
+        {
+            await RefreshAsync();
+        }
+    }
+
     private async Task OpenExportAsync()
     {
         Access.Require(ProjectPermission.Edit);
