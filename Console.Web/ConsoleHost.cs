@@ -26,13 +26,13 @@ public static class ConsoleHost
 {
     /// <summary>
     /// Command line (also any configuration source): <c>--data &lt;folder&gt;</c> (else <c>VISIONCONSOLE_DATA</c>,
-    /// else <c>./.data</c>), <c>--urls</c>, <c>--log-format json|simple</c>, <c>--sweep-grace hh:mm:ss</c>.
+    /// else <c>./.data</c>), <c>--urls</c>, <c>--log-format json|simple</c>, <c>--sweep-grace hh:mm:ss</c>, <c>--single-user</c>.
     /// </summary>
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
-            Args = args,
+            Args = WithFlagValues(args),
             WebRootPath = LocateWebRoot(),
             // Names the static web assets manifests (MudBlazor's files, blazor.web.js) also when a test host starts us.
             ApplicationName = typeof(ConsoleHost).Assembly.GetName().Name,
@@ -136,6 +136,22 @@ public static class ConsoleHost
         app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
+    }
+
+    /// <summary>
+    /// The command line with <c>--single-user</c> as a bare flag read as <c>--single-user=true</c>: the configuration's
+    /// command-line reader takes every <c>--key</c> to need a value and drops a last one without.
+    /// </summary>
+    internal static string[] WithFlagValues(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var result = new List<string>(args.Length);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var bare = args[i] == "--single-user" && (i + 1 == args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal));
+            result.Add(bare ? "--single-user=true" : args[i]);
+        }
+        return [.. result];
     }
 
     /// <summary>The data folder from <c>--data</c>, else <c>VISIONCONSOLE_DATA</c>, else <c>./.data</c>, relative to the current directory.</summary>

@@ -21,6 +21,19 @@ public class ConsoleHostTests
         Assert.Equal(Path.Combine(folder, "blobs"), options.BlobFolder);
     }
 
+    [Theory]
+    [InlineData(new[] { "--data", "/d", "--single-user" }, "true")]
+    [InlineData(new[] { "--single-user", "--data", "/d" }, "true")]
+    [InlineData(new[] { "--single-user", "false", "--data", "/d" }, "false")]
+    [InlineData(new[] { "--data", "/d" }, null)]
+    public void WithFlagValues_BareSingleUserFlag_ReadAsTrueAndTheRestKept(string[] args, string? expected)
+    {
+        var configuration = Configuration(ConsoleHost.WithFlagValues(args));
+
+        Assert.Equal(expected, configuration["single-user"]);
+        Assert.Equal("/d", configuration["data"]);
+    }
+
     [Fact]
     public void ReadOptions_OnlyEnvironment_UsesIt()
     {
