@@ -138,6 +138,32 @@ public sealed class DataOperationService(
         }
     }
 
+    /// <summary>Deletes the files a deleted operation's result pointed at (relative to the data folder, and only inside it).</summary>
+    public void DeleteResultFiles(OperationSummary deleted)
+    {
+        ArgumentNullException.ThrowIfNull(deleted);
+        var relative = deleted.Result switch
+        {
+            Export.ExportResult r => r.File,
+            Import.ImportResult r => r.ReportFile,
+            Models.ModelExportResult r => r.File,
+            Models.BatchPredictResult r => r.File,
+            _ => null,
+        };
+        // A cancelled or failed import still wrote its report.
+        relative ??= deleted.Request is Import.ImportRequest ? Path.Combine("reports", $"import-{deleted.Id.ToString(CultureInfo.InvariantCulture)}.csv") : null;
+        if (relative is null)
+        {
+            return;
+        }
+        var root = Path.GetFullPath(options.DataFolder) + Path.DirectorySeparatorChar;
+        var path = Path.GetFullPath(Path.Combine(root, relative));
+        if (path.StartsWith(root, StringComparison.Ordinal) && File.Exists(path))
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>The finished export's zip, or null when the operation has none (yet).</summary>
     public string? ExportFilePath(long operationId)
     {

@@ -150,6 +150,13 @@ public interface IOperationService
     /// </summary>
     Task<OperationSummary> CancelAsync(long operationId, string user, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Forgets a finished operation (google.longrunning's DeleteOperation): its row and the files only it serves (an
+    /// export's zip, an import's report, a batch prediction's lines, a model export) go; a trained model stays. A queued or
+    /// running one is refused with <c>invalid-transition</c>.
+    /// </summary>
+    Task DeleteAsync(long operationId, string user, CancellationToken cancellationToken = default);
+
     /// <summary>The first <paramref name="take"/> findings of an import's report and their total; null when the import wrote none (yet).</summary>
     Task<Import.ImportReportPage?> ReadImportReportAsync(long operationId, int take = 100, CancellationToken cancellationToken = default);
 }

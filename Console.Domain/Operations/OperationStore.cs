@@ -146,6 +146,34 @@ public sealed class OperationStore(
     /// Records a user's cancel request (audited): a Queued operation is Cancelled at once, a Running one becomes Cancelling
     /// and its job in this process is told at once. A finished one is refused (<c>invalid-transition</c>).
     /// </summary>
+    /// <summary>
+    /// Deletes a finished operation's row (what it made, a model or a dataset's images, stays), audited; answers it as it was.
+    /// </summary>
+    /// <exception cref="NotFoundException">No such operation.</exception>
+    /// <exception cref="DomainException"><c>invalid-transition</c> while it is queued or running: cancel it first.</exception>
+    public async Task<OperationSummary> DeleteAsync(long operationId, string user, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var operation = await db.Operations.FirstOrDefaultAsync(o => o.Id == operationId, cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"Operation {operationId}");
+        var summary = OperationSummary.From(operation);
+        if (!summary.Done)
+        {
+            throw new DomainException("invalid-transition", $"Operation {operationId} is {summary.State.ToString().ToLowerInvariant()}; cancel it and delete it once it has stopped.");
+        }
+        db.Operations.Remove(operation);
+        db.AuditEvents.Add(AuditEvent.Of(user, time.GetUtcNow(), "operation", operationId, "deleted", new { kind = summary.Kind, state = summary.State.ToString() }, null));
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            throw new NotFoundException($"Operation {operationId}"); // deleted by someone else meanwhile
+        }
+        return summary;
+    }
+
     public async Task<OperationSummary> RequestCancelAsync(long operationId, string user, CancellationToken cancellationToken = default)
     {
         for (var attempt = 1; ; attempt++)
@@ -277,6 +305,13 @@ public sealed class OperationService(OperationStore store, IServiceScopeFactory 
     /// <inheritdoc />
     public Task<OperationSummary> GetAsync(long operationId, CancellationToken cancellationToken = default) =>
         store.GetAsync(operationId, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task DeleteAsync(long operationId, string user, CancellationToken cancellationToken = default)
+    {
+        var deleted = await store.DeleteAsync(operationId, user, cancellationToken).ConfigureAwait(false);
+        data.DeleteResultFiles(deleted);
+    }
 
     /// <inheritdoc />
     public async Task<OperationSummary> CancelAsync(long operationId, string user, CancellationToken cancellationToken = default)

@@ -27,7 +27,15 @@ public static class OperationsApi
         group.MapGet("/{id:long}", GetAsync);
         group.MapPost("/{id:long}:cancel", CancelAsync).ProducesGoogleError(409).DisableAntiforgery();
         group.MapPost("/{id:long}:wait", WaitAsync).RequireAuthorization(ConsolePolicies.Read).DisableAntiforgery();
+        group.MapDelete("/{id:long}", DeleteAsync).ProducesGoogleError(409);
         return endpoints;
+    }
+
+    /// <summary>google.longrunning's DeleteOperation: the finished operation is forgotten (answers Empty, <c>{}</c>).</summary>
+    private static async Task<Ok<Dictionary<string, object>>> DeleteAsync(long id, IOperationService operations, ICurrentUser user, CancellationToken cancellationToken)
+    {
+        await operations.DeleteAsync(id, user.Name, cancellationToken);
+        return TypedResults.Ok(new Dictionary<string, object>());
     }
 
     /// <summary>

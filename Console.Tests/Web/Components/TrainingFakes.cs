@@ -136,6 +136,9 @@ internal sealed class FakeTrainingServices : ITrainingService, IOperationService
     Task<OperationSummary> IOperationService.CancelAsync(long operationId, string user, CancellationToken cancellationToken) =>
         throw new DomainException("invalid-transition", "The fake does not cancel.");
 
+    Task IOperationService.DeleteAsync(long operationId, string user, CancellationToken cancellationToken) =>
+        throw new DomainException("invalid-transition", "The fake does not delete operations.");
+
     public Task<IReadOnlyList<ModelSummary>> ListAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<ModelSummary>>([.. Models]);
 
