@@ -23,6 +23,7 @@ internal static class ApiExamples
         [typeof(BoxesApi.NoObjectsRequest)] = """{"noObjects":true,"version":5}""",
         [typeof(AutoMlDatasetsApi.CreateDatasetBody)] = """{"displayName":"insects","imageClassificationDatasetMetadata":{"classificationType":"MULTICLASS"}}""",
         [typeof(AutoMlDatasetsApi.PatchDatasetBody)] = """{"displayName":"insects 2"}""",
+        [typeof(AutoMlDatasetsApi.ImportDataBody)] = """{"inputConfig":{"gcsSource":{"inputUris":["/srv/photos/hymenoptera/train"]}}}""",
         [typeof(AutoMlDatasetsApi.ExportDataBody)] = """{"outputConfig":{"format":"AUTOML_CSV"}}""",
         [typeof(ModelsApi.CreateModelRequest)] = """{"displayName":"insects-v1","datasetId":"1","imageClassificationModelMetadata":{"modelType":"mobile-versatile-1","trainBudgetMilliNodeHours":"100"}}""",
         [typeof(OperationsApi.WaitOperationBody)] = """{"timeout":"30s"}""",

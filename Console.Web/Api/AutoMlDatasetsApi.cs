@@ -63,6 +63,15 @@ public static class AutoMlDatasetsApi
     /// <summary>Body of <c>:exportData</c>: <c>{"outputConfig":{"format":"FOLDER_ZIP|AUTOML_CSV|COCO|PASCAL_VOC"}}</c>.</summary>
     public sealed record ExportDataBody(OutputConfig? OutputConfig);
 
+    /// <summary>JSON body of <c>:importData</c>: <c>{"inputConfig":{"gcsSource":{"inputUris":["/srv/photos/train.zip"]}}}</c>.</summary>
+    public sealed record ImportDataBody(ImportInputConfig? InputConfig);
+
+    /// <summary>AutoML's input config; only <c>gcsSource</c> is read.</summary>
+    public sealed record ImportInputConfig(GcsSource? GcsSource);
+
+    /// <summary>Files or folders on the server, under <c>Import:AllowedRoots</c> (as <c>/path</c> or <c>file:///path</c>).</summary>
+    public sealed record GcsSource(IReadOnlyList<string>? InputUris);
+
     /// <summary>Where AutoML takes a <c>gcsDestination</c>, the console takes the archive layout (default <c>AUTOML_CSV</c>).</summary>
     public sealed record OutputConfig(string? Format);
 
@@ -178,18 +187,37 @@ public static class AutoMlDatasetsApi
 
     /// <summary>
     /// Spools every file part of the multipart body to <c>&lt;data&gt;/uploads/&lt;operation&gt;/</c> (one part at a time,
-    /// straight to disk), then queues the import and returns its operation. <c>?format=</c> forces a reader
+    /// straight to disk), or copies there the server files a JSON body's <c>inputConfig.gcsSource.inputUris</c> names
+    /// (<see cref="ImportSources"/>), then queues the import and returns its operation. <c>?format=</c> forces a reader
     /// (<c>FOLDER_TREE</c>, <c>CSV</c>, <c>COCO</c>, <c>PASCAL_VOC</c>, <c>CVAT_XML</c>; default: detected).
     /// </summary>
     private static async Task<Results<Ok<AutoMlOperation>, ProblemHttpResult>> ImportDataAsync(
         string project, string location, string datasetId, string? format, HttpRequest request,
-        IDatasetService datasets, DataOperationService operations, ICurrentUser user, CancellationToken cancellationToken)
+        IDatasetService datasets, DataOperationService operations, ICurrentUser user, IConfiguration configuration, CancellationToken cancellationToken)
     {
         var id = ParseId(datasetId);
         await datasets.GetAsync(id, cancellationToken);
         var importFormat = ParseImportFormat(format);
+        IReadOnlyList<string>? sources = null;
+        if (request.HasJsonContentType())
+        {
+            // AutoML's body: {"inputConfig":{"gcsSource":{"inputUris":[...]}}}, read as server paths.
+            var body = await request.ReadFromJsonAsync<ImportDataBody>(cancellationToken);
+            sources = ImportSources.Resolve(body?.InputConfig?.GcsSource?.InputUris, ImportSources.AllowedRoots(configuration));
+        }
         var folder = operations.CreateUploadFolder();
-        var files = await MultipartUpload.SpoolAsync(request, folder, MaxImportBytes, cancellationToken);
+        IReadOnlyList<ImportFile> files;
+        try
+        {
+            files = sources is null
+                ? await MultipartUpload.SpoolAsync(request, folder, MaxImportBytes, cancellationToken)
+                : ImportSources.CopyInto(sources, folder, MaxImportBytes);
+        }
+        catch when (sources is not null)
+        {
+            Directory.Delete(folder, recursive: true);
+            throw;
+        }
         if (files.Count == 0)
         {
             Directory.Delete(folder, recursive: true);

@@ -308,7 +308,10 @@ public sealed class AutoMlDatasetsApiTests : IAsyncLifetime
         var dataset = await CreateAsync(new { displayName = "insects", imageClassificationDatasetMetadata = new { } });
 
         var json = await _client.PostAsJsonAsync($"{Root}/datasets/{IdOf(dataset)}:importData", new { inputConfig = new { } });
-        await GoogleErrorAssert.ReadAsync(json, HttpStatusCode.UnsupportedMediaType, "INVALID_ARGUMENT");
+        Assert.Contains("inputUris is empty", GoogleErrorAssert.Message(await GoogleErrorAssert.ReadAsync(json, HttpStatusCode.BadRequest, "INVALID_ARGUMENT")), StringComparison.Ordinal);
+        using var text = new StringContent("just text");
+        var plain = await _client.PostAsync(new Uri($"{Root}/datasets/{IdOf(dataset)}:importData", UriKind.Relative), text);
+        await GoogleErrorAssert.ReadAsync(plain, HttpStatusCode.UnsupportedMediaType, "INVALID_ARGUMENT");
         using var empty = new MultipartFormDataContent { { new StringContent("x"), "note" } };
         var none = await _client.PostAsync(new Uri($"{Root}/datasets/{IdOf(dataset)}:importData", UriKind.Relative), empty);
         Assert.Equal("invalid-upload", GoogleErrorAssert.Reason(await GoogleErrorAssert.ReadAsync(none, HttpStatusCode.BadRequest, "INVALID_ARGUMENT")));
