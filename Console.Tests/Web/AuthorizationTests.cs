@@ -53,6 +53,37 @@ public sealed partial class AuthorizationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EveryApiWrite_ViewerKey_Is403SayingTheRoleNeededExceptTheReadsThatPost()
+    {
+        using var owner = _factory.CreateClient();
+        var dataset = await CreateDatasetAsync(owner, "insects");
+        using var viewer = await _factory.CreateClientAsAsync("vera", VisionConsole.Domain.Accounts.ProjectRole.Viewer);
+        // POSTs that only read: scoring an image or a batch, and waiting on an operation.
+        string[] reads = [":predict", ":batchPredict", ":wait"];
+        var writes = _factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => ApiPaths.IsApi("/" + e.RoutePattern.RawText!.TrimStart('/')) && !e.RoutePattern.RawText!.StartsWith("/hubs", StringComparison.Ordinal))
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Where(m => m is "POST" or "PUT" or "PATCH" or "DELETE")
+                .Select(m => (Method: m, Path: Fill(e.RoutePattern.RawText!, dataset.Id))))
+            .Where(w => !reads.Any(r => w.Path.EndsWith(r, StringComparison.Ordinal)))
+            .Distinct().ToList();
+        Assert.True(writes.Count > 40, $"only {writes.Count} write endpoints found");
+
+        foreach (var (method, path) in writes)
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), path);
+            if (method is "POST" or "PUT" or "PATCH")
+            {
+                request.Content = JsonContent.Create(new { displayName = "x" });
+            }
+            var response = await viewer.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{method} {path}: {(int)response.StatusCode} {body}");
+            Assert.Contains("you have the viewer role", body.Replace("this API key has the viewer role", "you have the viewer role", StringComparison.Ordinal), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Healthz_NoCredentials_Is200()
     {
         using var anonymous = _factory.CreateAnonymousClient();
