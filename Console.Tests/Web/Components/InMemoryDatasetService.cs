@@ -133,6 +133,13 @@ internal sealed class InMemoryDatasetService : IDatasetService, IDatasetEdits
         var kind = _datasets.Single(d => d.Id == datasetId).Kind;
         var names = _labels[datasetId].ToDictionary(l => l.Id, l => l.Name);
         var images = _images[datasetId];
+        foreach (var (id, version) in change.ExpectedVersions ?? new Dictionary<long, long>())
+        {
+            if (images.Single(i => i.Id == id).Version != version)
+            {
+                throw new ConcurrencyConflictException($"Image {id} changed since version {version}; refresh and try again.");
+            }
+        }
         var results = new List<ImageLabelState>();
         foreach (var id in change.ImageIds)
         {

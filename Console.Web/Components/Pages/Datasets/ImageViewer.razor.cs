@@ -20,6 +20,7 @@ public partial class ImageViewer
     private int _loadedIndex = -1;
     private DatasetChangeFeed? _feed;
     private PresenceSession? _presence;
+    private (long ImageId, long[] Add, long[] Remove)? _mine;
 
     [Inject] private IDatasetService Datasets { get; set; } = null!;
     [Inject] private ICurrentUser CurrentUser { get; set; } = null!;
@@ -148,6 +149,20 @@ public partial class ImageViewer
 
     private Task RemoveAllAsync() => ChangeAsync([], [.. Labels.Select(l => l.Id)]);
 
+    /// <summary>The change a stale write refused, offered again on the image as it is now.</summary>
+    private string? MineText => _mine is { } m && m.ImageId == _image?.Id
+        ? string.Join(", ", m.Add.Select(id => "+" + LabelName(id)).Concat(m.Remove.Select(id => "−" + LabelName(id))))
+        : null;
+
+    private string LabelName(long id) => Labels.FirstOrDefault(l => l.Id == id)?.Name ?? $"#{id}";
+
+    private Task ReapplyAsync()
+    {
+        var (_, add, remove) = _mine ?? (0, [], []);
+        _mine = null;
+        return ChangeAsync(add, remove);
+    }
+
     private async Task ChangeAsync(long[] add, long[] remove)
     {
         if (_image is not { } image || (add.Length == 0 && remove.Length == 0))
@@ -161,6 +176,12 @@ public partial class ImageViewer
             await Datasets.ChangeLabelsAsync(DatasetId, new LabelChange([image.Id], add, remove, new Dictionary<long, long> { [image.Id] = image.Version }), CurrentUser.Name);
             _error = null;
             labeled = add.Length > 0;
+        }
+        catch (ConcurrencyConflictException)
+        {
+            // Someone else's labels are shown after the reload below; this person's change waits for one click.
+            _error = "Someone else changed this image's labels while you were on it; it now shows theirs.";
+            _mine = (image.Id, add, remove);
         }
         catch (DomainException e)
         {
