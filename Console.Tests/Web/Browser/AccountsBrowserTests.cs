@@ -83,21 +83,13 @@ public sealed class AccountsBrowserTests(ConsoleServerFixture server, ITestOutpu
     [Fact]
     public async Task DatasetPage_ViewerThenLabeler_ViewerSeesNoWriteControlsLabelerLabelsButCannotDelete()
     {
-        var datasets = server.Services.GetRequiredService<IDatasetService>();
-        var intake = server.Services.GetRequiredService<IImageIntake>();
-        var dataset = await datasets.CreateAsync("Roles", DatasetKind.SingleLabel, "ann");
-        await datasets.AddLabelAsync(dataset.Id, "ants", "ann");
-        foreach (var file in Directory.GetFiles(Path.Combine(SharedData.Hymenoptera, "train", "ants"), "*.jpg").Order(StringComparer.Ordinal).Take(2))
-        {
-            await using var stream = File.OpenRead(file);
-            Assert.True((await intake.AddAsync(dataset.Id, Path.GetFileName(file), stream, "ann")).Accepted);
-        }
+        var datasetId = await server.SeedAntPhotosAsync("Roles", 2, "ants");
 
         var viewer = await server.SignInAsync("vera", ProjectRole.Viewer);
         await using (var session = await server.OpenPageAsync(output, storageState: viewer))
         {
             var page = session.Page;
-            await page.GotoAsync($"/datasets/{dataset.Id}");
+            await page.GotoAsync($"/datasets/{datasetId}");
             await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
             await Expect(page.Locator(".image-tile")).ToHaveCountAsync(2);
             foreach (var control in new[] { "open-import", "open-export", "resplit", "train-dataset", "label-bar", "delete-images" })
@@ -116,7 +108,7 @@ public sealed class AccountsBrowserTests(ConsoleServerFixture server, ITestOutpu
         await using (var session = await server.OpenPageAsync(output, storageState: labeler))
         {
             var page = session.Page;
-            await page.GotoAsync($"/datasets/{dataset.Id}");
+            await page.GotoAsync($"/datasets/{datasetId}");
             await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
             await Expect(page.Locator("[data-test=label-bar]")).ToBeVisibleAsync();
             await Expect(page.Locator("[data-test=delete-images], [data-test=split-menu], [data-test=open-import]")).ToHaveCountAsync(0);
@@ -125,7 +117,7 @@ public sealed class AccountsBrowserTests(ConsoleServerFixture server, ITestOutpu
             await Expect(page.Locator(".image-tile .image-label").First).ToHaveTextAsync("ants");
             Assert.True(session.ConsoleErrors.Count == 0, "Browser console errors: " + string.Join(" | ", session.ConsoleErrors));
         }
-        var labeled = await datasets.QueryImagesAsync(dataset.Id, new ImageQuery(Take: 10));
+        var labeled = await server.Services.GetRequiredService<IDatasetService>().QueryImagesAsync(datasetId, new ImageQuery(Take: 10));
         Assert.Single(labeled.Items, i => i.Labels.Contains("ants"));
     }
 }

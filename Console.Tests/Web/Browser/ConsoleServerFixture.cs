@@ -36,6 +36,27 @@ public sealed class ConsoleServerFixture : IAsyncLifetime
     /// <summary>The running host's services, for seeding data the UI has no form for yet.</summary>
     public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("The server has not started.");
 
+    /// <summary>
+    /// A single-label dataset with <paramref name="labels"/> and the first <paramref name="count"/> ant photos of
+    /// hymenoptera's train split, through the real intake and unlabeled; answers its id.
+    /// </summary>
+    public async Task<long> SeedAntPhotosAsync(string name, int count, params string[] labels)
+    {
+        var datasets = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<VisionConsole.Domain.Datasets.IDatasetService>(Services);
+        var intake = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<VisionConsole.Domain.Datasets.IImageIntake>(Services);
+        var dataset = await datasets.CreateAsync(name, VisionConsole.Domain.Datasets.DatasetKind.SingleLabel, "ann");
+        foreach (var label in labels)
+        {
+            await datasets.AddLabelAsync(dataset.Id, label, "ann");
+        }
+        foreach (var file in Directory.GetFiles(Path.Combine(SharedData.Hymenoptera, "train", "ants"), "*.jpg").Order(StringComparer.Ordinal).Take(count))
+        {
+            await using var stream = File.OpenRead(file);
+            Assert.True((await intake.AddAsync(dataset.Id, Path.GetFileName(file), stream, "ann")).Accepted);
+        }
+        return dataset.Id;
+    }
+
     /// <summary><c>VISIONCONSOLE_ZOO_MIRROR</c>, else the shared zoo next to the datasets.</summary>
     public static string ZooMirror =>
         Environment.GetEnvironmentVariable(VisionConsole.Trainer.Zoo.ModelZooServiceCollectionExtensions.MirrorEnvironmentVariable) is { Length: > 0 } mirror

@@ -1,7 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using VisionConsole.Domain.Accounts;
-using VisionConsole.Domain.Datasets;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
@@ -17,7 +15,7 @@ public sealed class LabelingQueueBrowserTests(ConsoleServerFixture server, ITest
     [Fact]
     public async Task Queue_TwoLabelersAndAReviewer_NeverTheSameImageAndARejectionComesBackWithItsComment()
     {
-        var dataset = await SeedAsync();
+        var dataset = await server.SeedAntPhotosAsync("Queue", 3, "ants", "bees");
         var lena = await server.SignInAsync("lena", ProjectRole.Labeler);
         var lars = await server.SignInAsync("lars", ProjectRole.Labeler);
         var rita = await server.SignInAsync("rita", ProjectRole.Reviewer);
@@ -76,20 +74,5 @@ public sealed class LabelingQueueBrowserTests(ConsoleServerFixture server, ITest
         await page.GotoAsync($"/datasets/{dataset}/queue");
         await page.Locator(".console-shell[data-interactive=true]").WaitForAsync();
         await Expect(page.Locator("[data-test=queue-image]")).ToBeVisibleAsync();
-    }
-
-    private async Task<long> SeedAsync()
-    {
-        var datasets = server.Services.GetRequiredService<IDatasetService>();
-        var intake = server.Services.GetRequiredService<IImageIntake>();
-        var dataset = await datasets.CreateAsync("Queue", DatasetKind.SingleLabel, "ann");
-        await datasets.AddLabelAsync(dataset.Id, "ants", "ann");
-        await datasets.AddLabelAsync(dataset.Id, "bees", "ann");
-        foreach (var file in Directory.GetFiles(Path.Combine(SharedData.Hymenoptera, "train", "ants"), "*.jpg").Order(StringComparer.Ordinal).Take(3))
-        {
-            await using var stream = File.OpenRead(file);
-            Assert.True((await intake.AddAsync(dataset.Id, Path.GetFileName(file), stream, "ann")).Accepted);
-        }
-        return dataset.Id;
     }
 }
