@@ -72,7 +72,7 @@ public partial class LabelQueuePage
 
     private bool MultiLabel => _dataset?.Kind == DatasetKind.MultiLabel;
 
-    // Single-label: a click saves and moves on. Multi-label: clicks choose, "Save and next" saves them together.
+    // Single-label: a click saves and moves on. Multi-label: clicks choose, "Save and next" makes them the image's labels.
     private async Task ClickLabelAsync(LabelSummary label)
     {
         if (MultiLabel)
@@ -91,7 +91,9 @@ public partial class LabelQueuePage
         }
         try
         {
-            await Datasets.ChangeLabelsAsync(DatasetId, new LabelChange([item.ImageId], [.. labelIds], [], new Dictionary<long, long> { [item.ImageId] = item.Version }), CurrentUser.Name);
+            // The others come off: a rejected image's wrong label goes, and the image ends with exactly the chosen ones.
+            var others = _labels.Select(l => l.Id).Where(id => !labelIds.Contains(id)).ToList();
+            await Datasets.ChangeLabelsAsync(DatasetId, new LabelChange([item.ImageId], [.. labelIds], others, new Dictionary<long, long> { [item.ImageId] = item.Version }), CurrentUser.Name);
             _error = null;
         }
         catch (DomainException e)
