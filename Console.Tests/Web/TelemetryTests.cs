@@ -63,10 +63,17 @@ public sealed class TelemetryTests
         {
             using var client = factory.CreateClient();
             await RunBackupAsync(factory, client);
+            // The batch exporter sends spans every few seconds: wait for the operation's while the host runs, rather than
+            // count on the flush at disposal (CI once saw no trace at all from it under load).
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!received.Any(r => r.Path == "/v1/traces" && r.Body.AsSpan().IndexOf("operation backup"u8) >= 0) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(250);
+            }
         }
         finally
         {
-            // Disposing the host flushes its exporters.
+            // Disposing the host flushes its exporters (the metrics' reader exports once a minute otherwise).
             await factory.DisposeAsync();
         }
 
