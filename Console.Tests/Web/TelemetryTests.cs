@@ -58,15 +58,18 @@ public sealed class TelemetryTests
         var received = new ConcurrentBag<(string Path, byte[] Body)>();
         await using var receiver = await StartReceiverAsync(received);
         var endpoint = receiver.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        var factory = new ConsoleWebFactory { Settings = { ["Telemetry:OtlpEndpoint"] = endpoint, ["Telemetry:OtlpProtocol"] = "http/protobuf" } };
+        // Metrics every second (the SDK reads the standard variable from configuration), so both signals arrive while the host runs.
+        var factory = new ConsoleWebFactory { Settings = { ["Telemetry:OtlpEndpoint"] = endpoint, ["Telemetry:OtlpProtocol"] = "http/protobuf", ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000" } };
         try
         {
             using var client = factory.CreateClient();
             await RunBackupAsync(factory, client);
-            // The batch exporter sends spans every few seconds: wait for the operation's while the host runs, rather than
-            // count on the flush at disposal (CI once saw no trace at all from it under load).
+            // The exporters send every few seconds: wait for both signals while the host runs, rather than count on the flush
+            // at disposal (under load CI saw it deliver nothing).
             var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (!received.Any(r => r.Path == "/v1/traces" && r.Body.AsSpan().IndexOf("operation backup"u8) >= 0) && DateTime.UtcNow < deadline)
+            while (DateTime.UtcNow < deadline &&
+                !(received.Any(r => r.Path == "/v1/traces" && r.Body.AsSpan().IndexOf("operation backup"u8) >= 0) &&
+                  received.Any(r => r.Path == "/v1/metrics" && r.Body.AsSpan().IndexOf("visionconsole.operations.finished"u8) >= 0)))
             {
                 await Task.Delay(250);
             }
