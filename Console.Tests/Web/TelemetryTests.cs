@@ -56,7 +56,8 @@ public sealed class TelemetryTests
     public async Task Otlp_HttpProtobufReceiver_GetsTheOperationSpanAndMetrics()
     {
         var received = new ConcurrentBag<(string Path, byte[] Body)>();
-        await using var receiver = await StartReceiverAsync(received);
+        using var arrived = new SemaphoreSlim(0);
+        await using var receiver = await StartReceiverAsync(received, () => arrived.Release());
         var endpoint = receiver.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         // Metrics every second (the SDK reads the standard variable from configuration), so both signals arrive while the host runs.
         var factory = new ConsoleWebFactory { Settings = { ["Telemetry:OtlpEndpoint"] = endpoint, ["Telemetry:OtlpProtocol"] = "http/protobuf", ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000" } };
@@ -66,17 +67,23 @@ public sealed class TelemetryTests
             await RunBackupAsync(factory, client);
             // The exporters send every few seconds: wait for both signals while the host runs, rather than count on the flush
             // at disposal (under load CI saw it deliver nothing).
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (DateTime.UtcNow < deadline &&
-                !(received.Any(r => r.Path == "/v1/traces" && r.Body.AsSpan().IndexOf("operation backup"u8) >= 0) &&
-                  received.Any(r => r.Path == "/v1/metrics" && r.Body.AsSpan().IndexOf("visionconsole.operations.finished"u8) >= 0)))
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (!(received.Any(r => r.Path == "/v1/traces" && r.Body.AsSpan().IndexOf("operation backup"u8) >= 0) &&
+                     received.Any(r => r.Path == "/v1/metrics" && r.Body.AsSpan().IndexOf("visionconsole.operations.finished"u8) >= 0)))
             {
-                await Task.Delay(250);
+                try
+                {
+                    await arrived.WaitAsync(patience.Token); // woken by each export the receiver takes
+                }
+                catch (OperationCanceledException)
+                {
+                    break; // the assertions below say what never came
+                }
             }
         }
         finally
         {
-            // Disposing the host flushes its exporters (the metrics' reader exports once a minute otherwise).
+            // Disposing the host flushes what its exporters still hold.
             await factory.DisposeAsync();
         }
 
@@ -91,7 +98,7 @@ public sealed class TelemetryTests
         Assert.Equal(OperationState.Succeeded, (await BackupsApiTests.RunBackupAsync(factory, client)).State);
 
     /// <summary>An OTLP/HTTP receiver on a loopback port: keeps every request's path and body, answers 200.</summary>
-    private static async Task<WebApplication> StartReceiverAsync(ConcurrentBag<(string Path, byte[] Body)> received)
+    private static async Task<WebApplication> StartReceiverAsync(ConcurrentBag<(string Path, byte[] Body)> received, Action onReceived)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -101,6 +108,7 @@ public sealed class TelemetryTests
             using var body = new MemoryStream();
             await request.Body.CopyToAsync(body);
             received.Add((request.Path.Value!, body.ToArray()));
+            onReceived();
             return Results.Ok();
         });
         await app.StartAsync();
