@@ -18,7 +18,8 @@ internal sealed class HttpCurrentUser(IHttpContextAccessor accessor, CircuitUser
 
 /// <summary>
 /// The account of one circuit, set by <c>Routes</c> from the authentication state the circuit started with (a circuit
-/// has no HTTP request of its own to read).
+/// has no HTTP request of its own to read), and the project its pages show, set by <c>ProjectRouteView</c> on every
+/// navigation (a dataset's pages are in the dataset's project; the lists in the project chosen last).
 /// </summary>
 public sealed class CircuitUser
 {
@@ -30,11 +31,49 @@ public sealed class CircuitUser
     /// <summary>Whether that account administers the console.</summary>
     public bool IsAdministrator { get; set; }
 
+    /// <summary>The projects the account belongs to, with its role in each (the project switcher's list).</summary>
+    public IReadOnlyList<ProjectMembership> Projects { get; set; } = [];
+
+    /// <summary>The project the pages show; <see cref="Project.DefaultName"/> until another is chosen.</summary>
+    public string Project { get; private set; } = VisionConsole.Domain.Projects.Project.DefaultName;
+
     /// <summary>
-    /// The account's role in the project the pages show (<see cref="Project.DefaultName"/>), read when the circuit starts;
-    /// null when it is not a member. Pages render write controls only where it allows them.
+    /// The account's role in <see cref="Project"/>; null when it is not a member. Pages render write controls only where it
+    /// allows them.
     /// </summary>
     public ProjectRole? Role { get; set; }
+
+    /// <summary>Raised when <see cref="Project"/>, <see cref="Role"/> or <see cref="Projects"/> change (the layout re-renders).</summary>
+    public event Action? Changed;
+
+    /// <summary>Shows <paramref name="project"/>, where the account has <paramref name="role"/>.</summary>
+    public void EnterProject(string project, ProjectRole? role)
+    {
+        if (project != Project || role != Role)
+        {
+            Project = project;
+            Role = role;
+            Changed?.Invoke();
+        }
+    }
+
+    /// <summary>Replaces <see cref="Projects"/> (after one is created or a membership changes).</summary>
+    public void SetProjects(IReadOnlyList<ProjectMembership> projects)
+    {
+        Projects = projects;
+        Changed?.Invoke();
+    }
+
+    /// <summary>
+    /// <paramref name="path"/> in the project shown: with <c>?project=</c> unless it is the default one, so that a link
+    /// opened in a new tab or a reload shows the same project.
+    /// </summary>
+    public string Link(string path) => InProject(path, Project);
+
+    /// <summary><paramref name="path"/> in <paramref name="project"/> (see <see cref="Link"/>).</summary>
+    public static string InProject(string path, string project) =>
+        project == VisionConsole.Domain.Projects.Project.DefaultName ? path
+            : Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(path, "project", project);
 
     /// <summary>Whether <see cref="Role"/> allows <paramref name="permission"/>.</summary>
     public bool Can(ProjectPermission permission) => Role is { } role && ProjectRoles.Allows(role, permission);
@@ -50,7 +89,7 @@ public sealed class CircuitUser
         {
             var held = Role is { } role ? $"you have the {role.ToString().ToLowerInvariant()} role" : "you are not a member";
             throw new DomainException("permission-denied",
-                $"This needs the {ProjectRoles.Least(permission).ToString().ToLowerInvariant()} role in project '{Project.DefaultName}'; {held}.");
+                $"This needs the {ProjectRoles.Least(permission).ToString().ToLowerInvariant()} role in project '{Project}'; {held}.");
         }
     }
 }

@@ -12,8 +12,9 @@ public sealed record DatasetSummary(long Id, string DisplayName, DatasetKind Kin
 /// <summary>What the datasets list can be ordered by.</summary>
 public enum DatasetSortField { Created, Name, Kind, Images, Labels }
 
-/// <summary>A page of the datasets list, ordered by <paramref name="SortBy"/> (ties by id, newest first).</summary>
-public sealed record DatasetListQuery(DatasetSortField SortBy = DatasetSortField.Created, bool Descending = true, int Skip = 0, int Take = 25);
+/// <summary>A page of the datasets list, ordered by <paramref name="SortBy"/> (ties by id, newest first); <c>Project</c> keeps
+/// the datasets of the project with that name (null: every project's).</summary>
+public sealed record DatasetListQuery(DatasetSortField SortBy = DatasetSortField.Created, bool Descending = true, int Skip = 0, int Take = 25, string? Project = null);
 
 /// <summary>One page of datasets and how many there are in all.</summary>
 public sealed record DatasetPage(IReadOnlyList<DatasetSummary> Items, int Total);
@@ -50,12 +51,16 @@ public sealed record IntakeResult(string FileName, bool Accepted, long? ImageId,
 /// <summary>Datasets, labels and their images. Implementations open one DbContext per call.</summary>
 public interface IDatasetService
 {
-    Task<IReadOnlyList<DatasetSummary>> ListAsync(CancellationToken cancellationToken = default);
+    /// <summary>The datasets of project <paramref name="project"/> (null: of every project), newest first.</summary>
+    Task<IReadOnlyList<DatasetSummary>> ListAsync(string? project = null, CancellationToken cancellationToken = default);
 
     /// <summary>One page of the datasets list, sorted in the database (the console's data grid pages on the server).</summary>
     Task<DatasetPage> ListPageAsync(DatasetListQuery query, CancellationToken cancellationToken = default);
     Task<DatasetSummary> GetAsync(long datasetId, CancellationToken cancellationToken = default);
-    Task<DatasetSummary> CreateAsync(string displayName, DatasetKind kind, string user, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates an empty dataset in project <paramref name="project"/>, audited as created by <paramref name="user"/>.</summary>
+    /// <exception cref="NotFoundException">No such project.</exception>
+    Task<DatasetSummary> CreateAsync(string displayName, DatasetKind kind, string user, string project = Projects.Project.DefaultName, CancellationToken cancellationToken = default);
 
     /// <summary>Renames a dataset (the name rules of <see cref="CreateAsync"/>), audited.</summary>
     Task<DatasetSummary> RenameAsync(long datasetId, string displayName, string user, CancellationToken cancellationToken = default);

@@ -14,11 +14,14 @@ public sealed partial class DatasetService(IDbContextFactory<ConsoleDbContext> c
     public const int MaxPageSize = 1000;
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<DatasetSummary>> ListAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<DatasetSummary>> ListAsync(string? project = null, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        return await Summaries(db, db.Datasets.OrderByDescending(d => d.Id)).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return await Summaries(db, InProject(db, project).OrderByDescending(d => d.Id)).ToListAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    private static IQueryable<Dataset> InProject(ConsoleDbContext db, string? project) =>
+        project is null ? db.Datasets : db.Datasets.Where(d => db.Projects.Any(p => p.Id == d.ProjectId && p.Name == project));
 
     /// <inheritdoc />
     public async Task<DatasetPage> ListPageAsync(DatasetListQuery query, CancellationToken cancellationToken = default)
@@ -29,9 +32,9 @@ public sealed partial class DatasetService(IDbContextFactory<ConsoleDbContext> c
             throw new DomainException("invalid-query", $"A datasets page needs skip >= 0 and take between 1 and {MaxPageSize} (got skip {query.Skip}, take {query.Take}).");
         }
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var total = await db.Datasets.CountAsync(cancellationToken).ConfigureAwait(false);
+        var datasets = InProject(db, query.Project);
+        var total = await datasets.CountAsync(cancellationToken).ConfigureAwait(false);
         // Sorted on the entity (the counts as subqueries): EF cannot order by the members of a projected record.
-        var datasets = db.Datasets;
         var sorted = (query.SortBy, query.Descending) switch
         {
             (DatasetSortField.Name, false) => datasets.OrderBy(d => d.DisplayName),
@@ -58,11 +61,11 @@ public sealed partial class DatasetService(IDbContextFactory<ConsoleDbContext> c
     }
 
     /// <inheritdoc />
-    public async Task<DatasetSummary> CreateAsync(string displayName, DatasetKind kind, string user, CancellationToken cancellationToken = default)
+    public async Task<DatasetSummary> CreateAsync(string displayName, DatasetKind kind, string user, string project = Project.DefaultName, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var projectId = await db.Projects.Where(p => p.Name == Project.DefaultName).Select(p => (long?)p.Id).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false)
-            ?? throw new NotFoundException($"Project '{Project.DefaultName}'");
+        var projectId = await db.Projects.Where(p => p.Name == project).Select(p => (long?)p.Id).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new NotFoundException($"Project '{project}'");
         var now = time.GetUtcNow();
         var dataset = new Dataset(projectId, displayName, kind, user, now);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);

@@ -34,7 +34,7 @@ public sealed record HostedModelUpdate(string? DisplayName = null, IReadOnlyList
 public interface IHostedModels
 {
     /// <summary>Hosted models matching a Firebase ML list filter (null: all).</summary>
-    Task<HostedModelPage> ListAsync(string? filter, int pageSize = 100, string? pageToken = null, CancellationToken cancellationToken = default);
+    Task<HostedModelPage> ListAsync(string? filter, int pageSize = 100, string? pageToken = null, string? project = null, CancellationToken cancellationToken = default);
 
     /// <summary>Hosts the latest version of a console model under a new unique name.</summary>
     Task<HostedModelView> CreateAsync(string displayName, IReadOnlyList<string>? tags, long sourceModelId, bool published, string user, CancellationToken cancellationToken = default);
@@ -86,10 +86,10 @@ public sealed partial class HostedModelService(
 
     /// <summary>
     /// Hosted models matching Firebase ML's list <paramref name="filter"/>: terms joined by <c>AND</c>, each
-    /// <c>display_name = NAME</c>, <c>display_name : PREFIX*</c> or <c>tags: TAG</c> (quotes optional); by id.
+    /// <c>display_name = NAME</c>, <c>display_name : PREFIX*</c> or <c>tags: TAG</c> (quotes optional); by id. A <c>project</c> keeps the hosted models of the project with that name.
     /// </summary>
     /// <exception cref="DomainException"><c>invalid-argument</c>: a term of another form (the message names it).</exception>
-    public async Task<HostedModelPage> ListAsync(string? filter, int pageSize = 100, string? pageToken = null, CancellationToken cancellationToken = default)
+    public async Task<HostedModelPage> ListAsync(string? filter, int pageSize = 100, string? pageToken = null, string? project = null, CancellationToken cancellationToken = default)
     {
         var match = ParseFilter(filter);
         var skip = string.IsNullOrEmpty(pageToken) ? 0
@@ -97,7 +97,8 @@ public sealed partial class HostedModelService(
             : throw new DomainException("invalid-argument", $"pageToken '{pageToken}' is not one this server gave.");
         pageSize = pageSize is > 0 and <= 1000 ? pageSize : 100;
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var all = await db.HostedModels.AsNoTracking().Include(m => m.Versions).OrderBy(m => m.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var hosted = project is null ? db.HostedModels : db.HostedModels.Where(m => db.Projects.Any(p => p.Id == m.ProjectId && p.Name == project));
+        var all = await hosted.AsNoTracking().Include(m => m.Versions).OrderBy(m => m.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
         var matching = all.Where(match).ToList();
         var page = matching.Skip(skip).Take(pageSize).Select(View).ToList();
         return new HostedModelPage(page, skip + pageSize < matching.Count ? (skip + pageSize).ToString(CultureInfo.InvariantCulture) : null);

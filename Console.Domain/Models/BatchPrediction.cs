@@ -47,9 +47,10 @@ public sealed class BatchPredictionService(OperationStore store, IModelService m
             {
                 throw new DomainException("invalid-argument", $"score_threshold {scoreThreshold.ToString(CultureInfo.InvariantCulture)} is not between 0 and 1.");
             }
-            await models.GetAsync(modelId, cancellationToken).ConfigureAwait(false);
+            var model = await models.GetAsync(modelId, cancellationToken).ConfigureAwait(false);
+            // On the model's dataset, as a model export is: the operation is then in the model's project.
             return await DataOperationService.CreateWithUploadAsync(store, options, uploadFolder, files, new BatchPredictRequest(modelId, files, scoreThreshold, user),
-                (request, moved) => request with { Files = moved }, null, user, new { kind = BatchPredictRequest.Kind, modelId, files = files.Count }, cancellationToken).ConfigureAwait(false);
+                (request, moved) => request with { Files = moved }, model.DatasetId, user, new { kind = BatchPredictRequest.Kind, modelId, files = files.Count }, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

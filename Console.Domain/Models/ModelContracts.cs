@@ -201,7 +201,8 @@ public enum ModelSortField { Created, Name }
 /// <param name="Descending">Newest (or last in name order) first.</param>
 /// <param name="Skip">Models to pass over first.</param>
 /// <param name="Take">At most this many (1-1000).</param>
-public sealed record ModelListQuery(ModelSortField SortBy = ModelSortField.Created, bool Descending = true, int Skip = 0, int Take = 25);
+/// <param name="Project">Only the models of the project with this name; null: every project's.</param>
+public sealed record ModelListQuery(ModelSortField SortBy = ModelSortField.Created, bool Descending = true, int Skip = 0, int Take = 25, string? Project = null);
 
 /// <summary>One page of models and how many there are in all.</summary>
 public sealed record ModelListPage(IReadOnlyList<ModelSummary> Items, int Total);
@@ -209,8 +210,8 @@ public sealed record ModelListPage(IReadOnlyList<ModelSummary> Items, int Total)
 /// <summary>Models, their evaluations and online prediction. Used by the REST API and the console pages alike.</summary>
 public interface IModelService
 {
-    /// <summary>Models, newest first.</summary>
-    Task<IReadOnlyList<ModelSummary>> ListAsync(CancellationToken cancellationToken = default);
+    /// <summary>The models of project <paramref name="project"/> (null: of every project), newest first.</summary>
+    Task<IReadOnlyList<ModelSummary>> ListAsync(string? project = null, CancellationToken cancellationToken = default);
 
     /// <summary>One page of the models with at least one trained version, in the query's order, with the total (the console's paged grid).</summary>
     Task<ModelListPage> ListPageAsync(ModelListQuery query, CancellationToken cancellationToken = default);

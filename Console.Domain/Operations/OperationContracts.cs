@@ -125,8 +125,9 @@ public enum OperationSortField { Created, Kind, State }
 /// <param name="Skip">Operations to pass over first (paging).</param>
 /// <param name="SortBy">The order; newest first by default.</param>
 /// <param name="Descending">Largest (newest, last in name order) first.</param>
+/// <param name="Project">Only the operations on the datasets of the project with this name (with the default project's also those on no dataset, such as backups); null: all.</param>
 public sealed record OperationQuery(bool? Done = null, long? DatasetId = null, int Take = 100, IReadOnlyList<string>? Kinds = null, int Skip = 0,
-    OperationSortField SortBy = OperationSortField.Created, bool Descending = true);
+    OperationSortField SortBy = OperationSortField.Created, bool Descending = true, string? Project = null);
 
 /// <summary>One page of operations and how many match the query in all.</summary>
 public sealed record OperationListPage(IReadOnlyList<OperationSummary> Items, int Total);

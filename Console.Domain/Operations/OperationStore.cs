@@ -245,6 +245,13 @@ public sealed class OperationStore(
         {
             operations = operations.Where(o => o.DatasetId == datasetId);
         }
+        if (query.Project is { } project)
+        {
+            // The console-wide operations (on no dataset: backups) are listed with the default project's.
+            var consoleWide = project == Projects.Project.DefaultName;
+            operations = operations.Where(o => (consoleWide && o.DatasetId == null)
+                || db.Datasets.Any(d => d.Id == o.DatasetId && db.Projects.Any(p => p.Id == d.ProjectId && p.Name == project)));
+        }
         if (query.Kinds is { } kinds)
         {
             operations = operations.Where(o => kinds.Contains(o.Kind));

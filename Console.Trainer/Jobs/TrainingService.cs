@@ -57,10 +57,10 @@ public sealed partial class ModelService(
     ILogger<ModelService> logger) : IModelService
 {
     /// <inheritdoc />
-    public async Task<IReadOnlyList<ModelSummary>> ListAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ModelSummary>> ListAsync(string? project = null, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var models = await db.Models.Include(m => m.Versions).OrderByDescending(m => m.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var models = await InProject(db, project).Include(m => m.Versions).OrderByDescending(m => m.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
         await RecordLegacyTrainingAsync(db, models.SelectMany(m => m.Versions), cancellationToken).ConfigureAwait(false);
         return models.Where(m => m.Versions.Count > 0).Select(ToSummary).ToList();
     }
@@ -70,7 +70,7 @@ public sealed partial class ModelService(
     {
         ArgumentNullException.ThrowIfNull(query);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var trained = db.Models.Where(m => m.Versions.Any());
+        var trained = InProject(db, query.Project).Where(m => m.Versions.Any());
         var total = await trained.CountAsync(cancellationToken).ConfigureAwait(false);
         var ordered = (query.SortBy, query.Descending) switch
         {
@@ -85,6 +85,9 @@ public sealed partial class ModelService(
         await RecordLegacyTrainingAsync(db, models.SelectMany(m => m.Versions), cancellationToken).ConfigureAwait(false);
         return new ModelListPage(models.Select(ToSummary).ToList(), total);
     }
+
+    private static IQueryable<Model> InProject(ConsoleDbContext db, string? project) =>
+        project is null ? db.Models : db.Models.Where(m => db.Projects.Any(p => p.Id == m.ProjectId && p.Name == project));
 
     /// <inheritdoc />
     public async Task<ModelSummary> GetAsync(long modelId, CancellationToken cancellationToken = default)

@@ -8,7 +8,7 @@ namespace VisionConsole.Web.Accounts;
 /// <summary>
 /// The console's authorization policies: one per <see cref="ProjectPermission"/>, and the fallback every endpoint without
 /// a policy of its own gets (signed in; on the API, reads need <see cref="ProjectPermission.Read"/> and writes
-/// <see cref="ProjectPermission.Edit"/>; pages and their circuit need <see cref="ProjectPermission.Read"/>).
+/// <see cref="ProjectPermission.Edit"/>; a page needs a signed-in account and shows what its project's role allows).
 /// </summary>
 public static class ConsolePolicies
 {
@@ -18,9 +18,13 @@ public static class ConsolePolicies
     public const string Edit = "project:edit";
     public const string Manage = "project:manage";
 
+    /// <summary>Any signed-in account or API key; what it may then do is decided per call (the hub's methods).</summary>
+    public const string SignedIn = "signed-in";
+
     /// <summary>Adds the policies, the fallback, and the handler that decides them.</summary>
     public static IServiceCollection AddConsolePolicies(this IServiceCollection services)
     {
+        services.AddSingleton<ProjectRoleResolver>();
         services.AddSingleton<IAuthorizationHandler, ProjectAccessHandler>();
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(Policy(permission: null))
@@ -28,7 +32,8 @@ public static class ConsolePolicies
             .AddPolicy(Label, Policy(ProjectPermission.Label))
             .AddPolicy(Review, Policy(ProjectPermission.Review))
             .AddPolicy(Edit, Policy(ProjectPermission.Edit))
-            .AddPolicy(Manage, Policy(ProjectPermission.Manage));
+            .AddPolicy(Manage, Policy(ProjectPermission.Manage))
+            .AddPolicy(SignedIn, new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         return services;
     }
 
@@ -46,11 +51,13 @@ internal sealed class ProjectAccessFailure(IAuthorizationHandler handler, string
 }
 
 /// <summary>
-/// Decides <see cref="ProjectAccessRequirement"/>: the project is the route's <c>{project}</c> (AutoML and Firebase paths), else
-/// <see cref="Project.DefaultName"/>; an API key has its own role in its own project only; a signed-in account has the
-/// administrator's (owner everywhere) or its membership's role.
+/// Decides <see cref="ProjectAccessRequirement"/>. The project is, in this order: that of the resource the endpoint's
+/// <see cref="InProjectOfAttribute"/> names (which must also be the route's <c>{project}</c> when there is one), the
+/// route's <c>{project}</c> (AutoML and Firebase paths), the <c>project</c> query parameter, else
+/// <see cref="Project.DefaultName"/>. A page in a circuit is decided by the <see cref="PageProjectAccess"/> the router
+/// resolved. A page request needs only a signed-in account: the page shows what its project lets the account see.
 /// </summary>
-internal sealed class ProjectAccessHandler(ProjectAccessService access) : AuthorizationHandler<ProjectAccessRequirement>
+internal sealed class ProjectAccessHandler(ProjectRoleResolver roles) : AuthorizationHandler<ProjectAccessRequirement>
 {
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, ProjectAccessRequirement requirement)
     {
@@ -58,14 +65,39 @@ internal sealed class ProjectAccessHandler(ProjectAccessService access) : Author
         {
             return;
         }
-        var http = context.Resource as HttpContext;
-        var project = http?.GetRouteValue("project") as string ?? Project.DefaultName;
-        var permission = requirement.Permission ?? NeededBy(http);
-        var role = await RoleAsync(context, project, http?.RequestAborted ?? default).ConfigureAwait(false);
-        if (role is not { } r)
+        ProjectAccess access;
+        ProjectPermission permission;
+        if (context.Resource is PageProjectAccess page)
         {
-            // Not a member looks the same as no such project: a guessed name learns nothing.
-            context.Fail(new ProjectAccessFailure(this, "not-found", $"Project '{project}' was not found."));
+            if (requirement.Permission is null)
+            {
+                context.Succeed(requirement);
+                return;
+            }
+            access = page.Access;
+            permission = requirement.Permission.Value;
+        }
+        else
+        {
+            var http = context.Resource as HttpContext;
+            if (requirement.Permission is null && (http is null || !ApiPaths.IsApi(http.Request.Path)))
+            {
+                context.Succeed(requirement);
+                return;
+            }
+            permission = requirement.Permission ?? NeededBy(http);
+            access = http is null
+                ? new ProjectAccess(Project.DefaultName, await roles.RoleInAsync(context.User, Project.DefaultName, default).ConfigureAwait(false))
+                : await roles.ResolveAsync(context.User, http, http.RequestAborted).ConfigureAwait(false);
+        }
+        if (access.Role is not { } r)
+        {
+            // Not a member looks the same as no such project or resource: a guessed name or id learns nothing.
+            context.Fail(new ProjectAccessFailure(this, "not-found", access.NotFound));
+        }
+        else if (ProjectRoles.Allows(r, permission) && access.Missing is not null)
+        {
+            context.Fail(new ProjectAccessFailure(this, "not-found", access.NotFound));
         }
         else if (ProjectRoles.Allows(r, permission))
         {
@@ -74,7 +106,7 @@ internal sealed class ProjectAccessHandler(ProjectAccessService access) : Author
         else
         {
             context.Fail(new ProjectAccessFailure(this, "permission-denied",
-                $"This needs the {ProjectRoles.Least(permission).ToString().ToLowerInvariant()} role in project '{project}'; {(context.User.HasClaim(c => c.Type == ConsoleClaims.ApiKeyId) ? "this API key has" : "you have")} the {r.ToString().ToLowerInvariant()} role."));
+                $"This needs the {ProjectRoles.Least(permission).ToString().ToLowerInvariant()} role in project '{access.Project}'; {(context.User.HasClaim(c => c.Type == ConsoleClaims.ApiKeyId) ? "this API key has" : "you have")} the {r.ToString().ToLowerInvariant()} role."));
         }
     }
 
@@ -83,31 +115,6 @@ internal sealed class ProjectAccessHandler(ProjectAccessService access) : Author
         http is not null && ApiPaths.IsApi(http.Request.Path) && !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method)
             ? ProjectPermission.Edit
             : ProjectPermission.Read;
-
-    private async Task<ProjectRole?> RoleAsync(AuthorizationHandlerContext context, string project, CancellationToken cancellationToken)
-    {
-        if (context.User.FindFirst(ConsoleClaims.KeyProject) is { } keyProject)
-        {
-            return keyProject.Value == project && Enum.TryParse<ProjectRole>(context.User.FindFirst(ConsoleClaims.KeyRole)?.Value, out var keyRole) ? keyRole : null;
-        }
-        if (context.User.IsAdministrator())
-        {
-            return await access.ProjectExistsAsync(project, cancellationToken).ConfigureAwait(false) ? ProjectRole.Owner : null;
-        }
-        var userId = context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
-        if (userId is null)
-        {
-            return null;
-        }
-        try
-        {
-            return await access.RoleOfAsync(userId, project, cancellationToken).ConfigureAwait(false);
-        }
-        catch (NotFoundException)
-        {
-            return null;
-        }
-    }
 }
 
 /// <summary>Which paths are the API (refused with an error body) rather than pages (sent to the sign-in page).</summary>

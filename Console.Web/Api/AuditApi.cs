@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using VisionConsole.Domain.Auditing;
+using VisionConsole.Domain.Projects;
+using VisionConsole.Web.Accounts;
 
 namespace VisionConsole.Web.Api;
 
@@ -11,7 +13,7 @@ public static class AuditApi
 {
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/datasets/{id:long}").WithTags("Audit")
+        var group = endpoints.MapGroup("/api/datasets/{id:long}").WithTags("Audit").InProjectOf(ProjectResource.Dataset, "id")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/audit", DatasetAsync);

@@ -10,13 +10,16 @@ using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Export;
 using VisionConsole.Domain.Import;
 using VisionConsole.Domain.Operations;
+using VisionConsole.Domain.Projects;
+using VisionConsole.Web.Accounts;
 
 namespace VisionConsole.Web.Api;
 
 /// <summary>
 /// Datasets shaped like Cloud AutoML v1: <c>/v1/projects/{project}/locations/{location}/datasets</c>, with
 /// <c>:importData</c> (multipart upload, returns an operation) and <c>:exportData</c> (returns an operation).
-/// Any <c>{project}</c> and <c>{location}</c> value means the one default project; resource names echo them back.
+/// <c>{project}</c> is a console project (<c>default</c> always exists); a dataset of another project is not found there.
+/// Any <c>{location}</c> is accepted and echoed back in resource names.
 /// </summary>
 public static class AutoMlDatasetsApi
 {
@@ -82,6 +85,7 @@ public static class AutoMlDatasetsApi
             .ProducesGoogleError(404);
         group.MapPost("/", CreateAsync);
         group.MapGet("/", ListAsync);
+        group = group.MapGroup("").InProjectOf(ProjectResource.Dataset, "datasetId");
         group.MapGet("/{datasetId}", GetAsync);
         group.MapDelete("/{datasetId}", DeleteAsync);
         group.MapPatch("/{datasetId}", PatchAsync);
@@ -113,7 +117,7 @@ public static class AutoMlDatasetsApi
             _ => throw new DomainException("invalid-argument",
                 "Give exactly one of imageClassificationDatasetMetadata ({\"classificationType\":\"MULTICLASS\"|\"MULTILABEL\"}) or imageObjectDetectionDatasetMetadata ({})."),
         };
-        var created = await datasets.CreateAsync(body.DisplayName ?? "", kind, user.Name, cancellationToken);
+        var created = await datasets.CreateAsync(body.DisplayName ?? "", kind, user.Name, project, cancellationToken);
         return TypedResults.Ok(AutoMlOperation.Immediate(project, location, "create-dataset", created.Id, created.Id,
             DatasetOperationResponse.Of(ToResource(project, location, created, null))));
     }
@@ -159,7 +163,7 @@ public static class AutoMlDatasetsApi
     private static async Task<Ok<DatasetList>> ListAsync(string project, string location, string? filter, IDatasetService datasets, CancellationToken cancellationToken)
     {
         var terms = AutoMlListFilter.Parse(filter, "datasets", "imageClassificationDatasetMetadata", "imageObjectDetectionDatasetMetadata", "displayName");
-        var all = await datasets.ListAsync(cancellationToken);
+        var all = await datasets.ListAsync(project, cancellationToken);
         var matching = all.Where(d => terms.All(t => t.Field switch
         {
             "imageClassificationDatasetMetadata" => d.Kind != DatasetKind.ObjectDetection,

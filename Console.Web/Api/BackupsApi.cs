@@ -15,7 +15,7 @@ public static class BackupsApi
     public static IEndpointRouteBuilder MapBackupsApi(this IEndpointRouteBuilder endpoints)
     {
         // A backup holds every project: owners only.
-        var group = endpoints.MapGroup("/api/backups").WithTags("Backups").RequireAuthorization(ConsolePolicies.Manage);
+        var group = endpoints.MapGroup("/api/backups").WithTags("Backups").RequireAuthorization(ConsolePolicies.Manage).ConsoleWide();
         group.MapPost("", StartAsync);
         group.MapGet("", List);
         group.MapGet("/{name}", Download).ProducesFile("application/zip").ProducesProblem(StatusCodes.Status404NotFound);

@@ -3,17 +3,22 @@ using Microsoft.Net.Http.Headers;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Imaging;
+using VisionConsole.Domain.Projects;
+using VisionConsole.Web.Accounts;
 
 namespace VisionConsole.Web.Api;
 
-/// <summary>Image bytes by content hash: <c>/api/blobs/{sha256}</c> and its thumbnail. Immutable, so cached for a year.</summary>
+/// <summary>
+/// Image bytes by content hash: <c>/api/blobs/{sha256}</c> and its thumbnail, to members of a project with an image of
+/// those bytes. Immutable, so cached for a year, but only by the browser: a shared cache would hand them to anyone.
+/// </summary>
 public static class BlobsApi
 {
-    private const string CacheForever = "public, max-age=31536000, immutable";
+    private const string CacheForever = "private, max-age=31536000, immutable";
 
     public static IEndpointRouteBuilder MapBlobsApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/blobs").WithTags("Blobs")
+        var group = endpoints.MapGroup("/api/blobs").WithTags("Blobs").InProjectOf(ProjectResource.Blob, "sha256")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{sha256}", OriginalAsync).ProducesFile("image/jpeg", "image/png", "image/gif", "image/bmp", "image/x-icon", "image/webp", "image/tiff");

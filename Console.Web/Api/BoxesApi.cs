@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Web.Accounts;
+using VisionConsole.Domain.Projects;
 
 namespace VisionConsole.Web.Api;
 
@@ -31,7 +32,7 @@ public static class BoxesApi
 
     public static IEndpointRouteBuilder MapBoxesApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/datasets/{id:long}/images/{imageId:long}").WithTags("Boxes")
+        var group = endpoints.MapGroup("/api/datasets/{id:long}/images/{imageId:long}").WithTags("Boxes").InProjectOf(ProjectResource.Dataset, "id")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);

@@ -3,6 +3,8 @@ using VisionConsole.Domain;
 using VisionConsole.Domain.Models;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Domain.Operations;
+using VisionConsole.Domain.Projects;
+using VisionConsole.Web.Accounts;
 
 namespace VisionConsole.Web.Api;
 
@@ -16,10 +18,10 @@ public static class DataOperationsApi
 {
     public static IEndpointRouteBuilder MapDataOperationsApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/exports/{operationId:long}", DownloadExport).WithTags("Exports").ProducesFile("application/zip").ProducesProblem(StatusCodes.Status404NotFound);
-        endpoints.MapGet("/api/imports/{operationId:long}/report", DownloadReport).WithTags("Imports").ProducesFile("text/csv").ProducesProblem(StatusCodes.Status404NotFound);
-        endpoints.MapGet("/api/batch-predictions/{operationId:long}", DownloadPredictions).WithTags("Batch predictions").ProducesFile("application/x-ndjson").ProducesProblem(StatusCodes.Status404NotFound);
-        endpoints.MapGet("/api/datasets/{id:long}/health", HealthAsync).WithTags("Datasets").ProducesProblem(StatusCodes.Status404NotFound);
+        endpoints.MapGet("/api/exports/{operationId:long}", DownloadExport).WithTags("Exports").InProjectOf(ProjectResource.Operation, "operationId").ProducesFile("application/zip").ProducesProblem(StatusCodes.Status404NotFound);
+        endpoints.MapGet("/api/imports/{operationId:long}/report", DownloadReport).WithTags("Imports").InProjectOf(ProjectResource.Operation, "operationId").ProducesFile("text/csv").ProducesProblem(StatusCodes.Status404NotFound);
+        endpoints.MapGet("/api/batch-predictions/{operationId:long}", DownloadPredictions).WithTags("Batch predictions").InProjectOf(ProjectResource.Operation, "operationId").ProducesFile("application/x-ndjson").ProducesProblem(StatusCodes.Status404NotFound);
+        endpoints.MapGet("/api/datasets/{id:long}/health", HealthAsync).WithTags("Datasets").InProjectOf(ProjectResource.Dataset, "id").ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Datasets;
+using VisionConsole.Domain.Projects;
 using VisionConsole.Web.Accounts;
 
 namespace VisionConsole.Web.Api;
@@ -52,11 +53,13 @@ public static class DatasetsApi
 
     public static IEndpointRouteBuilder MapDatasetsApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/datasets").WithTags("Datasets")
+        var root = endpoints.MapGroup("/api/datasets").WithTags("Datasets")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/", ListAsync);
-        group.MapPost("/", CreateAsync);
+        root.MapGet("/", ListAsync);
+        root.MapPost("/", CreateAsync);
+        // Everything under a dataset's id is in the dataset's project.
+        var group = root.MapGroup("").InProjectOf(ProjectResource.Dataset, "id");
         group.MapGet("/{id:long}", GetAsync);
         group.MapDelete("/{id:long}", DeleteAsync);
         group.MapGet("/{id:long}/labels", ListLabelsAsync);
@@ -82,15 +85,16 @@ public static class DatasetsApi
         return endpoints;
     }
 
-    private static async Task<Ok<IReadOnlyList<DatasetSummary>>> ListAsync(IDatasetService datasets, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await datasets.ListAsync(cancellationToken));
+    // The project is the ?project= query parameter (default: the default project), as the authorization handler reads it.
+    private static async Task<Ok<IReadOnlyList<DatasetSummary>>> ListAsync(string? project, IDatasetService datasets, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await datasets.ListAsync(project ?? Project.DefaultName, cancellationToken));
 
     private static async Task<Ok<DatasetSummary>> GetAsync(long id, IDatasetService datasets, CancellationToken cancellationToken) =>
         TypedResults.Ok(await datasets.GetAsync(id, cancellationToken));
 
-    private static async Task<Created<DatasetSummary>> CreateAsync(CreateDatasetRequest request, IDatasetService datasets, ICurrentUser user, CancellationToken cancellationToken)
+    private static async Task<Created<DatasetSummary>> CreateAsync(string? project, CreateDatasetRequest request, IDatasetService datasets, ICurrentUser user, CancellationToken cancellationToken)
     {
-        var created = await datasets.CreateAsync(request.DisplayName, request.Kind, user.Name, cancellationToken);
+        var created = await datasets.CreateAsync(request.DisplayName, request.Kind, user.Name, project ?? Project.DefaultName, cancellationToken);
         return TypedResults.Created($"/api/datasets/{created.Id}", created);
     }
 

@@ -3,7 +3,10 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 using VisionConsole.Domain;
+using VisionConsole.Domain.Accounts;
 using VisionConsole.Domain.Hosting;
+using VisionConsole.Domain.Projects;
+using VisionConsole.Web.Accounts;
 
 namespace VisionConsole.Web.Api;
 
@@ -47,6 +50,8 @@ public static class HostedModelsApi
             .ProducesGoogleError(404);
         group.MapPost("/", CreateAsync).DisableAntiforgery();
         group.MapGet("/", ListAsync);
+        group.MapGet("/{displayName}:download", DownloadInfoAsync);
+        group = group.MapGroup("").InProjectOf(ProjectResource.HostedModel, "id");
         group.MapGet("/{id:long}", async (string project, long id, HostedModelService hosting, CancellationToken cancellationToken)
             => TypedResults.Ok(Resource(project, await hosting.GetAsync(id, cancellationToken))));
         group.MapPatch("/{id:long}", PatchAsync).DisableAntiforgery();
@@ -57,8 +62,8 @@ public static class HostedModelsApi
             await hosting.DeleteAsync(id, user.Name, cancellationToken);
             return TypedResults.Ok(new Dictionary<string, object>());
         });
-        group.MapGet("/{displayName}:download", DownloadInfoAsync);
-        endpoints.MapGet("/api/hosted/{id:long}/versions/{number:int}/model.tflite", FileAsync).WithTags("Hosted models (Firebase ML)").ProducesFile("application/octet-stream").ProducesProblem(StatusCodes.Status404NotFound);
+        endpoints.MapGet("/api/hosted/{id:long}/versions/{number:int}/model.tflite", FileAsync).WithTags("Hosted models (Firebase ML)")
+            .InProjectOf(ProjectResource.HostedModel, "id").ProducesFile("application/octet-stream").ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 
@@ -79,23 +84,26 @@ public static class HostedModelsApi
     /// <summary>The answer of <c>:download</c>.</summary>
     public sealed record DownloadInfo(string DownloadUri, string ModelHash, string SizeBytes, string ModelFormat, DateTimeOffset ExpireTime);
 
-    private static async Task<Ok<ModelOperation>> CreateAsync(string project, ModelBody body, HostedModelService hosting, ICurrentUser user, CancellationToken cancellationToken)
+    private static async Task<Ok<ModelOperation>> CreateAsync(
+        string project, ModelBody body, HostedModelService hosting, ProjectAccessService access, ICurrentUser user, CancellationToken cancellationToken)
     {
         var source = SourceId(body.TfliteModel) ?? throw new DomainException("invalid-argument", "tfliteModel.automlModel is required: the console model whose model.tflite is hosted.");
+        await access.EnsureInProjectAsync(ProjectResource.Model, source, project, cancellationToken);
         var model = await hosting.CreateAsync(body.DisplayName ?? string.Empty, body.Tags, source, body.State?.Published ?? false, user.Name, cancellationToken);
         return TypedResults.Ok(new ModelOperation($"projects/{project}/operations/create-{model.Id.ToString(CultureInfo.InvariantCulture)}", true, Resource(project, model)));
     }
 
     private static async Task<Ok<ModelListResource>> ListAsync(string project, string? filter, int? pageSize, string? pageToken, HostedModelService hosting, CancellationToken cancellationToken)
     {
-        var page = await hosting.ListAsync(filter, pageSize ?? 100, pageToken, cancellationToken);
+        var page = await hosting.ListAsync(filter, pageSize ?? 100, pageToken, project, cancellationToken);
         return TypedResults.Ok(new ModelListResource([.. page.Models.Select(m => Resource(project, m))], page.NextPageToken));
     }
 
     /// <summary>The list answer.</summary>
     public sealed record ModelListResource(IReadOnlyList<ModelResource> Models, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextPageToken);
 
-    private static async Task<Ok<ModelOperation>> PatchAsync(string project, long id, string? updateMask, ModelBody body, HostedModelService hosting, ICurrentUser user, CancellationToken cancellationToken)
+    private static async Task<Ok<ModelOperation>> PatchAsync(
+        string project, long id, string? updateMask, ModelBody body, HostedModelService hosting, ProjectAccessService access, ICurrentUser user, CancellationToken cancellationToken)
     {
         // Without an updateMask every field sent is updated, as Firebase ML's REST API does.
         var mask = (updateMask ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
@@ -111,14 +119,19 @@ public static class HostedModelsApi
             Wanted("tfliteModel", body.TfliteModel) || mask.Contains("tfliteModel.automlModel")
                 ? SourceId(body.TfliteModel) ?? throw new DomainException("invalid-argument", "tfliteModel.automlModel is required when tfliteModel is updated.")
                 : null);
+        if (update.SourceModelId is { } source)
+        {
+            await access.EnsureInProjectAsync(ProjectResource.Model, source, project, cancellationToken);
+        }
         var model = await hosting.UpdateAsync(id, update, body.Etag, user.Name, cancellationToken);
         return TypedResults.Ok(new ModelOperation($"projects/{project}/operations/update-{id.ToString(CultureInfo.InvariantCulture)}-{model.Etag}", true, Resource(project, model)));
     }
 
     private static async Task<Results<Ok<DownloadInfo>, StatusCodeHttpResult>> DownloadInfoAsync(
-        string project, string displayName, HostedModelService hosting, HttpRequest request, HttpResponse response, CancellationToken cancellationToken)
+        string project, string displayName, HostedModelService hosting, ProjectAccessService access, HttpRequest request, HttpResponse response, CancellationToken cancellationToken)
     {
         var (model, _) = await hosting.FindDownloadAsync(displayName, cancellationToken);
+        await access.EnsureInProjectAsync(ProjectResource.HostedModel, model.Id, project, cancellationToken);
         var active = model.Active!;
         var etag = new EntityTagHeaderValue($"\"{active.ModelHash}\"");
         response.Headers.ETag = etag.ToString();
@@ -158,9 +171,9 @@ public static class HostedModelsApi
     private static ModelResource Resource(string project, HostedModelView m) => new(
         $"projects/{project}/models/{m.Id.ToString(CultureInfo.InvariantCulture)}", m.DisplayName, m.Tags, new ModelState(m.Published), m.Etag, m.Active?.ModelHash,
         m.CreatedAt, m.UpdatedAt,
-        m.Active is { } active ? new TfliteModelResource(active.SizeBytes.ToString(CultureInfo.InvariantCulture), AutoMlModel(active.SourceModelId)) : null,
+        m.Active is { } active ? new TfliteModelResource(active.SizeBytes.ToString(CultureInfo.InvariantCulture), AutoMlModel(project, active.SourceModelId)) : null,
         m.ActiveVersion,
-        [.. m.Versions.Select(v => new VersionResource(v.Number, v.ModelHash, v.SizeBytes.ToString(CultureInfo.InvariantCulture), AutoMlModel(v.SourceModelId), v.CreatedAt, FileUri(m.Id, v.Number)))]);
+        [.. m.Versions.Select(v => new VersionResource(v.Number, v.ModelHash, v.SizeBytes.ToString(CultureInfo.InvariantCulture), AutoMlModel(project, v.SourceModelId), v.CreatedAt, FileUri(m.Id, v.Number)))]);
 
-    private static string AutoMlModel(long id) => $"projects/{VisionConsole.Domain.Projects.Project.DefaultName}/locations/local/models/{id.ToString(CultureInfo.InvariantCulture)}";
+    private static string AutoMlModel(string project, long id) => $"projects/{project}/locations/local/models/{id.ToString(CultureInfo.InvariantCulture)}";
 }

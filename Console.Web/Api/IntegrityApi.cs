@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using VisionConsole.Domain.Storage;
+using VisionConsole.Web.Accounts;
 
 namespace VisionConsole.Web.Api;
 
@@ -11,8 +12,8 @@ public static class IntegrityApi
 {
     public static IEndpointRouteBuilder MapIntegrityApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/integrity", Latest).WithTags("Integrity");
-        endpoints.MapPost("/api/integrity:check", CheckAsync).WithTags("Integrity");
+        endpoints.MapGet("/api/integrity", Latest).WithTags("Integrity").ConsoleWide();
+        endpoints.MapPost("/api/integrity:check", CheckAsync).WithTags("Integrity").ConsoleWide();
         return endpoints;
     }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Web.Accounts;
+using VisionConsole.Domain.Projects;
 
 namespace VisionConsole.Web.Api;
 
@@ -14,7 +15,7 @@ public static class LabelSuggestionsApi
 {
     public static IEndpointRouteBuilder MapLabelSuggestionsApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/datasets/{id:long}").WithTags("Label suggestions").RequireAuthorization(ConsolePolicies.Label)
+        var group = endpoints.MapGroup("/api/datasets/{id:long}").WithTags("Label suggestions").InProjectOf(ProjectResource.Dataset, "id").RequireAuthorization(ConsolePolicies.Label)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/label-suggestions", SuggestAsync);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Datasets;
 using VisionConsole.Web.Accounts;
+using VisionConsole.Domain.Projects;
 
 namespace VisionConsole.Web.Api;
 
@@ -15,7 +16,7 @@ public static class LabelingQueueApi
 {
     public static IEndpointRouteBuilder MapLabelingQueueApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/datasets/{id:long}").WithTags("Labeling queue")
+        var group = endpoints.MapGroup("/api/datasets/{id:long}").WithTags("Labeling queue").InProjectOf(ProjectResource.Dataset, "id")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/queue:next", NextAsync).RequireAuthorization(ConsolePolicies.Label);
         group.MapPost("/queue/{imageId:long}:renew", RenewAsync).RequireAuthorization(ConsolePolicies.Label).ProducesProblem(StatusCodes.Status409Conflict);

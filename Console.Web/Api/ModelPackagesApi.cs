@@ -3,6 +3,8 @@ using VisionConsole.Domain;
 using VisionConsole.Domain.Models;
 using VisionConsole.Domain.Operations;
 using VisionConsole.Trainer.Export;
+using VisionConsole.Domain.Projects;
+using VisionConsole.Web.Accounts;
 
 namespace VisionConsole.Web.Api;
 
@@ -32,7 +34,7 @@ public static class ModelPackagesApi
 
     public static IEndpointRouteBuilder MapModelPackagesApi(this IEndpointRouteBuilder endpoints)
     {
-        var models = endpoints.MapGroup("/api/models/{modelId:long}/versions").WithTags("Model packages")
+        var models = endpoints.MapGroup("/api/models/{modelId:long}/versions").WithTags("Model packages").InProjectOf(ProjectResource.Model, "modelId")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
         models.MapGet("/", ListVersionsAsync);
@@ -45,7 +47,7 @@ public static class ModelPackagesApi
         models.MapPost("/{number:int}/tags", TagAsync).DisableAntiforgery();
         models.MapDelete("/{number:int}/tags/{tag}", RemoveTagAsync).DisableAntiforgery();
 
-        endpoints.MapGet("/api/model-exports/{operationId:long}", ModelExportAsync).WithTags("Model packages").ProducesFile("application/zip", "application/octet-stream").ProducesProblem(StatusCodes.Status404NotFound);
+        endpoints.MapGet("/api/model-exports/{operationId:long}", ModelExportAsync).WithTags("Model packages").InProjectOf(ProjectResource.Operation, "operationId").ProducesFile("application/zip", "application/octet-stream").ProducesProblem(StatusCodes.Status404NotFound);
 
         var published = endpoints.MapGroup("/api/published/{modelName}/latest").WithTags("Model packages")
             .ProducesProblem(StatusCodes.Status404NotFound);

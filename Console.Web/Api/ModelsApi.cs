@@ -4,9 +4,11 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using VisionConsole.Domain;
+using VisionConsole.Domain.Accounts;
 using VisionConsole.Domain.Metrics;
 using VisionConsole.Domain.Models;
 using VisionConsole.Domain.Operations;
+using VisionConsole.Domain.Projects;
 using VisionConsole.Domain.Training;
 using VisionConsole.Trainer.Detection;
 using VisionConsole.Trainer.Inference;
@@ -66,6 +68,7 @@ public static class ModelsApi
             .ProducesGoogleError(404);
         group.MapPost("/", CreateAsync).RequireRateLimiting(ApiRateLimits.Training).ProducesGoogleError(StatusCodes.Status429TooManyRequests).DisableAntiforgery();
         group.MapGet("/", ListAsync);
+        group = group.MapGroup("").InProjectOf(ProjectResource.Model, "id");
         group.MapGet("/{id:long}", GetAsync);
         group.MapDelete("/{id:long}", DeleteAsync);
         group.MapPost("/{id:long}:deploy", DeployAsync).DisableAntiforgery();
@@ -115,7 +118,7 @@ public static class ModelsApi
     }
 
     private static async Task<Ok<AutoMlOperation>> CreateAsync(
-        string project, string location, CreateModelRequest request, ITrainingService training, ICurrentUser user, CancellationToken cancellationToken)
+        string project, string location, CreateModelRequest request, ITrainingService training, ProjectAccessService access, ICurrentUser user, CancellationToken cancellationToken)
     {
         // AutoML names the metadata after the model's kind; the dataset's kind decides what is trained (TrainingService).
         var metadata = request.ImageClassificationModelMetadata ?? request.ImageObjectDetectionModelMetadata
@@ -127,6 +130,7 @@ public static class ModelsApi
             metadata.TrainBudgetMilliNodeHours,
             metadata.BudgetMinutes,
             string.IsNullOrWhiteSpace(metadata.BaseModelId) ? null : AutoMl.ParseId(metadata.BaseModelId, "baseModelId"));
+        await access.EnsureInProjectAsync(ProjectResource.Dataset, trainingRequest.DatasetId, project, cancellationToken);
         var operation = await training.StartTrainingAsync(trainingRequest, user.Name, cancellationToken);
         return TypedResults.Ok(AutoMlOperation.From(project, location, operation));
     }
@@ -138,7 +142,7 @@ public static class ModelsApi
     private static async Task<Ok<ModelList>> ListAsync(string project, string location, string? filter, IModelService models, ModelDeployment deployment, CancellationToken cancellationToken)
     {
         var terms = AutoMlListFilter.Parse(filter, "models", "datasetId", "imageClassificationModelMetadata", "imageObjectDetectionModelMetadata", "displayName");
-        var list = (await models.ListAsync(cancellationToken)).Where(m => terms.All(t => t.Field switch
+        var list = (await models.ListAsync(project, cancellationToken)).Where(m => terms.All(t => t.Field switch
         {
             "datasetId" => m.DatasetId is { } d && AutoMl.Id(d) == t.Value,
             "imageClassificationModelMetadata" => m.Kind != Domain.Datasets.DatasetKind.ObjectDetection,

@@ -1,14 +1,15 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using VisionConsole.Domain;
 using VisionConsole.Domain.Operations;
+using VisionConsole.Domain.Projects;
 using VisionConsole.Web.Accounts;
 
 namespace VisionConsole.Web.Api;
 
 /// <summary>
 /// Long-running operations in the AutoML v1 shape: <c>/v1/projects/{project}/locations/{location}/operations</c>,
-/// <c>.../operations/{id}</c>, <c>POST .../operations/{id}:cancel</c> and <c>POST .../operations/{id}:wait</c>. Any
-/// project and location address the default project.
+/// <c>.../operations/{id}</c>, <c>POST .../operations/{id}:cancel</c> and <c>POST .../operations/{id}:wait</c>: the
+/// operations on the datasets (and their models) of project <c>{project}</c>; any location.
 /// </summary>
 public static class OperationsApi
 {
@@ -24,6 +25,7 @@ public static class OperationsApi
             .ProducesGoogleError(400)
             .ProducesGoogleError(404);
         group.MapGet("/", ListAsync);
+        group = group.MapGroup("").InProjectOf(ProjectResource.Operation, "id");
         group.MapGet("/{id:long}", GetAsync);
         group.MapPost("/{id:long}:cancel", CancelAsync).ProducesGoogleError(409).DisableAntiforgery();
         group.MapPost("/{id:long}:wait", WaitAsync).RequireAuthorization(ConsolePolicies.Read).DisableAntiforgery();
@@ -47,7 +49,7 @@ public static class OperationsApi
         IOperationService operations, CancellationToken cancellationToken)
     {
         var doneFilter = done ?? ParseFilter(filter);
-        var list = await operations.ListAsync(new OperationQuery(doneFilter, datasetId, pageSize ?? 100), cancellationToken);
+        var list = await operations.ListAsync(new OperationQuery(doneFilter, datasetId, pageSize ?? 100, Project: project), cancellationToken);
         return TypedResults.Ok(new OperationList(list.Select(o => AutoMlOperation.From(project, location, o)).ToList(), string.Empty));
     }
 

@@ -29,7 +29,7 @@ public sealed class DatasetListTests
         Assert.Equal("datasets/1", rows[1].QuerySelector("a")!.GetAttribute("href"));
         Assert.Equal("Object detection", rows[0].QuerySelectorAll("td")[1].Text());
         // The grid asked the service for one sorted page, newest first.
-        Assert.Equal(new DatasetListQuery(DatasetSortField.Created, true, 0, 25), service.ListQueries.Last());
+        Assert.Equal(new DatasetListQuery(DatasetSortField.Created, true, 0, 25, "default"), service.ListQueries.Last());
     }
 
     [Fact]

@@ -33,7 +33,7 @@ internal sealed class InMemoryDatasetService : IDatasetService, IDatasetEdits
         new(id, $"{id:x64}", $"photo-{id:D5}.jpg", "Jpeg", 640, 480, 50_000, split, labels,
             new DateTimeOffset(2026, 11, 1, 10, 0, 0, TimeSpan.Zero), "tester");
 
-    public Task<IReadOnlyList<DatasetSummary>> ListAsync(CancellationToken cancellationToken = default) =>
+    public Task<IReadOnlyList<DatasetSummary>> ListAsync(string? project = null, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<DatasetSummary>>([.. _datasets]);
 
     public List<DatasetListQuery> ListQueries { get; } = [];
@@ -59,7 +59,7 @@ internal sealed class InMemoryDatasetService : IDatasetService, IDatasetEdits
     public Task<DatasetSummary> GetAsync(long datasetId, CancellationToken cancellationToken = default) =>
         Task.FromResult(_datasets.SingleOrDefault(d => d.Id == datasetId) ?? throw new NotFoundException($"Dataset {datasetId}"));
 
-    public Task<DatasetSummary> CreateAsync(string displayName, DatasetKind kind, string user, CancellationToken cancellationToken = default) =>
+    public Task<DatasetSummary> CreateAsync(string displayName, DatasetKind kind, string user, string project = VisionConsole.Domain.Projects.Project.DefaultName, CancellationToken cancellationToken = default) =>
         Task.FromResult(AddDataset(displayName, kind));
 
     public async Task<DatasetSummary> RenameAsync(long datasetId, string displayName, string user, CancellationToken cancellationToken = default)

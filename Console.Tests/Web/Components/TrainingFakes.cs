@@ -42,7 +42,7 @@ internal sealed class FakeTrainingServices : ITrainingService, IOperationService
     /// <summary>Hosted models the fake knows (none unless a test adds them).</summary>
     public List<VisionConsole.Domain.Hosting.HostedModelView> Hosted { get; } = [];
 
-    public Task<VisionConsole.Domain.Hosting.HostedModelPage> ListAsync(string? filter, int pageSize = 100, string? pageToken = null, CancellationToken cancellationToken = default) =>
+    public Task<VisionConsole.Domain.Hosting.HostedModelPage> ListAsync(string? filter, int pageSize = 100, string? pageToken = null, string? project = null, CancellationToken cancellationToken = default) =>
         Task.FromResult(new VisionConsole.Domain.Hosting.HostedModelPage([.. Hosted], null));
 
     public Task<VisionConsole.Domain.Hosting.HostedModelView> CreateAsync(string displayName, IReadOnlyList<string>? tags, long sourceModelId, bool published, string user, CancellationToken cancellationToken = default)
@@ -139,7 +139,7 @@ internal sealed class FakeTrainingServices : ITrainingService, IOperationService
     Task IOperationService.DeleteAsync(long operationId, string user, CancellationToken cancellationToken) =>
         throw new DomainException("invalid-transition", "The fake does not delete operations.");
 
-    public Task<IReadOnlyList<ModelSummary>> ListAsync(CancellationToken cancellationToken = default) =>
+    public Task<IReadOnlyList<ModelSummary>> ListAsync(string? project = null, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<ModelSummary>>([.. Models]);
 
     public Task<ModelSummary> GetAsync(long modelId, CancellationToken cancellationToken = default) =>

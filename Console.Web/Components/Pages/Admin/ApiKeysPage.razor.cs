@@ -28,7 +28,7 @@ public sealed partial class ApiKeysPage
     [Inject] private IDialogService Dialogs { get; set; } = null!;
 
     /// <summary>The project whose keys are shown (the console has one so far).</summary>
-    private static string Project => VisionConsole.Domain.Projects.Project.DefaultName;
+    private string Project => User.Project;
 
     protected override async Task OnInitializedAsync() => _keys = await Keys.ListAsync(Project);
 

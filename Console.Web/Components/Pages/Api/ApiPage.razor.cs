@@ -17,14 +17,15 @@ public sealed partial class ApiPage
 
     [Inject] private IDatasetService Datasets { get; set; } = null!;
     [Inject] private IModelService Models { get; set; } = null!;
+    [Inject] private CircuitUser Access { get; set; } = null!;
     [Inject] private NavigationManager Navigation { get; set; } = null!;
     [Inject] private PageScripts Scripts { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
 
     protected override async Task OnInitializedAsync()
     {
-        var dataset = (await Datasets.ListAsync()).MaxBy(d => d.CreatedAt);
-        var model = (await Models.ListAsync()).MaxBy(m => m.CreatedAt);
+        var dataset = (await Datasets.ListAsync(Access.Project)).MaxBy(d => d.CreatedAt);
+        var model = (await Models.ListAsync(Access.Project)).MaxBy(m => m.CreatedAt);
         _hint = (dataset, model) switch
         {
             (null, null) => "There is no dataset or model yet: DATASET_ID and MODEL_ID are what the create calls answer.",

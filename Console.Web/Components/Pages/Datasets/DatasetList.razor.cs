@@ -15,11 +15,11 @@ public partial class DatasetList
     private bool _empty;
 
     /// <summary>The grid's request as a domain query: the sorted column's tag names the field.</summary>
-    internal static DatasetListQuery ToQuery(GridState<DatasetSummary> state)
+    internal static DatasetListQuery ToQuery(GridState<DatasetSummary> state, string project = VisionConsole.Domain.Projects.Project.DefaultName)
     {
         var sort = state.SortDefinitions.FirstOrDefault();
         var field = sort is null ? DatasetSortField.Created : SortFieldOf(sort.SortBy);
-        return new DatasetListQuery(field, sort?.Descending ?? true, state.Page * state.PageSize, state.PageSize);
+        return new DatasetListQuery(field, sort?.Descending ?? true, state.Page * state.PageSize, state.PageSize, project);
     }
 
     private static DatasetSortField SortFieldOf(string column) => column switch
@@ -35,7 +35,7 @@ public partial class DatasetList
     {
         try
         {
-            var page = await Datasets.ListPageAsync(ToQuery(state), cancellationToken);
+            var page = await Datasets.ListPageAsync(ToQuery(state, Access.Project), cancellationToken);
             _loadError = null;
             SetEmpty(page.Total == 0);
             return new GridData<DatasetSummary> { Items = page.Items, TotalItems = page.Total };

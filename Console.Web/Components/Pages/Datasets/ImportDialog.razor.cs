@@ -29,6 +29,7 @@ public partial class ImportDialog
     [Inject] private IOperationService AllOperations { get; set; } = null!;
     [Inject] private IOperationNotifier Notifier { get; set; } = null!;
     [Inject] private ICurrentUser CurrentUser { get; set; } = null!;
+    [Inject] private CircuitUser Access { get; set; } = null!;
 
     [CascadingParameter] private IMudDialogInstance? Dialog { get; set; }
 
@@ -150,7 +151,7 @@ public partial class ImportDialog
         {
             return;
         }
-        var url = $"v1/projects/{VisionConsole.Domain.Projects.Project.DefaultName}/locations/local/datasets/{DatasetId}:importData?format={FormatParameter(_format)}";
+        var url = $"v1/projects/{Uri.EscapeDataString(Access.Project)}/locations/local/datasets/{DatasetId}:importData?format={FormatParameter(_format)}";
         if (!await _importer.InvokeAsync<bool>("start", url))
         {
             Flow.UploadFinished(new UploadOutcome(null, "Choose the files to import first."));

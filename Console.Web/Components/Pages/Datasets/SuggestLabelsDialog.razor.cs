@@ -33,7 +33,7 @@ public partial class SuggestLabelsDialog
     protected override async Task OnInitializedAsync()
     {
         // The dataset's own models first (newest first), then the others that could know its labels.
-        _models = [.. (await Models.ListAsync()).Where(m => m.Kind != DatasetKind.ObjectDetection).OrderByDescending(m => m.DatasetId == DatasetId).ThenByDescending(m => m.CreatedAt)];
+        _models = [.. (await Models.ListAsync(Access.Project)).Where(m => m.Kind != DatasetKind.ObjectDetection).OrderByDescending(m => m.DatasetId == DatasetId).ThenByDescending(m => m.CreatedAt)];
         _modelId = _models.FirstOrDefault()?.Id;
         _loaded = true;
     }

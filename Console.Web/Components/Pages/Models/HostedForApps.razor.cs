@@ -27,7 +27,7 @@ public partial class HostedForApps
     private async Task LoadAsync()
     {
         // Hosted models are few; the ones this model's file is (or was) in.
-        var all = await Hosting.ListAsync(null, pageSize: 1000);
+        var all = await Hosting.ListAsync(null, pageSize: 1000, project: Access.Project);
         _hosted = [.. all.Models.Where(m => m.Versions.Any(v => v.SourceModelId == ModelId))];
     }
 

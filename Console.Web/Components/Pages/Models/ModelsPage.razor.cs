@@ -11,23 +11,24 @@ public partial class ModelsPage
     private string? _error;
 
     [Inject] private IModelService Models { get; set; } = null!;
+    [Inject] private CircuitUser Access { get; set; } = null!;
 
     /// <summary>A model with its latest evaluation's headline figures (null without an evaluation).</summary>
     public sealed record ModelRow(ModelSummary Model, double? Top1, double? AveragePrecision);
 
     /// <summary>The grid's request as a domain query: the sorted column's title names the field.</summary>
-    internal static ModelListQuery ToQuery(GridState<ModelRow> state)
+    internal static ModelListQuery ToQuery(GridState<ModelRow> state, string project = VisionConsole.Domain.Projects.Project.DefaultName)
     {
         var sort = state.SortDefinitions.FirstOrDefault();
         var field = sort?.SortBy is "Name" or nameof(ModelSummary.DisplayName) ? ModelSortField.Name : ModelSortField.Created;
-        return new ModelListQuery(field, sort?.Descending ?? true, state.Page * state.PageSize, state.PageSize);
+        return new ModelListQuery(field, sort?.Descending ?? true, state.Page * state.PageSize, state.PageSize, project);
     }
 
     private async Task<GridData<ModelRow>> LoadPageAsync(GridState<ModelRow> state, CancellationToken cancellationToken)
     {
         try
         {
-            var page = await Models.ListPageAsync(ToQuery(state), cancellationToken);
+            var page = await Models.ListPageAsync(ToQuery(state, Access.Project), cancellationToken);
             var rows = new List<ModelRow>();
             foreach (var model in page.Items)
             {

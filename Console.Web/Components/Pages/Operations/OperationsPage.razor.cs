@@ -30,7 +30,7 @@ public partial class OperationsPage
     [Inject] private CircuitUser Access { get; set; } = null!;
 
     /// <summary>The grid's request as a domain query: filter, sorted column, page.</summary>
-    internal static OperationQuery ToQuery(GridState<OperationSummary> state, string filter)
+    internal static OperationQuery ToQuery(GridState<OperationSummary> state, string filter, string project = VisionConsole.Domain.Projects.Project.DefaultName)
     {
         ArgumentNullException.ThrowIfNull(state);
         var sort = state.SortDefinitions.FirstOrDefault();
@@ -41,7 +41,7 @@ public partial class OperationsPage
             _ => OperationSortField.Created,
         };
         bool? done = filter switch { "running" => false, "done" => true, _ => null };
-        return new OperationQuery(done, Take: state.PageSize, Skip: state.Page * state.PageSize, SortBy: field, Descending: sort?.Descending ?? true);
+        return new OperationQuery(done, Take: state.PageSize, Skip: state.Page * state.PageSize, SortBy: field, Descending: sort?.Descending ?? true, Project: project);
     }
 
     protected override void OnAfterRender(bool firstRender)
@@ -56,10 +56,10 @@ public partial class OperationsPage
     {
         try
         {
-            var page = await Operations.ListPageAsync(ToQuery(state, _filter), cancellationToken);
+            var page = await Operations.ListPageAsync(ToQuery(state, _filter, Access.Project), cancellationToken);
             if (page.Items.Any(o => o.DatasetId is { } id && !_datasetNames.ContainsKey(id)))
             {
-                _datasetNames = (await Datasets.ListAsync(cancellationToken)).ToDictionary(d => d.Id, d => d.DisplayName);
+                _datasetNames = (await Datasets.ListAsync(Access.Project, cancellationToken)).ToDictionary(d => d.Id, d => d.DisplayName);
             }
             return new GridData<OperationSummary> { Items = page.Items, TotalItems = page.Total };
         }

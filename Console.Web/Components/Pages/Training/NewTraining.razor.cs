@@ -29,6 +29,7 @@ public partial class NewTraining
 
     [Inject] private IDatasetService Datasets { get; set; } = null!;
     [Inject] private IModelService Models { get; set; } = null!;
+    [Inject] private CircuitUser Access { get; set; } = null!;
     [Inject] private ITrainingService Training { get; set; } = null!;
     [Inject] private NavigationManager Navigation { get; set; } = null!;
     [Inject] private ICurrentUser CurrentUser { get; set; } = null!;
@@ -69,7 +70,7 @@ public partial class NewTraining
             _dataset = await Datasets.GetAsync(DatasetId);
             _labels = await Datasets.ListLabelsAsync(DatasetId);
             var names = _labels.Select(l => l.Name).ToList();
-            _baseModels = (await Models.ListAsync()).Where(m => names.Count > 0 && TrainingLabels.SameSet(m.Labels, names)).ToList();
+            _baseModels = (await Models.ListAsync(Access.Project)).Where(m => names.Count > 0 && TrainingLabels.SameSet(m.Labels, names)).ToList();
             _displayName = $"{_dataset.DisplayName} model";
             _loadError = null;
         }
