@@ -31,9 +31,6 @@ public sealed class CircuitUser
     /// <summary>Whether that account administers the console.</summary>
     public bool IsAdministrator { get; set; }
 
-    /// <summary>The projects the account belongs to, with its role in each (the project switcher's list).</summary>
-    public IReadOnlyList<ProjectMembership> Projects { get; set; } = [];
-
     /// <summary>The project the pages show; <see cref="Project.DefaultName"/> until another is chosen.</summary>
     public string Project { get; private set; } = VisionConsole.Domain.Projects.Project.DefaultName;
 
@@ -43,37 +40,12 @@ public sealed class CircuitUser
     /// </summary>
     public ProjectRole? Role { get; set; }
 
-    /// <summary>Raised when <see cref="Project"/>, <see cref="Role"/> or <see cref="Projects"/> change (the layout re-renders).</summary>
-    public event Action? Changed;
-
     /// <summary>Shows <paramref name="project"/>, where the account has <paramref name="role"/>.</summary>
     public void EnterProject(string project, ProjectRole? role)
     {
-        if (project != Project || role != Role)
-        {
-            Project = project;
-            Role = role;
-            Changed?.Invoke();
-        }
+        Project = project;
+        Role = role;
     }
-
-    /// <summary>Replaces <see cref="Projects"/> (after one is created or a membership changes).</summary>
-    public void SetProjects(IReadOnlyList<ProjectMembership> projects)
-    {
-        Projects = projects;
-        Changed?.Invoke();
-    }
-
-    /// <summary>
-    /// <paramref name="path"/> in the project shown: with <c>?project=</c> unless it is the default one, so that a link
-    /// opened in a new tab or a reload shows the same project.
-    /// </summary>
-    public string Link(string path) => InProject(path, Project);
-
-    /// <summary><paramref name="path"/> in <paramref name="project"/> (see <see cref="Link"/>).</summary>
-    public static string InProject(string path, string project) =>
-        project == VisionConsole.Domain.Projects.Project.DefaultName ? path
-            : Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(path, "project", project);
 
     /// <summary>Whether <see cref="Role"/> allows <paramref name="permission"/>.</summary>
     public bool Can(ProjectPermission permission) => Role is { } role && ProjectRoles.Allows(role, permission);

@@ -135,18 +135,6 @@ public sealed class ProjectAccessService(IDbContextFactory<ConsoleDbContext> con
         return new ProjectMembership(project.Name, ProjectRole.Owner, project.CreatedAt);
     }
 
-    /// <summary>The members of <paramref name="projectName"/>, by user name.</summary>
-    /// <exception cref="NotFoundException">No such project.</exception>
-    public async Task<IReadOnlyList<ProjectMemberSummary>> MembersAsync(string projectName, CancellationToken cancellationToken = default)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var projectId = await ProjectIdAsync(db, projectName, cancellationToken).ConfigureAwait(false);
-        var rows = await db.ProjectMembers.AsNoTracking().Where(m => m.ProjectId == projectId)
-            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { m.UserId, u.UserName, m.Role, m.AddedAt })
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. rows.OrderBy(r => r.UserName, StringComparer.OrdinalIgnoreCase).Select(r => new ProjectMemberSummary(r.UserId, r.UserName ?? r.UserId, r.Role, r.AddedAt))];
-    }
-
     /// <summary>Takes account <paramref name="userName"/> out of the project, audited as done by <paramref name="by"/>.</summary>
     /// <exception cref="NotFoundException">No such project, or the account is not a member.</exception>
     /// <exception cref="DomainException"><c>last-owner</c>: the project would be left without an owner.</exception>
@@ -171,11 +159,10 @@ public sealed class ProjectAccessService(IDbContextFactory<ConsoleDbContext> con
     /// </summary>
     public async Task<IReadOnlyList<string>> ProjectsOfAsync(ProjectResource resource, string key, CancellationToken cancellationToken = default)
     {
-        if (resource != ProjectResource.Blob && !long.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+        if (!long.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) && resource != ProjectResource.Blob)
         {
             return [];
         }
-        var id = resource == ProjectResource.Blob ? 0 : long.Parse(key, System.Globalization.CultureInfo.InvariantCulture);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         IQueryable<long> projectIds = resource switch
         {
